@@ -1,0 +1,48 @@
+"""The seed's cost constants and the meter that providers charge before each paid call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable
+
+# Cost per API call (USD), from the seed's constants.
+COST_GPT4_TURBO = Decimal("0.01")
+COST_SDXL_IMAGE = Decimal("0.0055")
+COST_ZEROSCOPE_VIDEO = Decimal("0.10")
+COST_ANIMATEDIFF_VIDEO = Decimal("0.20")
+COST_MUSICGEN = Decimal("0.15")
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class Charge:
+    provider: str
+    model: str
+    units: Decimal
+    usd: Decimal
+
+
+@dataclass
+class CostMeter:
+    """Collects the charges of one phase (or one part of a fan-out phase).
+
+    Providers call `charge()` *before* a paid call, so a budget guard can refuse it
+    before any money is spent. `on_charge`, when given, is that guard and recorder:
+    it sees every charge first and may raise to refuse it.
+    """
+
+    on_charge: Callable[[Charge], None] | None = None
+    charges: list[Charge] = field(default_factory=list)
+
+    def charge(self, *, provider: str, model: str, unit_usd: Decimal, units: Decimal | int = 1) -> None:
+        units = Decimal(units)
+        line = Charge(provider=provider, model=model, units=units, usd=(unit_usd * units))
+        if self.on_charge is not None:
+            self.on_charge(line)
+        self.charges.append(line)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((c.usd for c in self.charges), ZERO)

@@ -1,0 +1,159 @@
+"""Operators watch and steer every generation here."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from generations import services
+from generations.models import CostEntry, PartRun, PhaseRun, StatusEvent, VideoGeneration
+from phases.storage import url_for
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class PhaseRunInline(ReadOnlyInline):
+    model = PhaseRun
+    fields = ("phase", "attempt", "status", "started_at", "finished_at", "duration_seconds", "cost_usd",
+              "detail", "error_message")
+    readonly_fields = fields
+
+
+class PartRunInline(ReadOnlyInline):
+    model = PartRun
+    fields = ("phase", "index", "status", "attempts", "duration_seconds", "cost_usd", "error_message")
+    readonly_fields = fields
+
+
+class CostEntryInline(ReadOnlyInline):
+    model = CostEntry
+    fields = ("phase", "provider", "model", "units", "usd", "created_at")
+    readonly_fields = fields
+
+
+class StatusEventInline(ReadOnlyInline):
+    model = StatusEvent
+    fields = ("created_at", "from_status", "to_status", "note")
+    readonly_fields = fields
+
+
+def _link(name: str | None) -> str:
+    if not name:
+        return "—"
+    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url_for(name), name)
+
+
+def _links(names: list[str]) -> str:
+    if not names:
+        return "—"
+    return format_html_join(format_html("<br>"), '<a href="{}" target="_blank" rel="noopener">{}</a>',
+                            ((url_for(name), name) for name in names))
+
+
+@admin.register(VideoGeneration)
+class VideoGenerationAdmin(admin.ModelAdmin):
+    list_display = ("id", "short_prompt", "status", "progress_percent", "current_phase", "cost_usd",
+                    "generation_time_seconds", "user", "created_at")
+    list_filter = ("status", "created_at", "aspect_ratio")
+    date_hierarchy = "created_at"
+    search_fields = ("id", "prompt")
+    list_select_related = ("user",)
+    actions = ("retry_generations", "cancel_generations")
+    inlines = (StatusEventInline, PhaseRunInline, PartRunInline, CostEntryInline)
+    fieldsets = (
+        (None, {"fields": ("id", "user", "prompt", "duration", "aspect_ratio", "template", "seed",
+                           "uploaded_assets", "webhook_url")}),
+        ("Status", {"fields": ("status", "progress", "current_phase", "error_message", "attempts",
+                               "created_at", "started_at", "completed_at", "generation_time_seconds")}),
+        ("Outputs", {"fields": ("final_video_link", "poster_link", "refined_link", "stitched_link",
+                                "chunk_links", "reference_links", "animatic_links")}),
+        ("Spec and cost", {"fields": ("spec_json", "cost_usd", "cost_breakdown")}),
+    )
+    readonly_fields = (
+        "id", "user", "prompt", "duration", "aspect_ratio", "template", "seed", "uploaded_assets", "webhook_url",
+        "status", "progress", "current_phase", "error_message", "attempts", "created_at", "started_at",
+        "completed_at", "generation_time_seconds", "final_video_link", "poster_link", "refined_link",
+        "stitched_link", "chunk_links", "reference_links", "animatic_links", "spec_json", "cost_usd",
+        "cost_breakdown",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Generations are created through the pipeline's service (form, API, command).
+        return False
+
+    @admin.display(description="prompt")
+    def short_prompt(self, obj: VideoGeneration) -> str:
+        return obj.prompt if len(obj.prompt) <= 60 else obj.prompt[:59] + "…"
+
+    @admin.display(description="progress", ordering="progress")
+    def progress_percent(self, obj: VideoGeneration) -> str:
+        return f"{obj.progress:.0f}%"
+
+    @admin.display(description="final video")
+    def final_video_link(self, obj: VideoGeneration) -> str:
+        return _link(obj.final_video_url)
+
+    @admin.display(description="poster")
+    def poster_link(self, obj: VideoGeneration) -> str:
+        return _link(obj.poster_url)
+
+    @admin.display(description="refined (with music)")
+    def refined_link(self, obj: VideoGeneration) -> str:
+        return _link(obj.refined_url)
+
+    @admin.display(description="stitched")
+    def stitched_link(self, obj: VideoGeneration) -> str:
+        return _link(obj.stitched_url)
+
+    @admin.display(description="chunks")
+    def chunk_links(self, obj: VideoGeneration) -> str:
+        return _links(obj.chunk_urls)
+
+    @admin.display(description="references")
+    def reference_links(self, obj: VideoGeneration) -> str:
+        return _links((obj.reference_urls or {}).get("scenes", []))
+
+    @admin.display(description="storyboard")
+    def animatic_links(self, obj: VideoGeneration) -> str:
+        return _links(obj.animatic_urls)
+
+    @admin.display(description="spec")
+    def spec_json(self, obj: VideoGeneration) -> str:
+        if not obj.spec:
+            return "—"
+        return format_html("<pre>{}</pre>", json.dumps(obj.spec, indent=2, ensure_ascii=False))
+
+    @admin.action(description="Retry selected failed or canceled generations")
+    def retry_generations(self, request: HttpRequest, queryset: QuerySet[VideoGeneration]) -> None:
+        self._apply(request, queryset, services.generation_retry, "retried")
+
+    @admin.action(description="Cancel selected active generations")
+    def cancel_generations(self, request: HttpRequest, queryset: QuerySet[VideoGeneration]) -> None:
+        self._apply(request, queryset, services.generation_cancel, "canceled")
+
+    def _apply(self, request: HttpRequest, queryset: QuerySet[VideoGeneration], action, verb: str) -> None:
+        done, refused = 0, []
+        for video_id in queryset.values_list("id", flat=True):
+            try:
+                action(video_id=video_id)
+                done += 1
+            except services.InvalidTransition as exc:
+                refused.append(str(exc))
+        if done:
+            self.message_user(request, f"{done} generation(s) {verb}.", messages.SUCCESS)
+        for reason in refused:
+            self.message_user(request, reason, messages.WARNING)

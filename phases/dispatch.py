@@ -1,0 +1,112 @@
+"""Putting pipeline work on the RQ queue, or running it in this process (`inline()`).
+
+Job functions are referenced by dotted path (`phases.jobs.*`) and take ids only. Job ids
+are deterministic so a job enqueued twice for the same work is one job in Redis. With
+django-rq's `on_db_commit` mode, an enqueue inside a transaction happens only once the
+transaction commits, so a worker never sees a row that is not there yet.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from contextlib import contextmanager
+from contextvars import ContextVar
+from importlib import import_module
+from typing import Any, Iterator
+
+import django_rq
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+ADVANCE_TIMEOUT = 60
+_inline_jobs: ContextVar[deque[tuple[str, tuple[Any, ...]]] | None] = ContextVar("inline_jobs", default=None)
+
+
+def get_queue() -> Any:
+    return django_rq.get_queue(settings.RQ_QUEUE)
+
+
+def _enqueue(func: str, *args: Any, job_id: str, timeout: int, description: str) -> None:
+    pending = _inline_jobs.get()
+    if pending is not None:
+        pending.append((func, args))
+        return
+    get_queue().enqueue_call(
+        func,
+        args=args,
+        job_id=job_id,
+        timeout=timeout,
+        description=description,
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+    )
+
+
+def enqueue_next(video_id: str) -> None:
+    """Enqueue the job that finds and starts the generation's first unfinished phase."""
+    _enqueue(
+        "phases.jobs.advance",
+        video_id,
+        job_id=f"vg-{video_id}-advance",
+        timeout=ADVANCE_TIMEOUT,
+        description=f"advance {video_id}",
+    )
+
+
+def enqueue_phase(video_id: str, phase: str, *, attempt: int, timeout: int) -> None:
+    _enqueue(
+        "phases.jobs.run_phase",
+        video_id,
+        phase,
+        job_id=f"vg-{video_id}-{phase}-{attempt}",
+        timeout=timeout,
+        description=f"{phase} {video_id}",
+    )
+
+
+def enqueue_part(video_id: str, phase: str, index: int, *, attempt: int, timeout: int) -> None:
+    _enqueue(
+        "phases.jobs.run_part",
+        video_id,
+        phase,
+        index,
+        job_id=f"vg-{video_id}-{phase}-{index}-{attempt}",
+        timeout=timeout,
+        description=f"{phase}[{index}] {video_id}",
+    )
+
+
+def cancel_jobs(video_id: str) -> None:
+    """Drop the generation's jobs still waiting in the queue. Running jobs see the
+    status change at their next checkpoint and discard their work."""
+    if _inline_jobs.get() is not None:
+        return
+    queue = get_queue()
+    prefix = f"vg-{video_id}-"
+    for job_id in queue.get_job_ids():
+        if job_id.startswith(prefix):
+            job = queue.fetch_job(job_id)
+            if job is not None:
+                job.cancel()
+
+
+@contextmanager
+def inline() -> Iterator[deque[tuple[str, tuple[Any, ...]]]]:
+    """Run pipeline jobs in this process instead of Redis: jobs enqueued inside the block
+    are collected and executed in order by `drain()`."""
+    pending: deque[tuple[str, tuple[Any, ...]]] = deque()
+    token = _inline_jobs.set(pending)
+    try:
+        yield pending
+    finally:
+        _inline_jobs.reset(token)
+
+
+def drain(pending: deque[tuple[str, tuple[Any, ...]]]) -> None:
+    """Execute inline jobs, including those they enqueue, until none remain."""
+    while pending:
+        func_path, args = pending.popleft()
+        module_name, func_name = func_path.rsplit(".", 1)
+        getattr(import_module(module_name), func_name)(*args)

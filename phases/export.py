@@ -1,0 +1,61 @@
+"""Phase 6, export: the final MP4 (checked against the spec), its poster, their URLs."""
+
+from __future__ import annotations
+
+from generations.models import Status
+from phases import media
+from phases.contract import PhaseContext, PhaseInput, PhaseOutput
+from phases.exceptions import PhaseException
+from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
+
+DURATION_TOLERANCE_SECONDS = 0.1
+
+
+class ExportPhase:
+    name = "export"
+    number = 6
+    status = Status.EXPORTING
+    timeout = 180
+    weight = 10.0
+    record_fields = ("final_video_url", "poster_url")
+
+    def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput:
+        spec = phase_input.spec
+        refined = local_copy(ctx.outputs["refine"]["refined_url"], ctx.workdir)
+        final = ctx.workdir / "video.mp4"
+        # The refined file is already H.264 + AAC; the export only moves the index to the
+        # front (+faststart) so players can start before the download ends.
+        media.remux_faststart(refined, final, timeout=self.timeout)
+        probed = media.probe(final)
+        check_final_video(probed, spec)
+
+        poster = ctx.workdir / "poster.jpg"
+        first_scene_seconds = spec["scenes"][0]["frames"] / spec["fps"]
+        media.extract_frame(final, first_scene_seconds * 0.6, poster, timeout=60)
+        return ctx.output(
+            {
+                "final_video_url": store_file(final, artifact_name(FINAL_PREFIX, phase_input.video_id, final.name)),
+                "poster_url": store_file(poster, artifact_name(FINAL_PREFIX, phase_input.video_id, poster.name)),
+                "width": probed.video.width if probed.video else None,
+                "height": probed.video.height if probed.video else None,
+                "duration": probed.duration,
+                "size_bytes": probed.size_bytes,
+                "bit_rate": probed.bit_rate,
+            }
+        )
+
+
+def check_final_video(probed: media.ProbeResult, spec: dict) -> None:
+    """Refuse to publish a video that does not match its spec."""
+    problems = []
+    video, audio = probed.video, probed.audio
+    if video is None or video.codec != "h264":
+        problems.append("no H.264 video stream")
+    elif (video.width, video.height) != (spec["width"], spec["height"]):
+        problems.append(f"size {video.width}x{video.height} instead of {spec['width']}x{spec['height']}")
+    if audio is None or audio.codec != "aac":
+        problems.append("no AAC audio stream")
+    if abs(probed.duration - spec["duration"]) > DURATION_TOLERANCE_SECONDS:
+        problems.append(f"duration {probed.duration:.3f} s instead of {spec['duration']} s")
+    if problems:
+        raise PhaseException("final video check failed: " + "; ".join(problems))

@@ -1,0 +1,394 @@
+"""The orchestrator: runs one phase (or one part of a fan-out phase) per RQ job, records
+the PhaseOutput, moves the status and progress, and enqueues what comes next.
+
+Idempotency: a phase with a succeeded PhaseRun never runs again, and a part with a
+succeeded PartRun is never rendered again, so a re-delivered job, a retry or a resume
+after a crash costs nothing for work already done. Phases themselves never enqueue.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from rq.timeouts import JobTimeoutException
+
+from generations import services
+from generations.models import PIPELINE_ORDER, PartRun, PhaseRun, Status, VideoGeneration
+from phases import dispatch
+from phases.contract import FanOutPhase, Phase, PhaseCanceled, PhaseContext, PhaseInput, PhaseOutput
+from phases.costs import Charge, CostMeter
+from phases.exceptions import BudgetExceeded
+from phases.registry import PHASES, TOTAL_WEIGHT, get_phase, progress_before
+
+logger = logging.getLogger(__name__)
+
+
+def advance(video_id: str) -> None:
+    """Enqueue the generation's first unfinished phase, or complete it when none is left."""
+    generation = VideoGeneration.objects.filter(id=video_id).first()
+    if generation is None or not generation.is_active:
+        return
+    finished = _succeeded_phases(video_id)
+    for phase in PHASES:
+        if phase.name not in finished:
+            attempt = _last_attempt(video_id, phase.name) + 1
+            dispatch.enqueue_phase(video_id, phase.name, attempt=attempt, timeout=phase.timeout)
+            return
+    _complete(generation)
+
+
+def run_phase(video_id: str, phase_name: str) -> None:
+    """Run one phase of one generation (the body of an RQ job)."""
+    phase = get_phase(phase_name)
+    generation = VideoGeneration.objects.filter(id=video_id).first()
+    if generation is None or not generation.is_active:
+        logger.info("generation=%s phase=%s skipped: generation is not active", video_id, phase.name)
+        return
+    if phase.name in _succeeded_phases(video_id):
+        advance(video_id)
+        return
+    run: PhaseRun | None = None
+    try:
+        _enter(generation, phase)
+        run = _open_run(generation, phase)
+        phase_input = _phase_input(generation, phase)
+        if isinstance(phase, FanOutPhase):
+            _fan_out(video_id, phase, run, phase_input)
+            return
+        with _workdir(video_id, phase.name) as workdir:
+            output = phase.run(phase_input, _context(video_id, phase, run, workdir))
+    except services.InvalidTransition as exc:
+        # A stale job for a generation that has moved on (or ended): nothing to do.
+        logger.info("generation=%s phase=%s skipped: %s", video_id, phase.name, exc)
+        return
+    except BaseException as exc:
+        _fail(video_id, phase, run, exc)
+        if not isinstance(exc, Exception):
+            raise
+        return
+    _finish(video_id, phase, run, output)
+
+
+def run_part(video_id: str, phase_name: str, index: int) -> None:
+    """Render one part of a fan-out phase (the body of an RQ job); the last part to finish
+    joins the phase and moves the pipeline on."""
+    phase = get_phase(phase_name)
+    assert isinstance(phase, FanOutPhase)
+    if not VideoGeneration.objects.filter(id=video_id, status=phase.status).exists():
+        logger.info("generation=%s phase=%s part=%s skipped: generation moved on", video_id, phase.name, index)
+        return
+    claimed = (
+        PartRun.objects.filter(generation_id=video_id, phase=phase.name, index=index)
+        .exclude(status=PartRun.State.SUCCEEDED)
+        .update(status=PartRun.State.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now())
+    )
+    if not claimed:
+        _maybe_join(video_id, phase)
+        return
+    run = PhaseRun.objects.filter(generation_id=video_id, phase=phase.name, status=PhaseRun.State.RUNNING).last()
+    generation = VideoGeneration.objects.get(id=video_id)
+    started = time.monotonic()
+    try:
+        with _workdir(video_id, f"{phase.name}-{index}") as workdir:
+            ctx = _context(video_id, phase, run, workdir)
+            part_output = phase.run_part(_phase_input(generation, phase), index, ctx)
+    except BaseException as exc:
+        PartRun.objects.filter(generation_id=video_id, phase=phase.name, index=index).update(
+            status=PartRun.State.FAILED, finished_at=timezone.now(), error_message=_reason(phase, exc)
+        )
+        _fail(video_id, phase, run, exc, part=index)
+        if not isinstance(exc, Exception):
+            raise
+        return
+    PartRun.objects.filter(generation_id=video_id, phase=phase.name, index=index).update(
+        status=PartRun.State.SUCCEEDED,
+        finished_at=timezone.now(),
+        duration_seconds=round(time.monotonic() - started, 3),
+        cost_usd=ctx.meter.total,
+        output_data=part_output,
+        error_message=None,
+    )
+    logger.info(
+        "generation=%s phase=%s part=%s event=end duration=%.2fs cost=%s",
+        video_id,
+        phase.name,
+        index,
+        time.monotonic() - started,
+        ctx.meter.total,
+    )
+    if run is not None:
+        done = PartRun.objects.filter(
+            generation_id=video_id, phase=phase.name, status=PartRun.State.SUCCEEDED
+        ).count()
+        _report(video_id, phase, run.id, done, phase.part_count(_phase_input(generation, phase)))
+    _maybe_join(video_id, phase)
+
+
+# --- steps -----------------------------------------------------------------------------
+
+
+def _enter(generation: VideoGeneration, phase: Phase) -> None:
+    """Move the status forward to the phase's own, one allowed step at a time (a resumed
+    generation passes through the statuses of phases that had already finished)."""
+    current = PIPELINE_ORDER.index(Status(generation.status))
+    target = PIPELINE_ORDER.index(phase.status)
+    if current > target:
+        raise services.InvalidTransition(generation, phase.status)
+    for status in PIPELINE_ORDER[current + 1 : target + 1]:
+        fields: dict[str, Any] = {"current_phase": _phase_for_status(status)}
+        if generation.started_at is None:
+            fields["started_at"] = generation.started_at = timezone.now()
+        services.generation_transition(video_id=generation.id, to=status, note=f"phase {fields['current_phase']}", **fields)
+
+
+def _open_run(generation: VideoGeneration, phase: Phase) -> PhaseRun:
+    with transaction.atomic():
+        # A RUNNING attempt left behind is one whose worker died; it will never finish.
+        PhaseRun.objects.filter(generation=generation, phase=phase.name, status=PhaseRun.State.RUNNING).update(
+            status=PhaseRun.State.FAILED,
+            finished_at=timezone.now(),
+            error_message="interrupted: the worker running this attempt stopped",
+        )
+        attempt = _last_attempt(generation.id, phase.name) + 1
+        run = PhaseRun.objects.create(generation=generation, phase=phase.name, attempt=attempt)
+    logger.info("generation=%s phase=%s event=start attempt=%s", generation.id, phase.name, attempt)
+    return run
+
+
+def _fan_out(video_id: str, phase: FanOutPhase, run: PhaseRun, phase_input: PhaseInput) -> None:
+    total = phase.part_count(phase_input)
+    with transaction.atomic():
+        for index in range(total):
+            PartRun.objects.get_or_create(generation_id=video_id, phase=phase.name, index=index)
+        pending = list(
+            PartRun.objects.filter(generation_id=video_id, phase=phase.name, index__lt=total).exclude(
+                status=PartRun.State.SUCCEEDED
+            )
+        )
+        PhaseRun.objects.filter(id=run.id).update(detail={"done": total - len(pending), "total": total})
+        for part in pending:
+            dispatch.enqueue_part(
+                video_id, phase.name, part.index, attempt=part.attempts + 1, timeout=phase.timeout
+            )
+    if not pending:
+        _maybe_join(video_id, phase)
+
+
+def _maybe_join(video_id: str, phase: FanOutPhase) -> None:
+    """Join the phase if every part has succeeded. The row lock makes exactly one of the
+    parts finishing at the same moment do it."""
+    with transaction.atomic():
+        generation = VideoGeneration.objects.select_for_update().get(id=video_id)
+        if generation.status != phase.status:
+            return
+        total = phase.part_count(_phase_input(generation, phase))
+        parts = list(PartRun.objects.filter(generation_id=video_id, phase=phase.name, index__lt=total))
+        if len(parts) < total or any(part.status != PartRun.State.SUCCEEDED for part in parts):
+            return
+        run = PhaseRun.objects.filter(generation_id=video_id, phase=phase.name, status=PhaseRun.State.RUNNING).last()
+        if run is None or run.detail.get("joined"):
+            return
+        run.detail = {**run.detail, "joined": True}
+        run.save(update_fields=["detail"])
+    try:
+        with _workdir(video_id, phase.name) as workdir:
+            ctx = _context(video_id, phase, run, workdir)
+            ctx.parts = [part.output_data for part in sorted(parts, key=lambda part: part.index)]
+            output = phase.run(_phase_input(generation, phase), ctx)
+            output = _with_parts_cost(output, parts, run)
+    except Exception as exc:
+        _fail(video_id, phase, run, exc)
+        return
+    _finish(video_id, phase, run, output)
+
+
+def _with_parts_cost(output: PhaseOutput, parts: list[PartRun], run: PhaseRun) -> PhaseOutput:
+    """A fan-out phase costs what its parts cost, and lasts from its start to the join."""
+    return PhaseOutput(
+        video_id=output.video_id,
+        phase=output.phase,
+        status=output.status,
+        output_data=output.output_data,
+        cost_usd=output.cost_usd + sum((part.cost_usd for part in parts), Decimal("0")),
+        duration_seconds=round((timezone.now() - run.started_at).total_seconds(), 3),
+    )
+
+
+def _finish(video_id: str, phase: Phase, run: PhaseRun | None, output: PhaseOutput) -> None:
+    assert run is not None
+    with transaction.atomic():
+        generation = VideoGeneration.objects.select_for_update().get(id=video_id)
+        if generation.status != phase.status:
+            # Canceled (or failed elsewhere) while this phase ran: its work is not used.
+            PhaseRun.objects.filter(id=run.id).update(
+                status=PhaseRun.State.CANCELED, finished_at=timezone.now(), error_message="discarded"
+            )
+            return
+        PhaseRun.objects.filter(id=run.id).update(
+            status=PhaseRun.State.SUCCEEDED,
+            finished_at=timezone.now(),
+            duration_seconds=output.duration_seconds,
+            cost_usd=output.cost_usd,
+            output_data=output.output_data,
+        )
+        record = {name: output.output_data[name] for name in phase.record_fields}
+        VideoGeneration.objects.filter(id=video_id).update(**record, updated_at=timezone.now())
+    services.generation_set_progress(video_id=video_id, progress=progress_before(phase) + _share(phase))
+    logger.info(
+        "generation=%s phase=%s event=end status=succeeded duration=%.2fs cost=%s",
+        video_id,
+        phase.name,
+        output.duration_seconds,
+        output.cost_usd,
+    )
+    advance(video_id)
+
+
+def _complete(generation: VideoGeneration) -> None:
+    now = timezone.now()
+    started = generation.started_at or generation.created_at
+    services.generation_transition(
+        video_id=generation.id,
+        to=Status.COMPLETE,
+        note="all phases finished",
+        completed_at=now,
+        generation_time_seconds=round((now - started).total_seconds(), 3),
+        current_phase=None,
+        progress=100.0,
+    )
+
+
+def _fail(video_id: str, phase: Phase, run: PhaseRun | None, exc: BaseException, part: int | None = None) -> None:
+    if isinstance(exc, PhaseCanceled):
+        if run is not None:
+            PhaseRun.objects.filter(id=run.id, status=PhaseRun.State.RUNNING).update(
+                status=PhaseRun.State.CANCELED, finished_at=timezone.now(), error_message="canceled"
+            )
+        return
+    where = f" on scene {part + 1}" if part is not None else ""
+    message = f"Phase {phase.number} ({phase.name}) failed{where}: {_reason(phase, exc)}"
+    logger.error("generation=%s phase=%s event=end status=failed %s", video_id, phase.name, message, exc_info=exc)
+    if run is not None:
+        PhaseRun.objects.filter(id=run.id, status=PhaseRun.State.RUNNING).update(
+            status=PhaseRun.State.FAILED,
+            finished_at=timezone.now(),
+            duration_seconds=round((timezone.now() - run.started_at).total_seconds(), 3),
+            error_message=message,
+        )
+    services.generation_fail(video_id=video_id, message=message)
+
+
+def _reason(phase: Phase, exc: BaseException) -> str:
+    if isinstance(exc, JobTimeoutException):
+        return f"timed out after {phase.timeout} s"
+    text = str(exc).strip() or exc.__class__.__name__
+    return text[:2000]
+
+
+# --- context -----------------------------------------------------------------------------
+
+
+def _phase_input(generation: VideoGeneration, phase: Phase) -> PhaseInput:
+    if phase.name == "plan":
+        request = {
+            "prompt": generation.prompt,
+            "duration": generation.duration,
+            "aspect_ratio": generation.aspect_ratio,
+            "template": generation.template,
+            "seed": generation.seed,
+            "assets": generation.uploaded_assets,
+        }
+        return PhaseInput(video_id=generation.id, spec=request)
+    return PhaseInput(video_id=generation.id, spec=generation.spec or {})
+
+
+def _context(video_id: str, phase: Phase, run: PhaseRun | None, workdir: Path) -> PhaseContext:
+    outputs = {
+        row.phase: row.output_data
+        for row in PhaseRun.objects.filter(generation_id=video_id, status=PhaseRun.State.SUCCEEDED)
+    }
+
+    def on_charge(charge: Charge) -> None:
+        _charge(video_id, phase.name, charge)
+
+    def report(done: int, total: int) -> None:
+        if run is not None:
+            _report(video_id, phase, run.id, done, total)
+
+    def is_canceled() -> bool:
+        return not VideoGeneration.objects.filter(id=video_id, status=phase.status).exists()
+
+    return PhaseContext(
+        video_id=video_id,
+        phase=phase.name,
+        workdir=workdir,
+        meter=CostMeter(on_charge=on_charge),
+        outputs=outputs,
+        report_progress=report,
+        is_canceled=is_canceled,
+    )
+
+
+def _charge(video_id: str, phase_name: str, charge: Charge) -> None:
+    """Check the budget, then write the ledger line, before the paid call is made."""
+    spent = VideoGeneration.objects.values_list("cost_usd", flat=True).get(id=video_id)
+    cap = settings.MAX_COST_PER_GENERATION_USD
+    if spent + charge.usd > cap:
+        raise BudgetExceeded(
+            f"budget exceeded: {charge.provider}/{charge.model} would cost ${charge.usd}, "
+            f"${spent} already spent of ${cap}"
+        )
+    services.ledger_record(
+        video_id=video_id,
+        phase=phase_name,
+        provider=charge.provider,
+        model=charge.model,
+        units=charge.units,
+        usd=charge.usd,
+    )
+
+
+def _report(video_id: str, phase: Phase, run_id: int, done: int, total: int) -> None:
+    PhaseRun.objects.filter(id=run_id).update(detail={"done": done, "total": total})
+    fraction = done / total if total else 1.0
+    services.generation_set_progress(video_id=video_id, progress=progress_before(phase) + _share(phase) * fraction)
+
+
+def _share(phase: Phase) -> float:
+    return 100.0 * phase.weight / TOTAL_WEIGHT
+
+
+@contextmanager
+def _workdir(video_id: str, label: str) -> Iterator[Path]:
+    """A scratch directory for one job, removed when the job ends however it ends."""
+    with tempfile.TemporaryDirectory(prefix=f"videogen-{video_id}-{label}-", dir=settings.WORK_ROOT) as name:
+        yield Path(name)
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+def _succeeded_phases(video_id: str) -> set[str]:
+    return set(
+        PhaseRun.objects.filter(generation_id=video_id, status=PhaseRun.State.SUCCEEDED).values_list(
+            "phase", flat=True
+        )
+    )
+
+
+def _last_attempt(video_id: str, phase_name: str) -> int:
+    return PhaseRun.objects.filter(generation_id=video_id, phase=phase_name).aggregate(n=Max("attempt"))["n"] or 0
+
+
+def _phase_for_status(status: Status) -> str:
+    return next(phase.name for phase in PHASES if phase.status == status)

@@ -1,0 +1,42 @@
+"""Phase 5, refine: stitch the clips by stream copy, compose the music, mix it in."""
+
+from __future__ import annotations
+
+from generations.models import Status
+from phases import media
+from phases.contract import PhaseContext, PhaseInput, PhaseOutput
+from phases.providers.registry import get_music_provider
+from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
+
+
+class RefinePhase:
+    name = "refine"
+    number = 5
+    status = Status.REFINING
+    timeout = 300
+    weight = 13.0
+    record_fields = ("stitched_url", "refined_url")
+
+    def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput:
+        video_id = phase_input.video_id
+        clips = [local_copy(name, ctx.workdir) for name in ctx.outputs["chunks"]["chunk_urls"]]
+        stitched = ctx.workdir / "stitched.mp4"
+        media.concat_copy(clips, stitched, timeout=self.timeout)
+        ctx.report_progress(1, 3)
+
+        ctx.check_canceled()
+        music = ctx.workdir / "music.wav"
+        get_music_provider().compose(phase_input.spec, music, ctx.meter)
+        ctx.report_progress(2, 3)
+
+        ctx.check_canceled()
+        refined = ctx.workdir / "refined.mp4"
+        media.mux_audio(stitched, music, refined, timeout=self.timeout)
+        ctx.report_progress(3, 3)
+        return ctx.output(
+            {
+                "stitched_url": store_file(stitched, artifact_name(FINAL_PREFIX, video_id, stitched.name)),
+                "music_url": store_file(music, artifact_name(FINAL_PREFIX, video_id, music.name)),
+                "refined_url": store_file(refined, artifact_name(FINAL_PREFIX, video_id, refined.name)),
+            }
+        )

@@ -1,0 +1,86 @@
+"""Shared fixtures: a clean Redis queue, real RQ worker processes, users."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+from urllib.parse import quote
+
+import django_rq
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def queue():
+    """The test queue on the real Redis, emptied before and after the test."""
+    rq_queue = django_rq.get_queue(settings.RQ_QUEUE)
+    rq_queue.connection.flushdb()
+    yield rq_queue
+    rq_queue.connection.flushdb()
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"])
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker_env(transactional_db) -> dict[str, str]:
+    """Environment for a subprocess that must see this test's database and queue."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="videogen.settings_test",
+        DATABASE_URL=_database_url(),
+        REDIS_URL=settings.REDIS_URL,
+        RQ_QUEUE=settings.RQ_QUEUE,
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@pytest.fixture
+def run_burst_worker(worker_env, queue) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run a real `manage.py rqworker --burst` until the queue is empty."""
+
+    def run(timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "manage.py", "rqworker", "--burst", settings.RQ_QUEUE],
+            cwd=PROJECT_DIR,
+            env=worker_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result
+
+    return run
+
+
+@pytest.fixture
+def alice(db):
+    return get_user_model().objects.create_user("alice", "alice@example.com", "alice-password-1")
+
+
+@pytest.fixture
+def bob(db):
+    return get_user_model().objects.create_user("bob", "bob@example.com", "bob-password-1")
+
+
+@pytest.fixture
+def staff(db):
+    return get_user_model().objects.create_superuser("operator", "ops@example.com", "operator-password-1")

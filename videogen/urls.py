@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+urlpatterns = [
+    path("admin/rq/", include("django_rq.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("generations.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    # Local media storage has no other server in the embedded setup; on S3 users get
+    # presigned URLs instead.
+    media_prefix = settings.MEDIA_URL.strip("/")
+    urlpatterns.append(re_path(rf"^{media_prefix}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from generations import services
 from generations.models import CostEntry, PartRun, PhaseRun, StatusEvent, VideoGeneration
@@ -28,8 +29,17 @@ class ReadOnlyInline(admin.TabularInline):
 
 class PhaseRunInline(ReadOnlyInline):
     model = PhaseRun
-    fields = ("phase", "attempt", "status", "started_at", "finished_at", "duration_seconds", "cost_usd",
-              "detail", "error_message")
+    fields = (
+        "phase",
+        "attempt",
+        "status",
+        "started_at",
+        "finished_at",
+        "duration_seconds",
+        "cost_usd",
+        "detail",
+        "error_message",
+    )
     readonly_fields = fields
 
 
@@ -60,14 +70,26 @@ def _link(name: str | None) -> str:
 def _links(names: list[str]) -> str:
     if not names:
         return "—"
-    return format_html_join(format_html("<br>"), '<a href="{}" target="_blank" rel="noopener">{}</a>',
-                            ((url_for(name), name) for name in names))
+    return format_html_join(
+        mark_safe("<br>"),
+        '<a href="{}" target="_blank" rel="noopener">{}</a>',
+        ((url_for(name), name) for name in names),
+    )
 
 
 @admin.register(VideoGeneration)
 class VideoGenerationAdmin(admin.ModelAdmin):
-    list_display = ("id", "short_prompt", "status", "progress_percent", "current_phase", "cost_usd",
-                    "generation_time_seconds", "user", "created_at")
+    list_display = (
+        "id",
+        "short_prompt",
+        "status",
+        "progress_percent",
+        "current_phase",
+        "cost_usd",
+        "generation_time_seconds",
+        "user",
+        "created_at",
+    )
     list_filter = ("status", "created_at", "aspect_ratio")
     date_hierarchy = "created_at"
     search_fields = ("id", "prompt")
@@ -75,19 +97,82 @@ class VideoGenerationAdmin(admin.ModelAdmin):
     actions = ("retry_generations", "cancel_generations")
     inlines = (StatusEventInline, PhaseRunInline, PartRunInline, CostEntryInline)
     fieldsets = (
-        (None, {"fields": ("id", "user", "prompt", "duration", "aspect_ratio", "template", "seed",
-                           "uploaded_assets", "webhook_url")}),
-        ("Status", {"fields": ("status", "progress", "current_phase", "error_message", "attempts",
-                               "created_at", "started_at", "completed_at", "generation_time_seconds")}),
-        ("Outputs", {"fields": ("final_video_link", "poster_link", "refined_link", "stitched_link",
-                                "chunk_links", "reference_links", "animatic_links")}),
+        (
+            None,
+            {
+                "fields": (
+                    "id",
+                    "user",
+                    "prompt",
+                    "duration",
+                    "aspect_ratio",
+                    "template",
+                    "seed",
+                    "uploaded_assets",
+                    "webhook_url",
+                )
+            },
+        ),
+        (
+            "Status",
+            {
+                "fields": (
+                    "status",
+                    "progress",
+                    "current_phase",
+                    "error_message",
+                    "attempts",
+                    "created_at",
+                    "started_at",
+                    "completed_at",
+                    "generation_time_seconds",
+                )
+            },
+        ),
+        (
+            "Outputs",
+            {
+                "fields": (
+                    "final_video_link",
+                    "poster_link",
+                    "refined_link",
+                    "stitched_link",
+                    "chunk_links",
+                    "reference_links",
+                    "animatic_links",
+                )
+            },
+        ),
         ("Spec and cost", {"fields": ("spec_json", "cost_usd", "cost_breakdown")}),
     )
     readonly_fields = (
-        "id", "user", "prompt", "duration", "aspect_ratio", "template", "seed", "uploaded_assets", "webhook_url",
-        "status", "progress", "current_phase", "error_message", "attempts", "created_at", "started_at",
-        "completed_at", "generation_time_seconds", "final_video_link", "poster_link", "refined_link",
-        "stitched_link", "chunk_links", "reference_links", "animatic_links", "spec_json", "cost_usd",
+        "id",
+        "user",
+        "prompt",
+        "duration",
+        "aspect_ratio",
+        "template",
+        "seed",
+        "uploaded_assets",
+        "webhook_url",
+        "status",
+        "progress",
+        "current_phase",
+        "error_message",
+        "attempts",
+        "created_at",
+        "started_at",
+        "completed_at",
+        "generation_time_seconds",
+        "final_video_link",
+        "poster_link",
+        "refined_link",
+        "stitched_link",
+        "chunk_links",
+        "reference_links",
+        "animatic_links",
+        "spec_json",
+        "cost_usd",
         "cost_breakdown",
     )
 

@@ -160,7 +160,9 @@ class PhaseRun(models.Model):
     class Meta:
         ordering = ["started_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["generation", "phase", "attempt"], name="phase_run_attempt_unique"),
+            models.UniqueConstraint(
+                fields=["generation", "phase", "attempt"], name="phase_run_attempt_unique"
+            ),
             # A phase succeeds once per generation: the guard that makes re-runs free.
             models.UniqueConstraint(
                 fields=["generation", "phase"],

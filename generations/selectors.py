@@ -44,10 +44,7 @@ def generation_eta_seconds(generation: VideoGeneration) -> int | None:
     if generation.is_final:
         return None
     rates = recent_phase_rates()
-    runs = {
-        run.phase: run
-        for run in PhaseRun.objects.filter(generation=generation).order_by("attempt")
-    }
+    runs = {run.phase: run for run in PhaseRun.objects.filter(generation=generation).order_by("attempt")}
     now = timezone.now()
     remaining = 0.0
     for phase in PHASES:

@@ -7,8 +7,9 @@ Every status change happens inside a transaction holding the row lock
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -112,7 +113,11 @@ def generation_fail(*, video_id: str, message: str) -> bool:
         if not VideoGeneration.objects.select_for_update().get(id=video_id).is_active:
             return False
         generation_transition(
-            video_id=video_id, to=Status.FAILED, note=message, error_message=message, completed_at=timezone.now()
+            video_id=video_id,
+            to=Status.FAILED,
+            note=message,
+            error_message=message,
+            completed_at=timezone.now(),
         )
         PhaseRun.objects.filter(generation_id=video_id, status=PhaseRun.State.RUNNING).update(
             status=PhaseRun.State.FAILED, finished_at=timezone.now(), error_message=message
@@ -167,7 +172,9 @@ def generation_delete(*, video_id: str) -> None:
     VideoGeneration.objects.filter(id=video_id).delete()
 
 
-def ledger_record(*, video_id: str, phase: str, provider: str, model: str, units: Decimal, usd: Decimal) -> None:
+def ledger_record(
+    *, video_id: str, phase: str, provider: str, model: str, units: Decimal, usd: Decimal
+) -> None:
     """Add one provider call to the ledger and refresh the generation's totals from it."""
     with transaction.atomic():
         generation = VideoGeneration.objects.select_for_update().get(id=video_id)
@@ -175,7 +182,10 @@ def ledger_record(*, video_id: str, phase: str, provider: str, model: str, units
             generation=generation, phase=phase, provider=provider, model=model, units=units, usd=usd
         )
         per_phase = (
-            CostEntry.objects.filter(generation=generation).values("phase").annotate(total=Sum("usd")).order_by()
+            CostEntry.objects.filter(generation=generation)
+            .values("phase")
+            .annotate(total=Sum("usd"))
+            .order_by()
         )
         totals = {row["phase"]: Decimal(row["total"]).quantize(CENT_HUNDREDTHS) for row in per_phase}
         generation.cost_breakdown = {phase: str(total) for phase, total in totals.items()}

@@ -12,7 +12,13 @@ VERSION = "1.0.0"
 
 def root(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
-        {"message": "Video Generation API", "name": "videogen", "version": VERSION, "docs": "/docs", "admin": "/admin/"}
+        {
+            "message": "Video Generation API",
+            "name": "videogen",
+            "version": VERSION,
+            "docs": "/docs",
+            "admin": "/admin/",
+        }
     )
 
 
@@ -30,5 +36,6 @@ def health(request: HttpRequest) -> JsonResponse:
     except Exception as exc:
         checks["redis"] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
-
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )

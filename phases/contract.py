@@ -9,10 +9,11 @@ Phases never touch the queue or a generation's status: `phases.pipeline` does.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from generations.models import Status
 from phases.costs import CostMeter

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
 
 # Cost per API call (USD), from the seed's constants.
 COST_GPT4_TURBO = Decimal("0.01")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from importlib import import_module
-from typing import Any, Iterator
+from typing import Any
 
 import django_rq
 from django.conf import settings

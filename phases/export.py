@@ -34,8 +34,12 @@ class ExportPhase:
         media.extract_frame(final, first_scene_seconds * 0.6, poster, timeout=60)
         return ctx.output(
             {
-                "final_video_url": store_file(final, artifact_name(FINAL_PREFIX, phase_input.video_id, final.name)),
-                "poster_url": store_file(poster, artifact_name(FINAL_PREFIX, phase_input.video_id, poster.name)),
+                "final_video_url": store_file(
+                    final, artifact_name(FINAL_PREFIX, phase_input.video_id, final.name)
+                ),
+                "poster_url": store_file(
+                    poster, artifact_name(FINAL_PREFIX, phase_input.video_id, poster.name)
+                ),
                 "width": probed.video.width if probed.video else None,
                 "height": probed.video.height if probed.video else None,
                 "duration": probed.duration,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from phases.contract import PhaseContext
 from phases.costs import CostMeter
@@ -12,7 +13,9 @@ from phases.storage import artifact_name, store_file
 SceneRenderer = Callable[[dict[str, Any], int, Path, CostMeter], None]
 
 
-def store_each_scene(spec: dict[str, Any], ctx: PhaseContext, render: SceneRenderer, *, prefix: str) -> list[str]:
+def store_each_scene(
+    spec: dict[str, Any], ctx: PhaseContext, render: SceneRenderer, *, prefix: str
+) -> list[str]:
     """Render scene by scene into the work directory, store each file under
     `<prefix>/<video_id>/scene_NN.png`, report progress; returns the stored names in scene order."""
     scenes = spec["scenes"]

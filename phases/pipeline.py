@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -85,7 +86,9 @@ def run_part(video_id: str, phase_name: str, index: int) -> None:
     phase = get_phase(phase_name)
     assert isinstance(phase, FanOutPhase)
     if not VideoGeneration.objects.filter(id=video_id, status=phase.status).exists():
-        logger.info("generation=%s phase=%s part=%s skipped: generation moved on", video_id, phase.name, index)
+        logger.info(
+            "generation=%s phase=%s part=%s skipped: generation moved on", video_id, phase.name, index
+        )
         return
     claimed = (
         PartRun.objects.filter(generation_id=video_id, phase=phase.name, index=index)
@@ -95,7 +98,9 @@ def run_part(video_id: str, phase_name: str, index: int) -> None:
     if not claimed:
         _maybe_join(video_id, phase)
         return
-    run = PhaseRun.objects.filter(generation_id=video_id, phase=phase.name, status=PhaseRun.State.RUNNING).last()
+    run = PhaseRun.objects.filter(
+        generation_id=video_id, phase=phase.name, status=PhaseRun.State.RUNNING
+    ).last()
     generation = VideoGeneration.objects.get(id=video_id)
     started = time.monotonic()
     try:
@@ -148,13 +153,17 @@ def _enter(generation: VideoGeneration, phase: Phase) -> None:
         fields: dict[str, Any] = {"current_phase": _phase_for_status(status)}
         if generation.started_at is None:
             fields["started_at"] = generation.started_at = timezone.now()
-        services.generation_transition(video_id=generation.id, to=status, note=f"phase {fields['current_phase']}", **fields)
+        services.generation_transition(
+            video_id=generation.id, to=status, note=f"phase {fields['current_phase']}", **fields
+        )
 
 
 def _open_run(generation: VideoGeneration, phase: Phase) -> PhaseRun:
     with transaction.atomic():
         # A RUNNING attempt left behind is one whose worker died; it will never finish.
-        PhaseRun.objects.filter(generation=generation, phase=phase.name, status=PhaseRun.State.RUNNING).update(
+        PhaseRun.objects.filter(
+            generation=generation, phase=phase.name, status=PhaseRun.State.RUNNING
+        ).update(
             status=PhaseRun.State.FAILED,
             finished_at=timezone.now(),
             error_message="interrupted: the worker running this attempt stopped",
@@ -195,7 +204,9 @@ def _maybe_join(video_id: str, phase: FanOutPhase) -> None:
         parts = list(PartRun.objects.filter(generation_id=video_id, phase=phase.name, index__lt=total))
         if len(parts) < total or any(part.status != PartRun.State.SUCCEEDED for part in parts):
             return
-        run = PhaseRun.objects.filter(generation_id=video_id, phase=phase.name, status=PhaseRun.State.RUNNING).last()
+        run = PhaseRun.objects.filter(
+            generation_id=video_id, phase=phase.name, status=PhaseRun.State.RUNNING
+        ).last()
         if run is None or run.detail.get("joined"):
             return
         run.detail = {**run.detail, "joined": True}
@@ -268,7 +279,9 @@ def _complete(generation: VideoGeneration) -> None:
     )
 
 
-def _fail(video_id: str, phase: Phase, run: PhaseRun | None, exc: BaseException, part: int | None = None) -> None:
+def _fail(
+    video_id: str, phase: Phase, run: PhaseRun | None, exc: BaseException, part: int | None = None
+) -> None:
     if isinstance(exc, PhaseCanceled):
         if run is not None:
             PhaseRun.objects.filter(id=run.id, status=PhaseRun.State.RUNNING).update(
@@ -277,7 +290,9 @@ def _fail(video_id: str, phase: Phase, run: PhaseRun | None, exc: BaseException,
         return
     where = f" on scene {part + 1}" if part is not None else ""
     message = f"Phase {phase.number} ({phase.name}) failed{where}: {_reason(phase, exc)}"
-    logger.error("generation=%s phase=%s event=end status=failed %s", video_id, phase.name, message, exc_info=exc)
+    logger.error(
+        "generation=%s phase=%s event=end status=failed %s", video_id, phase.name, message, exc_info=exc
+    )
     if run is not None:
         PhaseRun.objects.filter(id=run.id, status=PhaseRun.State.RUNNING).update(
             status=PhaseRun.State.FAILED,
@@ -361,7 +376,9 @@ def _charge(video_id: str, phase_name: str, charge: Charge) -> None:
 def _report(video_id: str, phase: Phase, run_id: int, done: int, total: int) -> None:
     PhaseRun.objects.filter(id=run_id).update(detail={"done": done, "total": total})
     fraction = done / total if total else 1.0
-    services.generation_set_progress(video_id=video_id, progress=progress_before(phase) + _share(phase) * fraction)
+    services.generation_set_progress(
+        video_id=video_id, progress=progress_before(phase) + _share(phase) * fraction
+    )
 
 
 def _share(phase: Phase) -> float:
@@ -387,7 +404,10 @@ def _succeeded_phases(video_id: str) -> set[str]:
 
 
 def _last_attempt(video_id: str, phase_name: str) -> int:
-    return PhaseRun.objects.filter(generation_id=video_id, phase=phase_name).aggregate(n=Max("attempt"))["n"] or 0
+    return (
+        PhaseRun.objects.filter(generation_id=video_id, phase=phase_name).aggregate(n=Max("attempt"))["n"]
+        or 0
+    )
 
 
 def _phase_for_status(status: Status) -> str:

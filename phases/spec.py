@@ -43,8 +43,21 @@ SIZES: dict[str, tuple[int, int]] = {
 }
 CAMERA_MOTIONS = ("static", "zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down")
 MOTIFS = (
-    "waves", "trees", "stars", "mountains", "city", "clouds", "bubbles",
-    "sun", "rain", "snow", "birds", "flowers", "dunes", "fire", "abstract",
+    "waves",
+    "trees",
+    "stars",
+    "mountains",
+    "city",
+    "clouds",
+    "bubbles",
+    "sun",
+    "rain",
+    "snow",
+    "birds",
+    "flowers",
+    "dunes",
+    "fire",
+    "abstract",
 )
 MUSIC_MOODS = ("calm", "upbeat", "dramatic", "mysterious", "playful", "epic")
 TEMPLATES = ("cinematic", "minimal", "vibrant", "noir", "pastel")
@@ -56,8 +69,18 @@ SPEC_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": [
-        "version", "title", "prompt", "duration", "fps", "aspect_ratio",
-        "width", "height", "template", "seed", "scenes", "music",
+        "version",
+        "title",
+        "prompt",
+        "duration",
+        "fps",
+        "aspect_ratio",
+        "width",
+        "height",
+        "template",
+        "seed",
+        "scenes",
+        "music",
     ],
     "properties": {
         "version": {"const": 1},

@@ -13,4 +13,6 @@ if settings.SERVE_MEDIA:
     # Local media storage has no other server in the embedded setup; on S3 users get
     # presigned URLs instead.
     media_prefix = settings.MEDIA_URL.strip("/")
-    urlpatterns.append(re_path(rf"^{media_prefix}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
+    urlpatterns.append(
+        re_path(rf"^{media_prefix}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )

@@ -34,10 +34,14 @@ class Planner(Protocol):
 class ImageProvider(Protocol):
     name: str
 
-    def storyboard_frame(self, spec: dict[str, Any], scene_index: int, out_path: Path, meter: CostMeter) -> None:
+    def storyboard_frame(
+        self, spec: dict[str, Any], scene_index: int, out_path: Path, meter: CostMeter
+    ) -> None:
         """Write a low-resolution storyboard PNG for scene `scene_index` (0-based)."""
 
-    def reference_image(self, spec: dict[str, Any], scene_index: int, out_path: Path, meter: CostMeter) -> None:
+    def reference_image(
+        self, spec: dict[str, Any], scene_index: int, out_path: Path, meter: CostMeter
+    ) -> None:
         """Write a full-resolution reference PNG for scene `scene_index` (0-based)."""
 
 

@@ -25,10 +25,16 @@ def walk_to(video_id: str, target: Status) -> None:
         services.generation_transition(video_id=video_id, to=status)
 
 
-def test_create_makes_a_queued_record_and_enqueues_its_first_job(alice, queue, django_capture_on_commit_callbacks):
+def test_create_makes_a_queued_record_and_enqueues_its_first_job(
+    alice, queue, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         generation = services.generation_create(
-            user=alice, prompt="  A forest at dawn, birds waking up  ", duration=12, aspect_ratio="9:16", seed=7
+            user=alice,
+            prompt="  A forest at dawn, birds waking up  ",
+            duration=12,
+            aspect_ratio="9:16",
+            seed=7,
         )
     generation.refresh_from_db()
     assert generation.status == Status.QUEUED
@@ -38,7 +44,9 @@ def test_create_makes_a_queued_record_and_enqueues_its_first_job(alice, queue, d
     assert queue.get_job_ids() == [f"vg-{generation.id}-advance"]
 
 
-def test_nothing_is_enqueued_when_the_creating_transaction_rolls_back(alice, queue, django_capture_on_commit_callbacks):
+def test_nothing_is_enqueued_when_the_creating_transaction_rolls_back(
+    alice, queue, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(RuntimeError):
             from django.db import transaction
@@ -146,11 +154,23 @@ def test_progress_never_decreases(generation):
 
 
 def test_the_ledger_totals_are_sums_of_its_lines(generation):
-    services.ledger_record(video_id=generation.id, phase="plan", provider="openai", model="gpt-4-turbo",
-                           units=Decimal(1), usd=Decimal("0.01"))
+    services.ledger_record(
+        video_id=generation.id,
+        phase="plan",
+        provider="openai",
+        model="gpt-4-turbo",
+        units=Decimal(1),
+        usd=Decimal("0.01"),
+    )
     for _ in range(3):
-        services.ledger_record(video_id=generation.id, phase="references", provider="replicate", model="sdxl",
-                               units=Decimal(1), usd=Decimal("0.0055"))
+        services.ledger_record(
+            video_id=generation.id,
+            phase="references",
+            provider="replicate",
+            model="sdxl",
+            units=Decimal(1),
+            usd=Decimal("0.0055"),
+        )
     generation.refresh_from_db()
     assert generation.cost_usd == Decimal("0.0265")
     assert generation.cost_breakdown == {"plan": "0.0100", "references": "0.0165"}

@@ -27,7 +27,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("prompt")
-        parser.add_argument("--duration", type=int, default=30, help=f"seconds, {MIN_DURATION}-{MAX_DURATION}")
+        parser.add_argument(
+            "--duration", type=int, default=30, help=f"seconds, {MIN_DURATION}-{MAX_DURATION}"
+        )
         parser.add_argument("--aspect", choices=list(SIZES), default="16:9")
         parser.add_argument("--template", choices=list(TEMPLATES), default=None)
         parser.add_argument("--seed", type=int, default=0)
@@ -58,7 +60,9 @@ class Command(BaseCommand):
             generation.refresh_from_db()
         else:
             generation = services.generation_create(**create)  # type: ignore[arg-type]
-            self.stdout.write(f"generation {generation.id}: queued, waiting for a worker (manage.py rqworker)")
+            self.stdout.write(
+                f"generation {generation.id}: queued, waiting for a worker (manage.py rqworker)"
+            )
             generation = self._follow(generation.id, int(options["timeout"]))  # type: ignore[call-overload]
         self._report(generation, options["out"])  # type: ignore[arg-type]
 
@@ -71,7 +75,9 @@ class Command(BaseCommand):
                 self.stdout.write("")
                 return generation
             if time.monotonic() > deadline:
-                raise CommandError(f"\ngave up after {timeout} s; generation {video_id} is {generation.status}")
+                raise CommandError(
+                    f"\ngave up after {timeout} s; generation {video_id} is {generation.status}"
+                )
             time.sleep(0.5)
 
     def _draw(self, generation: VideoGeneration) -> None:

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Set everything up and run videogen: web server + one RQ worker, until Ctrl-C.
+source "$(dirname "$0")/scripts/setup.sh" app
+
+python manage.py migrate --noinput
+python manage.py ensure_admin
+
+PORT=${PORT:-8000}
+python manage.py rqworker --with-scheduler "${RQ_QUEUE:-videogen}" &
+worker=$!
+trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
+
+cat <<MSG
+
+  videogen is starting on http://127.0.0.1:$PORT/  (admin: http://127.0.0.1:$PORT/admin/)
+  Make a first video from another terminal:
+    .venv/bin/python manage.py generate "A calm ocean at night under the stars, waves rolling in"
+
+MSG
+python manage.py runserver "0.0.0.0:$PORT"

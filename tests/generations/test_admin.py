@@ -1,0 +1,116 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from generations import services
+from generations.models import PhaseRun, Status, VideoGeneration
+
+SEED_FIELDS = [
+    "id",
+    "user",
+    "prompt",
+    "uploaded_assets",
+    "spec",
+    "template",
+    "status",
+    "progress",
+    "current_phase",
+    "error_message",
+    "animatic_urls",
+    "reference_urls",
+    "chunk_urls",
+    "stitched_url",
+    "refined_url",
+    "final_video_url",
+    "cost_usd",
+    "cost_breakdown",
+    "generation_time_seconds",
+    "created_at",
+    "completed_at",
+]
+
+
+@pytest.fixture
+def generation(alice, queue):
+    generation = services.generation_create(user=alice, prompt='A "stormy" sea <b>at night</b>', duration=12)
+    VideoGeneration.objects.filter(id=generation.id).update(
+        spec={"title": "Stormy sea", "scenes": [{"caption": "Waves"}]},
+        chunk_urls=[f"chunks/{generation.id}/scene_01.mp4"],
+        final_video_url=f"final/{generation.id}/video.mp4",
+        cost_usd=Decimal("0.1055"),
+        cost_breakdown={"chunks": "0.1000", "references": "0.0055"},
+    )
+    PhaseRun.objects.create(
+        generation=generation, phase="plan", status=PhaseRun.State.SUCCEEDED, duration_seconds=0.4
+    )
+    return generation
+
+
+def test_the_model_has_every_field_of_the_seed():
+    names = {field.name for field in VideoGeneration._meta.get_fields()}
+    assert set(SEED_FIELDS) <= names
+    assert {choice.value for choice in Status} == {
+        "queued",
+        "validating",
+        "generating_animatic",
+        "generating_references",
+        "generating_chunks",
+        "refining",
+        "exporting",
+        "complete",
+        "failed",
+        "canceled",
+    }
+
+
+def test_staff_see_the_generation_in_the_list(client, staff, generation):
+    client.force_login(staff)
+    response = client.get(reverse("admin:generations_videogeneration_changelist"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert generation.id in body
+    assert "0.1055" in body
+    assert "alice" in body
+
+
+def test_staff_see_every_field_and_the_phase_runs_on_the_detail_page(client, staff, generation):
+    client.force_login(staff)
+    response = client.get(reverse("admin:generations_videogeneration_change", args=[generation.id]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    for label in ["Prompt", "Spec", "Cost breakdown", "Final video", "Chunks", "Phase runs", "Progress"]:
+        assert label.lower() in body.lower(), label
+    assert "&quot;stormy&quot;" in body and "<b>at night</b>" not in body  # escaped, not rendered
+    assert f"/media/final/{generation.id}/video.mp4" in body
+    assert "&quot;title&quot;: &quot;Stormy sea&quot;" in body  # spec as formatted JSON
+
+
+def test_the_list_filters_by_status_and_searches_prompts(client, staff, generation):
+    client.force_login(staff)
+    url = reverse("admin:generations_videogeneration_changelist")
+    assert generation.id in client.get(url, {"status__exact": "queued"}).content.decode()
+    assert generation.id not in client.get(url, {"status__exact": "complete"}).content.decode()
+    assert generation.id in client.get(url, {"q": "stormy"}).content.decode()
+    assert generation.id not in client.get(url, {"q": "desert"}).content.decode()
+
+
+def test_the_cancel_action_goes_through_the_service(client, staff, generation):
+    client.force_login(staff)
+    client.post(
+        reverse("admin:generations_videogeneration_changelist"),
+        {"action": "cancel_generations", "_selected_action": [generation.id]},
+    )
+    generation.refresh_from_db()
+    assert generation.status == Status.CANCELED
+
+
+def test_the_rq_dashboard_is_reachable_for_staff(client, staff):
+    client.force_login(staff)
+    assert client.get("/admin/rq/").status_code == 200
+
+
+def test_non_staff_cannot_open_the_admin(client, alice):
+    client.force_login(alice)
+    response = client.get(reverse("admin:generations_videogeneration_changelist"))
+    assert response.status_code == 302

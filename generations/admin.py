@@ -11,7 +11,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from generations import services
-from generations.models import CostEntry, PartRun, PhaseRun, StatusEvent, VideoGeneration
+from generations.models import (
+    CostEntry,
+    PartRun,
+    PhaseRun,
+    StatusEvent,
+    VideoGeneration,
+    WebhookDelivery,
+)
 from phases.storage import url_for
 
 
@@ -61,6 +68,12 @@ class StatusEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class WebhookDeliveryInline(ReadOnlyInline):
+    model = WebhookDelivery
+    fields = ("created_at", "event", "attempt", "ok", "status_code", "error", "duration_ms")
+    readonly_fields = fields
+
+
 def _link(name: str | None) -> str:
     if not name:
         return "—"
@@ -95,7 +108,7 @@ class VideoGenerationAdmin(admin.ModelAdmin):
     search_fields = ("id", "prompt")
     list_select_related = ("user",)
     actions = ("retry_generations", "cancel_generations")
-    inlines = (StatusEventInline, PhaseRunInline, PartRunInline, CostEntryInline)
+    inlines = (StatusEventInline, PhaseRunInline, PartRunInline, CostEntryInline, WebhookDeliveryInline)
     fieldsets = (
         (
             None,
@@ -242,3 +255,21 @@ class VideoGenerationAdmin(admin.ModelAdmin):
             self.message_user(request, f"{done} generation(s) {verb}.", messages.SUCCESS)
         for reason in refused:
             self.message_user(request, reason, messages.WARNING)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """Every attempt at telling a receiver about a final status; read-only, written by the
+    delivery job."""
+
+    list_display = ("created_at", "generation", "event", "attempt", "ok", "status_code", "url", "error")
+    list_filter = ("ok", "event", "created_at")
+    search_fields = ("generation__id", "url")
+    list_select_related = ("generation",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

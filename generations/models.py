@@ -110,6 +110,9 @@ class VideoGeneration(models.Model):
     cost_breakdown = models.JSONField(default=dict, blank=True)
     generation_time_seconds = models.FloatField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=1, help_text="1 + the number of retries.")
+    resumes = models.PositiveSmallIntegerField(
+        default=0, help_text="Times the reconciler re-enqueued work whose job or worker was lost."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -134,6 +137,18 @@ class VideoGeneration(models.Model):
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
 
+    @property
+    def title(self) -> str:
+        """The planner's title once there is a spec, the start of the prompt before."""
+        if self.spec and self.spec.get("title"):
+            return str(self.spec["title"])
+        return self.prompt if len(self.prompt) <= 60 else self.prompt[:59].rstrip() + "…"
+
+    @property
+    def orientation(self) -> str:
+        """`landscape`, `portrait` or `square`: the name pages use for the frame's shape."""
+        return AspectRatio(self.aspect_ratio).name.lower()
+
 
 class PhaseRun(models.Model):
     """One attempt at one phase of one generation: the timeline the admin and pages show."""
@@ -154,8 +169,9 @@ class PhaseRun(models.Model):
     cost_usd = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
     output_data = models.JSONField(default=dict, blank=True)
     error_message = models.TextField(null=True, blank=True)
-    # Sub-progress inside the phase, e.g. {"done": 3, "total": 6, "label": "scene"}.
+    # Sub-progress inside the phase, e.g. {"done": 3, "total": 6}.
     detail = models.JSONField(default=dict, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["started_at", "id"]
@@ -199,6 +215,7 @@ class PartRun(models.Model):
     cost_usd = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
     output_data = models.JSONField(default=dict, blank=True)
     error_message = models.TextField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["phase", "index"]
@@ -243,3 +260,47 @@ class StatusEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class IdempotencyKey(models.Model):
+    """An `Idempotency-Key` a user sent with a create request, and what it created.
+
+    The fingerprint is a hash of the validated request, so a replay with the same body
+    finds its generation and a different body under the same key is told apart."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    generation = models.ForeignKey(VideoGeneration, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class WebhookDelivery(models.Model):
+    """One attempt at POSTing a final status to a generation's `webhook_url`."""
+
+    generation = models.ForeignKey(
+        VideoGeneration, on_delete=models.CASCADE, related_name="webhook_deliveries"
+    )
+    event = models.CharField(max_length=32, choices=Status.choices, help_text="The final status announced.")
+    cycle = models.PositiveSmallIntegerField(help_text="The generation's attempt that reached the status.")
+    attempt = models.PositiveSmallIntegerField()
+    url = models.URLField(max_length=1000)
+    payload = models.JSONField(default=dict)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    ok = models.BooleanField(default=False)
+    error = models.TextField(blank=True, default="")
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} #{self.attempt} → {self.status_code or self.error[:40]}"

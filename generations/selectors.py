@@ -1,13 +1,24 @@
-"""Reads about generations that take more than one query to answer: ETA, queue position."""
+"""Reads about generations that take more than one query to answer: ETA, queue position,
+and what the pages show (timeline, stored files, result)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from statistics import median
+from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.storage import default_storage
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 
-from generations.models import PhaseRun, Status, VideoGeneration
+from generations.models import ACTIVE_STATUSES, PartRun, PhaseRun, Status, VideoGeneration
 from phases.registry import PHASES
+from phases.storage import ANIMATIC_PREFIX, REFERENCES_PREFIX, url_for
 
 # Seconds of work per second of video, used until this installation has its own history.
 DEFAULT_SECONDS_PER_VIDEO_SECOND = {
@@ -64,3 +75,278 @@ def generation_queue_position(generation: VideoGeneration) -> int | None:
         return None
     ahead = VideoGeneration.objects.filter(status=Status.QUEUED, created_at__lt=generation.created_at).count()
     return ahead + 1
+
+
+# --- pages ------------------------------------------------------------------------------
+
+HISTORY_FILTERS: dict[str, frozenset[str]] = {
+    "active": ACTIVE_STATUSES,
+    "complete": frozenset({Status.COMPLETE}),
+    "failed": frozenset({Status.FAILED}),
+    "canceled": frozenset({Status.CANCELED}),
+}
+# What a phase's own progress counts, as in "3 of 6 scenes".
+PROGRESS_UNITS = {"animatic": "frames", "references": "images", "chunks": "scenes"}
+_STEP_STATES = {
+    PhaseRun.State.RUNNING: "running",
+    PhaseRun.State.SUCCEEDED: "done",
+    PhaseRun.State.FAILED: "failed",
+    PhaseRun.State.CANCELED: "canceled",
+}
+STEP_STATE_LABELS = {
+    "waiting": "Waiting",
+    "not_started": "Not started",
+    "running": "Running",
+    "done": "Done",
+    "failed": "Failed",
+    "canceled": "Canceled",
+}
+
+
+def generation_list(
+    *, user: AbstractBaseUser | AnonymousUser, status_filter: str = ""
+) -> QuerySet[VideoGeneration]:
+    """The user's own generations, newest first. `status_filter` is "" or a HISTORY_FILTERS key."""
+    if not user.is_authenticated:
+        # Generations made without an owner (user=None) belong to nobody who can browse.
+        return VideoGeneration.objects.none()
+    generations = VideoGeneration.objects.filter(user_id=user.pk).order_by("-created_at")
+    if status_filter:
+        generations = generations.filter(status__in=HISTORY_FILTERS[status_filter])
+    return generations
+
+
+@dataclass(frozen=True)
+class PhaseStep:
+    """One phase on a generation's timeline: the state of its latest attempt."""
+
+    number: int
+    name: str
+    label: str
+    state: str  # a key of STEP_STATE_LABELS
+    attempt: int
+    seconds: float | None
+    cost_usd: Decimal
+    done: int | None
+    total: int | None
+    unit: str
+    error: str | None
+
+    @property
+    def state_label(self) -> str:
+        return STEP_STATE_LABELS[self.state]
+
+    @property
+    def sub_percent(self) -> int | None:
+        """Percent of the phase's own work done, while it runs and reports it."""
+        if self.state != "running" or not self.total or self.done is None:
+            return None
+        return round(100 * self.done / self.total)
+
+
+def generation_timeline(*, generation: VideoGeneration) -> list[PhaseStep]:
+    """The six phases in order with their latest attempt's state, time and ledger cost.
+
+    A failed or canceled attempt of a generation that is active again (it was retried)
+    shows as waiting: the phase is about to run again. A phase that never ran of a
+    generation that has ended is "not started"."""
+    latest: dict[str, PhaseRun] = {}
+    for run in PhaseRun.objects.filter(generation=generation).order_by("attempt"):
+        latest[run.phase] = run
+    now = timezone.now()
+    steps = []
+    for phase in PHASES:
+        run = latest.get(phase.name)
+        if run is None:
+            state = "waiting" if generation.is_active else "not_started"
+        else:
+            state = _STEP_STATES[PhaseRun.State(run.status)]
+            if generation.is_active and state in ("failed", "canceled"):
+                state = "waiting"
+        detail = run.detail if run is not None else {}
+        steps.append(
+            PhaseStep(
+                number=phase.number,
+                name=phase.name,
+                label=phase.status.label,
+                state=state,
+                attempt=run.attempt if run is not None else 0,
+                seconds=_run_seconds(run, now) if run is not None and state != "waiting" else None,
+                cost_usd=Decimal(generation.cost_breakdown.get(phase.name, "0")),
+                done=detail.get("done"),
+                total=detail.get("total"),
+                unit=PROGRESS_UNITS.get(phase.name, "steps"),
+                error=run.error_message if run is not None and state == "failed" else None,
+            )
+        )
+    return steps
+
+
+def _run_seconds(run: PhaseRun, now: datetime) -> float:
+    if run.duration_seconds is not None:
+        return run.duration_seconds
+    return ((run.finished_at or now) - run.started_at).total_seconds()
+
+
+@dataclass(frozen=True)
+class Asset:
+    label: str
+    url: str
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class AssetGroup:
+    title: str
+    kind: str  # image, video, audio or link: how a page shows the items
+    items: tuple[Asset, ...]
+
+
+def generation_assets(*, generation: VideoGeneration) -> list[AssetGroup]:
+    """Every file the generation has so far, grouped by phase, with fresh URLs; empty groups
+    are left out. Storyboard frames and reference images are listed from storage until their
+    phase records them, so a page shows each one as soon as it is stored."""
+    scenes = (generation.spec or {}).get("scenes", [])
+    uploads = [asset for asset in generation.uploaded_assets if asset.get("name")]
+    links = [asset for asset in generation.uploaded_assets if asset.get("url")]
+    animatic = generation.animatic_urls or _stored_scene_files(ANIMATIC_PREFIX, generation.id)
+    references = (generation.reference_urls or {}).get("scenes") or _stored_scene_files(
+        REFERENCES_PREFIX, generation.id
+    )
+    refine_output = _succeeded_output(generation, "refine")
+    finals = [
+        ("Stitched scenes (no music)", generation.stitched_url),
+        ("With music", generation.refined_url),
+        ("Final video", generation.final_video_url),
+        ("Poster", generation.poster_url),
+    ]
+    groups = [
+        AssetGroup(
+            "Your reference images",
+            "image",
+            tuple(
+                Asset(f"Upload {n}", url_for(asset["name"]) or "", f"Your reference image {n}")
+                for n, asset in enumerate(uploads, start=1)
+            ),
+        ),
+        AssetGroup(
+            "Your reference links",
+            "link",
+            tuple(Asset(asset["url"], asset["url"]) for asset in links),
+        ),
+        AssetGroup("Storyboard frames", "image", _scene_images(animatic, scenes, "Storyboard frame")),
+        AssetGroup("Reference images", "image", _scene_images(references, scenes, "Reference image")),
+        AssetGroup(
+            "Scene clips",
+            "video",
+            tuple(
+                Asset(f"Scene {n}", url_for(name) or "")
+                for n, name in enumerate(generation.chunk_urls or _finished_chunks(generation), start=1)
+            ),
+        ),
+        AssetGroup(
+            "Music",
+            "audio",
+            tuple(
+                Asset("Soundtrack", url_for(name) or "") for name in [refine_output.get("music_url")] if name
+            ),
+        ),
+        AssetGroup(
+            "Stitched and exported files",
+            "link",
+            tuple(Asset(label, url_for(name) or "") for label, name in finals if name),
+        ),
+    ]
+    return [group for group in groups if group.items]
+
+
+def _stored_scene_files(prefix: str, video_id: str) -> list[str]:
+    folder = f"{prefix}/{video_id}"
+    try:
+        _dirs, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    # Only the phase's own per-scene files: the user's uploads share the references folder.
+    return [f"{folder}/{name}" for name in sorted(files) if name.startswith("scene_")]
+
+
+def _scene_images(names: Iterable[str], scenes: list[dict[str, Any]], what: str) -> tuple[Asset, ...]:
+    assets = []
+    for index, name in enumerate(names):
+        description = scenes[index]["description"] if index < len(scenes) else ""
+        alt = f"{what} for scene {index + 1}" + (f": {description}" if description else "")
+        assets.append(Asset(f"Scene {index + 1}", url_for(name) or "", alt))
+    return tuple(assets)
+
+
+def _finished_chunks(generation: VideoGeneration) -> list[str]:
+    """Clips of the chunks phase rendered so far, in scene order (while the phase runs)."""
+    outputs = PartRun.objects.filter(
+        generation=generation, phase="chunks", status=PartRun.State.SUCCEEDED
+    ).values_list("output_data", flat=True)
+    return [output["chunk_url"] for output in outputs if output.get("chunk_url")]
+
+
+def _succeeded_output(generation: VideoGeneration, phase: str) -> dict[str, Any]:
+    output = (
+        PhaseRun.objects.filter(generation=generation, phase=phase, status=PhaseRun.State.SUCCEEDED)
+        .values_list("output_data", flat=True)
+        .first()
+    )
+    return output or {}
+
+
+@dataclass(frozen=True)
+class VideoResult:
+    """What the result page shows of a complete generation."""
+
+    video_url: str
+    poster_url: str | None
+    download_name: str
+    width: int | None
+    height: int | None
+    duration: float | None
+    size_bytes: int | None
+    scenes: list[dict[str, Any]]
+    music: dict[str, Any]
+
+
+def generation_result(*, generation: VideoGeneration) -> VideoResult | None:
+    """The finished video and its spec, or None until the generation is complete."""
+    if generation.status != Status.COMPLETE or not generation.final_video_url:
+        return None
+    spec = generation.spec or {}
+    export = _succeeded_output(generation, "export")
+    scenes = [
+        {**scene, "number": number, "camera_label": scene.get("camera", "").replace("_", " ")}
+        for number, scene in enumerate(spec.get("scenes", []), start=1)
+    ]
+    return VideoResult(
+        video_url=url_for(generation.final_video_url) or "",
+        poster_url=url_for(generation.poster_url),
+        download_name=f"{slugify(generation.title) or 'video'}-{generation.id[:8]}.mp4",
+        width=export.get("width") or spec.get("width"),
+        height=export.get("height") or spec.get("height"),
+        duration=export.get("duration"),
+        size_bytes=export.get("size_bytes"),
+        scenes=scenes,
+        music=spec.get("music", {}),
+    )
+
+
+@dataclass(frozen=True)
+class GenerationCard:
+    """One row of the history page."""
+
+    generation: VideoGeneration
+    thumbnail_url: str | None
+
+
+def generation_cards(generations: Iterable[VideoGeneration]) -> list[GenerationCard]:
+    """History rows with a thumbnail: the poster, or the first storyboard frame of a
+    generation that did not get as far as a poster."""
+    cards = []
+    for generation in generations:
+        thumbnail = generation.poster_url or next(iter(generation.animatic_urls), None)
+        cards.append(GenerationCard(generation, url_for(thumbnail)))
+    return cards

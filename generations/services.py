@@ -6,27 +6,37 @@ Every status change happens inside a transaction holding the row lock
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
 from generations.models import (
     ACTIVE_STATUSES,
     ALLOWED_TRANSITIONS,
+    FINAL_STATUSES,
     RETRY_TRANSITIONS,
     CostEntry,
+    IdempotencyKey,
+    PartRun,
     PhaseRun,
     Status,
     StatusEvent,
     VideoGeneration,
+    new_video_id,
 )
 from phases import dispatch
+from phases.registry import get_phase
+from phases.storage import REFERENCES_PREFIX, artifact_name
 
 logger = logging.getLogger(__name__)
 # Ledger amounts are kept to 1/100 of a cent, the precision of the seed's SDXL price.
@@ -52,22 +62,89 @@ def generation_create(
     seed: int = 0,
     assets: Iterable[dict[str, str]] = (),
     webhook_url: str = "",
+    reference_images: Sequence[bytes] = (),
 ) -> VideoGeneration:
-    """Create a QUEUED generation and enqueue its first phase once the row is committed."""
+    """Create a QUEUED generation and enqueue its first phase once the row is committed.
+
+    `reference_images` are images the caller has already checked and re-encoded as PNG; they
+    are stored as `references/<id>/upload_NN.png` and added to `uploaded_assets` before the
+    row exists, so no phase can start without them."""
+    video_id = new_video_id()
+    uploads = [
+        {
+            "type": "image",
+            "name": default_storage.save(
+                artifact_name(REFERENCES_PREFIX, video_id, f"upload_{number:02d}.png"), ContentFile(png)
+            ),
+        }
+        for number, png in enumerate(reference_images, start=1)
+    ]
     with transaction.atomic():
         generation = VideoGeneration.objects.create(
+            id=video_id,
             user=user,
             prompt=prompt.strip(),
             duration=duration,
             aspect_ratio=aspect_ratio,
             template=template or None,
             seed=seed,
-            uploaded_assets=list(assets),
+            uploaded_assets=[*assets, *uploads],
             webhook_url=webhook_url,
         )
         dispatch.enqueue_next(generation.id)
     logger.info("generation=%s created duration=%ss aspect=%s", generation.id, duration, aspect_ratio)
     return generation
+
+
+class IdempotencyConflict(Exception):
+    """An Idempotency-Key was reused with a different request."""
+
+
+def generation_create_idempotent(
+    *,
+    user: AbstractBaseUser,
+    idempotency_key: str,
+    prompt: str,
+    duration: int = 30,
+    aspect_ratio: str = "16:9",
+    template: str | None = None,
+    seed: int = 0,
+    assets: Iterable[dict[str, str]] = (),
+    webhook_url: str = "",
+) -> tuple[VideoGeneration, bool]:
+    """Create a generation once per (user, idempotency_key); returns (generation, created).
+
+    Repeating the same request under the same key returns the generation the first one made
+    and enqueues nothing. Raises IdempotencyConflict when the key was used for a different
+    request."""
+    request = {
+        "prompt": prompt.strip(),
+        "duration": duration,
+        "aspect_ratio": aspect_ratio,
+        "template": template or None,
+        "seed": seed,
+        "assets": [dict(asset) for asset in assets],
+        "webhook_url": webhook_url,
+    }
+    fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            existing = IdempotencyKey.objects.filter(user=user, key=idempotency_key).first()
+            if existing is None:
+                generation = generation_create(user=user, **request)
+                IdempotencyKey.objects.create(
+                    user=user, key=idempotency_key, fingerprint=fingerprint, generation=generation
+                )
+                return generation, True
+    except IntegrityError:
+        # A concurrent request with the same key committed first; this one rolled back
+        # (its generation and its enqueue with it) and answers as a replay of that one.
+        existing = IdempotencyKey.objects.get(user=user, key=idempotency_key)
+    if existing.fingerprint != fingerprint:
+        raise IdempotencyConflict(
+            f"Idempotency-Key {idempotency_key!r} was already used with a different request"
+        )
+    return existing.generation, False
 
 
 def generation_transition(
@@ -93,6 +170,9 @@ def generation_transition(
             setattr(generation, name, value)
         generation.save(update_fields=["status", "updated_at", *fields])
         StatusEvent.objects.create(generation=generation, from_status=current, to_status=to, note=note[:500])
+        if to in FINAL_STATUSES and generation.webhook_url:
+            # Enqueued when this transaction commits, so a rolled-back move notifies no one.
+            dispatch.enqueue_webhook(generation.id, to.value, generation.attempts)
     logger.info("generation=%s status %s -> %s %s", video_id, current, to, note)
     return generation
 
@@ -136,6 +216,9 @@ def generation_cancel(*, video_id: str) -> VideoGeneration:
     PhaseRun.objects.filter(generation_id=video_id, status=PhaseRun.State.RUNNING).update(
         status=PhaseRun.State.CANCELED, finished_at=timezone.now(), error_message="canceled"
     )
+    PartRun.objects.filter(generation_id=video_id, status=PartRun.State.RUNNING).update(
+        status=PartRun.State.FAILED, finished_at=timezone.now(), error_message="canceled"
+    )
     dispatch.cancel_jobs(video_id)
     return generation
 
@@ -144,6 +227,11 @@ def generation_retry(*, video_id: str) -> VideoGeneration:
     """Re-queue a FAILED or CANCELED generation; it resumes at its first unfinished phase
     (finished phases are kept and not charged again). Raises InvalidTransition otherwise."""
     with transaction.atomic():
+        current = VideoGeneration.objects.select_for_update().get(id=video_id)
+        # generation_transition treats QUEUED -> QUEUED as a no-op; a retry of a generation
+        # that never failed is an error the caller should hear about.
+        if current.status not in (Status.FAILED, Status.CANCELED):
+            raise InvalidTransition(current, Status.QUEUED)
         generation = generation_transition(
             video_id=video_id,
             to=Status.QUEUED,
@@ -157,6 +245,32 @@ def generation_retry(*, video_id: str) -> VideoGeneration:
         dispatch.enqueue_next(video_id)
     generation.refresh_from_db()
     return generation
+
+
+def generation_resume(*, video_id: str) -> None:
+    """Re-enqueue an active generation whose queued or running job was lost; counts the
+    resume so the reconciler can give up on one that keeps dying."""
+    with transaction.atomic():
+        updated = VideoGeneration.objects.filter(id=video_id, status__in=ACTIVE_STATUSES).update(
+            resumes=F("resumes") + 1, updated_at=timezone.now()
+        )
+        if updated:
+            dispatch.enqueue_next(video_id)
+
+
+def generation_resume_part(*, video_id: str, phase: str, index: int) -> None:
+    """Re-enqueue one part of a fan-out phase whose worker died mid-render."""
+    with transaction.atomic():
+        part = PartRun.objects.select_for_update().get(generation_id=video_id, phase=phase, index=index)
+        if part.status != PartRun.State.RUNNING:
+            return
+        part.status = PartRun.State.FAILED
+        part.error_message = "interrupted: the worker rendering it stopped"
+        part.save(update_fields=["status", "error_message"])
+        VideoGeneration.objects.filter(id=video_id).update(resumes=F("resumes") + 1, updated_at=timezone.now())
+        dispatch.enqueue_part(
+            video_id, phase, index, attempt=part.attempts + 1, timeout=get_phase(phase).timeout
+        )
 
 
 def generation_delete(*, video_id: str) -> None:

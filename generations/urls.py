@@ -5,4 +5,9 @@ from generations import views
 urlpatterns = [
     path("", views.root, name="home"),
     path("health", views.health, name="health"),
+    path("generations/", views.history, name="generation-history"),
+    path("generations/<str:video_id>/", views.generation_detail, name="generation-detail"),
+    path("generations/<str:video_id>/live/", views.generation_live, name="generation-live"),
+    path("generations/<str:video_id>/cancel/", views.generation_cancel, name="generation-cancel"),
+    path("generations/<str:video_id>/retry/", views.generation_retry, name="generation-retry"),
 ]

@@ -18,10 +18,16 @@ from typing import Any
 
 import django_rq
 from django.conf import settings
+from rq import Callback, Retry
+from rq.command import send_stop_job_command
+from rq.exceptions import InvalidJobOperation
+from rq.registry import DeferredJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 logger = logging.getLogger(__name__)
 
 ADVANCE_TIMEOUT = 60
+# A stopped job's horse is killed before its `finally` blocks run; this removes its scratch files.
+CLEAN_WORKDIRS = Callback("phases.jobs.clean_workdirs")
 _inline_jobs: ContextVar[deque[tuple[str, tuple[Any, ...]]] | None] = ContextVar("inline_jobs", default=None)
 
 
@@ -29,7 +35,15 @@ def get_queue() -> Any:
     return django_rq.get_queue(settings.RQ_QUEUE)
 
 
-def _enqueue(func: str, *args: Any, job_id: str, timeout: int, description: str) -> None:
+def _enqueue(
+    func: str,
+    *args: Any,
+    job_id: str,
+    timeout: int,
+    description: str,
+    retry: Retry | None = None,
+    on_stopped: Callback | None = None,
+) -> None:
     pending = _inline_jobs.get()
     if pending is not None:
         pending.append((func, args))
@@ -42,6 +56,8 @@ def _enqueue(func: str, *args: Any, job_id: str, timeout: int, description: str)
         description=description,
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,
+        retry=retry,
+        on_stopped=on_stopped,
     )
 
 
@@ -50,7 +66,7 @@ def enqueue_next(video_id: str) -> None:
     _enqueue(
         "phases.jobs.advance",
         video_id,
-        job_id=f"vg-{video_id}-advance",
+        job_id=f"{_job_prefix(video_id)}advance",
         timeout=ADVANCE_TIMEOUT,
         description=f"advance {video_id}",
     )
@@ -61,9 +77,10 @@ def enqueue_phase(video_id: str, phase: str, *, attempt: int, timeout: int) -> N
         "phases.jobs.run_phase",
         video_id,
         phase,
-        job_id=f"vg-{video_id}-{phase}-{attempt}",
+        job_id=f"{_job_prefix(video_id)}{phase}-{attempt}",
         timeout=timeout,
         description=f"{phase} {video_id}",
+        on_stopped=CLEAN_WORKDIRS,
     )
 
 
@@ -73,24 +90,67 @@ def enqueue_part(video_id: str, phase: str, index: int, *, attempt: int, timeout
         video_id,
         phase,
         index,
-        job_id=f"vg-{video_id}-{phase}-{index}-{attempt}",
+        job_id=f"{_job_prefix(video_id)}{phase}-{index}-{attempt}",
         timeout=timeout,
         description=f"{phase}[{index}] {video_id}",
+        on_stopped=CLEAN_WORKDIRS,
+    )
+
+
+def enqueue_webhook(video_id: str, event: str, cycle: int) -> None:
+    """Enqueue the POST announcing that the generation reached the final status `event`
+    in its attempt `cycle`; a failed delivery is retried with the configured backoff.
+
+    The job id does not start with `vg-<id>-`, so `cancel_jobs` leaves the "canceled"
+    notification alone."""
+    intervals = settings.WEBHOOK_RETRY_INTERVALS
+    _enqueue(
+        "generations.api.webhooks.deliver",
+        video_id,
+        event,
+        cycle,
+        job_id=f"webhook-{video_id}-{cycle}-{event}",
+        timeout=settings.WEBHOOK_TIMEOUT + 30,
+        description=f"webhook {event} {video_id}",
+        retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
     )
 
 
 def cancel_jobs(video_id: str) -> None:
-    """Drop the generation's jobs still waiting in the queue. Running jobs see the
-    status change at their next checkpoint and discard their work."""
+    """Drop the generation's jobs still waiting in the queue and stop the ones running:
+    RQ's stop-job command kills the work horse, whose `on_stopped` callback then removes
+    its scratch files."""
     if _inline_jobs.get() is not None:
         return
     queue = get_queue()
-    prefix = f"vg-{video_id}-"
+    prefix = _job_prefix(video_id)
     for job_id in queue.get_job_ids():
         if job_id.startswith(prefix):
             job = queue.fetch_job(job_id)
             if job is not None:
                 job.cancel()
+    for job_id in StartedJobRegistry(queue=queue).get_job_ids():
+        if job_id.startswith(prefix):
+            try:
+                send_stop_job_command(queue.connection, job_id)
+            except InvalidJobOperation:
+                pass  # it finished between the listing and the command
+
+
+def waiting_video_ids() -> set[str]:
+    """Ids of generations that have a job waiting in Redis (queued, scheduled for a retry,
+    or deferred): work that a worker will pick up without help."""
+    queue = get_queue()
+    job_ids = [
+        *queue.get_job_ids(),
+        *ScheduledJobRegistry(queue=queue).get_job_ids(),
+        *DeferredJobRegistry(queue=queue).get_job_ids(),
+    ]
+    return {job_id.split("-")[1] for job_id in job_ids if job_id.startswith("vg-")}
+
+
+def _job_prefix(video_id: str) -> str:
+    return f"vg-{video_id}-"
 
 
 @contextmanager

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from phases import pipeline
+from phases import reconcile as reconciler
 
 
 def advance(video_id: str) -> None:
@@ -15,3 +18,12 @@ def run_phase(video_id: str, phase: str) -> None:
 
 def run_part(video_id: str, phase: str, index: int) -> None:
     pipeline.run_part(video_id, phase, index)
+
+
+def clean_workdirs(job: Any, connection: Any, *args: Any) -> None:
+    """RQ `on_stopped` callback: the killed horse could not remove its own scratch files."""
+    pipeline.remove_workdirs(job.args[0])
+
+
+def reconcile() -> None:
+    reconciler.reconcile()

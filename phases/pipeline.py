@@ -9,22 +9,26 @@ after a crash costs nothing for work already done. Phases themselves never enque
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 from rq.timeouts import JobTimeoutException
 
 from generations import services
-from generations.models import PIPELINE_ORDER, PartRun, PhaseRun, Status, VideoGeneration
+from generations.models import PIPELINE_ORDER, CostEntry, PartRun, PhaseRun, Status, VideoGeneration
 from phases import dispatch
 from phases.contract import FanOutPhase, Phase, PhaseCanceled, PhaseContext, PhaseInput, PhaseOutput
 from phases.costs import Charge, CostMeter
@@ -66,7 +70,7 @@ def run_phase(video_id: str, phase_name: str) -> None:
         if isinstance(phase, FanOutPhase):
             _fan_out(video_id, phase, run, phase_input)
             return
-        with _workdir(video_id, phase.name) as workdir:
+        with _workdir(video_id, phase.name) as workdir, _heartbeat(PhaseRun, run.id):
             output = phase.run(phase_input, _context(video_id, phase, run, workdir))
     except services.InvalidTransition as exc:
         # A stale job for a generation that has moved on (or ended): nothing to do.
@@ -90,10 +94,18 @@ def run_part(video_id: str, phase_name: str, index: int) -> None:
             "generation=%s phase=%s part=%s skipped: generation moved on", video_id, phase.name, index
         )
         return
-    claimed = (
-        PartRun.objects.filter(generation_id=video_id, phase=phase.name, index=index)
-        .exclude(status=PartRun.State.SUCCEEDED)
-        .update(status=PartRun.State.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now())
+    part = PartRun.objects.filter(generation_id=video_id, phase=phase.name, index=index)
+    # Claim the part unless it is done or another live job holds it (a RUNNING part with a
+    # fresh heartbeat): a duplicate delivery of the same job must not render it twice.
+    stale = timezone.now() - timedelta(seconds=settings.RECONCILE_STALE_SECONDS)
+    claimable = Q(status__in=[PartRun.State.PENDING, PartRun.State.FAILED]) | Q(
+        status=PartRun.State.RUNNING, heartbeat_at__lt=stale
+    )
+    claimed = part.filter(claimable).update(
+        status=PartRun.State.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
     )
     if not claimed:
         _maybe_join(video_id, phase)
@@ -104,18 +116,18 @@ def run_part(video_id: str, phase_name: str, index: int) -> None:
     generation = VideoGeneration.objects.get(id=video_id)
     started = time.monotonic()
     try:
-        with _workdir(video_id, f"{phase.name}-{index}") as workdir:
+        with _workdir(video_id, f"{phase.name}-{index}") as workdir, _heartbeat(PartRun, part.get().id):
             ctx = _context(video_id, phase, run, workdir)
             part_output = phase.run_part(_phase_input(generation, phase), index, ctx)
     except BaseException as exc:
-        PartRun.objects.filter(generation_id=video_id, phase=phase.name, index=index).update(
+        part.update(
             status=PartRun.State.FAILED, finished_at=timezone.now(), error_message=_reason(phase, exc)
         )
         _fail(video_id, phase, run, exc, part=index)
         if not isinstance(exc, Exception):
             raise
         return
-    PartRun.objects.filter(generation_id=video_id, phase=phase.name, index=index).update(
+    part.update(
         status=PartRun.State.SUCCEEDED,
         finished_at=timezone.now(),
         duration_seconds=round(time.monotonic() - started, 3),
@@ -356,13 +368,23 @@ def _context(video_id: str, phase: Phase, run: PhaseRun | None, workdir: Path) -
 
 def _charge(video_id: str, phase_name: str, charge: Charge) -> None:
     """Check the budget, then write the ledger line, before the paid call is made."""
-    spent = VideoGeneration.objects.values_list("cost_usd", flat=True).get(id=video_id)
+    spent, user_id = VideoGeneration.objects.values_list("cost_usd", "user_id").get(id=video_id)
     cap = settings.MAX_COST_PER_GENERATION_USD
     if spent + charge.usd > cap:
         raise BudgetExceeded(
             f"budget exceeded: {charge.provider}/{charge.model} would cost ${charge.usd}, "
-            f"${spent} already spent of ${cap}"
+            f"${spent} already spent of ${cap} for this generation"
         )
+    daily_cap = settings.MAX_COST_PER_USER_DAY_USD
+    if daily_cap and user_id is not None:
+        since = timezone.now() - timedelta(days=1)
+        today = CostEntry.objects.filter(generation__user_id=user_id, created_at__gte=since).aggregate(
+            total=Sum("usd")
+        )["total"] or Decimal("0")
+        if today + charge.usd > daily_cap:
+            raise BudgetExceeded(
+                f"budget exceeded: ${today} spent in the last 24 h of the ${daily_cap} daily cap"
+            )
     services.ledger_record(
         video_id=video_id,
         phase=phase_name,
@@ -385,11 +407,46 @@ def _share(phase: Phase) -> float:
     return 100.0 * phase.weight / TOTAL_WEIGHT
 
 
+def _workdir_prefix(video_id: str) -> str:
+    return f"videogen-{video_id}-"
+
+
 @contextmanager
 def _workdir(video_id: str, label: str) -> Iterator[Path]:
-    """A scratch directory for one job, removed when the job ends however it ends."""
-    with tempfile.TemporaryDirectory(prefix=f"videogen-{video_id}-{label}-", dir=settings.WORK_ROOT) as name:
+    """A scratch directory for one job, removed when the job ends however it ends (except
+    by SIGKILL: `remove_workdirs` is for that)."""
+    with tempfile.TemporaryDirectory(prefix=f"{_workdir_prefix(video_id)}{label}-", dir=settings.WORK_ROOT) as name:
         yield Path(name)
+
+
+def remove_workdirs(video_id: str) -> None:
+    """Remove every scratch directory a killed job of this generation left on this machine."""
+    root = Path(settings.WORK_ROOT or tempfile.gettempdir())
+    for leftover in root.glob(f"{_workdir_prefix(video_id)}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+@contextmanager
+def _heartbeat(model: type[PhaseRun] | type[PartRun], pk: int) -> Iterator[None]:
+    """Stamp `heartbeat_at` on the running row every few seconds while the body runs, so
+    the reconciler can tell work in progress from work whose worker died."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.HEARTBEAT_SECONDS):
+                model.objects.filter(pk=pk).update(heartbeat_at=timezone.now())
+        finally:
+            db_connection.close()  # this thread's own connection
+
+    model.objects.filter(pk=pk).update(heartbeat_at=timezone.now())
+    thread = threading.Thread(target=beat, name=f"heartbeat-{model.__name__}-{pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 # --- queries -----------------------------------------------------------------------------

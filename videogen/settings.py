@@ -7,7 +7,9 @@ requires a real SECRET_KEY and turns on the secure-cookie / HSTS / SSL settings.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -213,9 +215,78 @@ OPENAI_MODEL = env("OPENAI_MODEL", "gpt-4-turbo")
 REPLICATE_API_TOKEN = env("REPLICATE_API_TOKEN")
 REPLICATE_BASE_URL = env("REPLICATE_BASE_URL") or None
 
+
+def provider_choice(name: str, remote: str, key_name: str, key: str) -> str:
+    """`local`, `remote`, or `auto` (the remote service when its key is set), resolved here so a
+    remote choice without its key stops the process at start-up, not a generation later."""
+    choice = (env(name).strip() or "auto").lower()
+    if choice == "auto":
+        return remote if key else "local"
+    if choice not in ("local", remote):
+        raise ImproperlyConfigured(f"{name} must be local, {remote} or auto, got {choice!r}")
+    if choice == remote and not key:
+        raise ImproperlyConfigured(f"{name}={remote} needs {key_name} to be set")
+    return choice
+
+
+PLANNER_PROVIDER = provider_choice("PLANNER_PROVIDER", "openai", "OPENAI_API_KEY", OPENAI_API_KEY)
+IMAGE_PROVIDER = provider_choice("IMAGE_PROVIDER", "replicate", "REPLICATE_API_TOKEN", REPLICATE_API_TOKEN)
+VIDEO_PROVIDER = provider_choice("VIDEO_PROVIDER", "replicate", "REPLICATE_API_TOKEN", REPLICATE_API_TOKEN)
+MUSIC_PROVIDER = provider_choice("MUSIC_PROVIDER", "replicate", "REPLICATE_API_TOKEN", REPLICATE_API_TOKEN)
+
+OPENAI_TIMEOUT = float(envdecimal("OPENAI_TIMEOUT", "45"))
+# json_object works with gpt-4-turbo and every OpenAI-compatible server (Ollama, vLLM);
+# json_schema (structured outputs) needs a model that supports it.
+OPENAI_RESPONSE_FORMAT = env("OPENAI_RESPONSE_FORMAT", "json_object")
+if OPENAI_RESPONSE_FORMAT not in ("json_object", "json_schema"):
+    raise ImproperlyConfigured(
+        f"OPENAI_RESPONSE_FORMAT must be json_object or json_schema, got {OPENAI_RESPONSE_FORMAT!r}"
+    )
+
+# Replicate models as `owner/name:version` (a pinned version) or `owner/name` (an official model).
+REPLICATE_SDXL_MODEL = env(
+    "REPLICATE_SDXL_MODEL",
+    "stability-ai/sdxl:7762fd07cf82c948538e41f63f77d685e02b063e37e496e96eefd46c929f9bdc",
+)
+REPLICATE_VIDEO_MODEL = env("REPLICATE_VIDEO_MODEL", "zeroscope")
+if REPLICATE_VIDEO_MODEL not in ("zeroscope", "animatediff"):
+    raise ImproperlyConfigured(
+        f"REPLICATE_VIDEO_MODEL must be zeroscope or animatediff, got {REPLICATE_VIDEO_MODEL!r}"
+    )
+REPLICATE_ZEROSCOPE_MODEL = env(
+    "REPLICATE_ZEROSCOPE_MODEL",
+    "anotherjesse/zeroscope-v2-xl:9f747673945c62801b13b84701c783929c0ee784e4748ec062204894dda1a351",
+)
+REPLICATE_ANIMATEDIFF_MODEL = env(
+    "REPLICATE_ANIMATEDIFF_MODEL",
+    "lucataco/animate-diff:beecf59c4aee8d81bf04f0381033dfa10dc16e845b4ae00d281e2fa377e48a9f",
+)
+REPLICATE_MUSICGEN_MODEL = env(
+    "REPLICATE_MUSICGEN_MODEL",
+    "meta/musicgen:671ac645ce5e552cc63a54a2bbff63fcf798043055d2dac5fc9e36a837eedcfb",
+)
+# Seconds between status polls (growing from this) and before we cancel a prediction. The
+# timeout stays under the chunks phase's 600 s so there is time left to download and normalise.
+REPLICATE_POLL_INTERVAL = float(envdecimal("REPLICATE_POLL_INTERVAL", "1"))
+REPLICATE_PREDICTION_TIMEOUT = float(envdecimal("REPLICATE_PREDICTION_TIMEOUT", "540"))
+
 # --- Pipeline limits ----------------------------------------------------------------
 MAX_COST_PER_GENERATION_USD = envdecimal("MAX_COST_PER_GENERATION_USD", "5.00")
 PROVIDER_MAX_RETRIES = envint("PROVIDER_MAX_RETRIES", 3)
+# Running jobs stamp a heartbeat this often; work silent for RECONCILE_STALE_SECONDS with
+# no job waiting in Redis is re-enqueued by `manage.py reconcile`, at most
+# RECONCILE_MAX_RESUMES times before the generation fails.
+HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", 5)
+RECONCILE_STALE_SECONDS = envint("RECONCILE_STALE_SECONDS", 60)
+RECONCILE_MAX_RESUMES = envint("RECONCILE_MAX_RESUMES", 3)
+MAX_COST_PER_USER_DAY_USD = envdecimal("MAX_COST_PER_USER_DAY_USD", "0") or None
+# Backoff between those retries, in seconds: doubling from the base, never above the cap
+# (a provider's Retry-After is honoured up to the cap too).
+PROVIDER_RETRY_BASE_DELAY = float(envdecimal("PROVIDER_RETRY_BASE_DELAY", "1"))
+PROVIDER_RETRY_MAX_DELAY = float(envdecimal("PROVIDER_RETRY_MAX_DELAY", "30"))
+# Limits on fetching a provider's output files into the work directory.
+PROVIDER_DOWNLOAD_MAX_BYTES = envint("PROVIDER_DOWNLOAD_MAX_BYTES", 512 * 1024 * 1024)
+PROVIDER_DOWNLOAD_TIMEOUT = float(envdecimal("PROVIDER_DOWNLOAD_TIMEOUT", "120"))
 FFMPEG_THREADS = envint("FFMPEG_THREADS", 0)
 
 # --- REST framework -----------------------------------------------------------------
@@ -229,6 +300,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "generations.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "videogen API",
@@ -238,7 +310,54 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "GenerationStatusEnum": "generations.models.Status",
+        "PhaseRunStatusEnum": "generations.models.PhaseRun.State",
+        "AspectRatioEnum": "generations.models.AspectRatio",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "generations.api.schema.forbid_unknown_request_fields",
+    ],
 }
+
+# --- API rules ----------------------------------------------------------------------
+# Creates per user, as DRF rates ("30/hour"). Counted in Redis so every web process
+# shares one count.
+GENERATE_RATE = env("GENERATE_RATE", "30/hour") or None
+# Password attempts per username at /api/token/.
+TOKEN_RATE = env("TOKEN_RATE", "10/minute") or None
+for _name, _rate in (("GENERATE_RATE", GENERATE_RATE), ("TOKEN_RATE", TOKEN_RATE)):
+    if _rate and not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(f"{_name} must look like 30/hour, got {_rate!r}")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "videogen-throttle",
+    },
+}
+# Asset and webhook URLs must resolve to public addresses (no SSRF into our own network);
+# turn this on only where the assets or webhook receivers live on a private network.
+ALLOW_PRIVATE_URLS = envbool("ALLOW_PRIVATE_URLS", False)
+# Prefixed to relative media URLs in webhook bodies, which have no request to take a host from.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL").rstrip("/")
+# Receivers check `X-Videogen-Signature` with this. Unset, it is derived from SECRET_KEY so
+# deliveries are still signed without handing out SECRET_KEY itself.
+WEBHOOK_SECRET = (
+    env("WEBHOOK_SECRET") or hashlib.sha256(f"videogen-webhooks:{SECRET_KEY}".encode()).hexdigest()
+)
+WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 10)
+try:
+    WEBHOOK_RETRY_INTERVALS = [
+        int(seconds) for seconds in envlist("WEBHOOK_RETRY_INTERVALS", "10,60,300,1800,7200")
+    ]
+except ValueError:
+    raise ImproperlyConfigured("WEBHOOK_RETRY_INTERVALS must be comma-separated seconds") from None
+if any(seconds < 0 for seconds in WEBHOOK_RETRY_INTERVALS):
+    raise ImproperlyConfigured("WEBHOOK_RETRY_INTERVALS must not be negative")
 
 # --- Logging ------------------------------------------------------------------------
 LOGGING = {

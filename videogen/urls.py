@@ -6,6 +6,8 @@ from django.views.static import serve
 urlpatterns = [
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("generations.api.urls")),
     path("", include("generations.urls")),
 ]
 

@@ -1,0 +1,248 @@
+"""Request and response shapes. The seed's names (GenerateRequest, GenerateResponse,
+StatusResponse, VideoResponse) are the component names in the OpenAPI schema."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from generations import selectors
+from generations.api.ssrf import UnsafeURL, check_url
+from generations.models import AspectRatio, PhaseRun, Status, VideoGeneration
+from phases.spec import MAX_DURATION, MIN_DURATION, TEMPLATES
+from phases.storage import url_for
+
+MAX_ASSETS = 10
+# Image models take 32-bit seeds.
+MAX_SEED = 2**32 - 1
+
+
+def public_url(value: str) -> str:
+    try:
+        check_url(value, allow_private=settings.ALLOW_PRIVATE_URLS)
+    except UnsafeURL as exc:
+        raise serializers.ValidationError(f"Refused: the URL {exc}.") from None
+    return value
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not declare, so a typo (`durration`) is an error rather than
+    a silently applied default."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, Mapping) else []
+        errors: dict[str, Any] = {name: ["Unknown field."] for name in unknown}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not errors or not isinstance(exc.detail, dict):
+                raise
+            raise serializers.ValidationError({**exc.detail, **errors}) from None
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+class AssetSerializer(StrictSerializer):
+    url = serializers.URLField(max_length=2000, help_text="A public http(s) URL of an image.")
+    type = serializers.ChoiceField(choices=["image"])
+
+    def validate_url(self, value: str) -> str:
+        return public_url(value)
+
+
+class GenerateSerializer(StrictSerializer):
+    """The seed's GenerateRequest, plus the video's options."""
+
+    prompt = serializers.CharField(
+        min_length=10, max_length=1000, help_text="10 to 1000 characters, after trimming."
+    )
+    assets = serializers.ListField(
+        child=AssetSerializer(), max_length=MAX_ASSETS, default=list, help_text="Reference images."
+    )
+    duration = serializers.IntegerField(
+        min_value=MIN_DURATION, max_value=MAX_DURATION, default=30, help_text="Seconds."
+    )
+    aspect_ratio = serializers.ChoiceField(choices=AspectRatio.choices, default=AspectRatio.LANDSCAPE)
+    template = serializers.ChoiceField(choices=TEMPLATES, allow_null=True, default=None)
+    seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED, default=0)
+    webhook_url = serializers.URLField(
+        max_length=1000,
+        allow_blank=True,
+        default="",
+        help_text="Receives a signed POST of the VideoResponse when the video completes, fails or is canceled.",
+    )
+
+    def validate_webhook_url(self, value: str) -> str:
+        return public_url(value) if value else value
+
+
+class GenerateResponseSerializer(serializers.Serializer):
+    video_id = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text='Send as "Authorization: Token <token>".')
+
+
+class StatusResponseSerializer(serializers.Serializer):
+    video_id = serializers.CharField(source="id")
+    status = serializers.ChoiceField(choices=Status.choices)
+    progress = serializers.FloatField(help_text="Percent, 0 to 100.")
+    current_phase = serializers.CharField(allow_null=True)
+    estimated_time_remaining = serializers.SerializerMethodField(help_text="Seconds.")
+    error = serializers.CharField(source="error_message", allow_null=True)
+    queue_position = serializers.SerializerMethodField(help_text="1-based, while queued.")
+
+    def get_estimated_time_remaining(self, obj: VideoGeneration) -> int | None:
+        return selectors.generation_eta_seconds(obj)
+
+    def get_queue_position(self, obj: VideoGeneration) -> int | None:
+        return selectors.generation_queue_position(obj)
+
+
+class MediaURLs:
+    """Turns storage names into URLs a client can fetch: absolute, fresh (presigned on S3)."""
+
+    context: dict[str, Any]
+
+    def media_url(self, name: str | None) -> str | None:
+        url = url_for(name)
+        if url is None or urlsplit(url).scheme:
+            return url
+        request = self.context.get("request")
+        if request is not None:
+            return request.build_absolute_uri(url)
+        # Webhook bodies are built outside any request.
+        return f"{settings.PUBLIC_BASE_URL}{url}"
+
+
+class VideoResponseSerializer(MediaURLs, serializers.Serializer):
+    video_id = serializers.CharField(source="id")
+    status = serializers.ChoiceField(choices=Status.choices)
+    final_video_url = serializers.SerializerMethodField()
+    poster_url = serializers.SerializerMethodField()
+    cost_usd = serializers.DecimalField(max_digits=12, decimal_places=4, coerce_to_string=False)
+    cost_breakdown = serializers.SerializerMethodField(help_text="USD per phase.")
+    generation_time_seconds = serializers.FloatField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    spec = serializers.JSONField(allow_null=True)
+
+    def get_final_video_url(self, obj: VideoGeneration) -> str | None:
+        return self.media_url(obj.final_video_url)
+
+    def get_poster_url(self, obj: VideoGeneration) -> str | None:
+        return self.media_url(obj.poster_url)
+
+    def get_cost_breakdown(self, obj: VideoGeneration) -> dict[str, float]:
+        return {phase: float(Decimal(usd)) for phase, usd in (obj.cost_breakdown or {}).items()}
+
+
+class GenerationListSerializer(serializers.ModelSerializer):
+    """One line per generation: nothing that needs another query or a storage call."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:generation-detail")
+    video_id = serializers.CharField(source="id", read_only=True)
+    cost_usd = serializers.DecimalField(
+        max_digits=12, decimal_places=4, coerce_to_string=False, read_only=True
+    )
+
+    class Meta:
+        model = VideoGeneration
+        fields = [
+            "url",
+            "video_id",
+            "status",
+            "progress",
+            "current_phase",
+            "prompt",
+            "duration",
+            "aspect_ratio",
+            "template",
+            "cost_usd",
+            "created_at",
+            "completed_at",
+        ]
+        read_only_fields = fields
+
+
+class PhaseRunSerializer(serializers.ModelSerializer):
+    cost_usd = serializers.DecimalField(
+        max_digits=12, decimal_places=4, coerce_to_string=False, read_only=True
+    )
+
+    class Meta:
+        model = PhaseRun
+        fields = [
+            "phase",
+            "attempt",
+            "status",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "cost_usd",
+            "detail",
+            "output_data",
+            "error_message",
+        ]
+        read_only_fields = fields
+
+
+class ArtifactsSerializer(serializers.Serializer):
+    animatic = serializers.ListField(child=serializers.CharField())
+    references = serializers.ListField(child=serializers.CharField())
+    chunks = serializers.ListField(child=serializers.CharField())
+    stitched = serializers.CharField(allow_null=True)
+    refined = serializers.CharField(allow_null=True)
+    final = serializers.CharField(allow_null=True)
+    poster = serializers.CharField(allow_null=True)
+
+
+class GenerationDetailSerializer(VideoResponseSerializer):
+    """Everything about one generation: its request, its status, every phase's artifacts
+    (as URLs) and every phase attempt."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:generation-detail")
+    progress = serializers.FloatField()
+    current_phase = serializers.CharField(allow_null=True)
+    error = serializers.CharField(source="error_message", allow_null=True)
+    prompt = serializers.CharField()
+    assets = serializers.JSONField(source="uploaded_assets")
+    duration = serializers.IntegerField()
+    aspect_ratio = serializers.ChoiceField(choices=AspectRatio.choices)
+    template = serializers.CharField(allow_null=True)
+    seed = serializers.IntegerField()
+    webhook_url = serializers.CharField()
+    attempts = serializers.IntegerField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+    artifacts = serializers.SerializerMethodField()
+    phase_runs = PhaseRunSerializer(many=True)
+
+    @extend_schema_field(ArtifactsSerializer)
+    def get_artifacts(self, obj: VideoGeneration) -> dict[str, Any]:
+        def urls(names: list[str]) -> list[str | None]:
+            return [self.media_url(name) for name in names]
+
+        return {
+            "animatic": urls(obj.animatic_urls or []),
+            "references": urls((obj.reference_urls or {}).get("scenes", [])),
+            "chunks": urls(obj.chunk_urls or []),
+            "stitched": self.media_url(obj.stitched_url),
+            "refined": self.media_url(obj.refined_url),
+            "final": self.media_url(obj.final_video_url),
+            "poster": self.media_url(obj.poster_url),
+        }

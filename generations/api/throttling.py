@@ -1,0 +1,48 @@
+"""Rate limits: creates per user, password attempts per username."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.core.cache import BaseCache, caches
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
+
+
+class GenerateRateThrottle(UserRateThrottle):
+    """`settings.GENERATE_RATE` creates per user, counted in the shared "throttle" cache
+    (Redis) so the limit holds across web processes. DRF answers 429 with Retry-After."""
+
+    scope = "generate"
+
+    @property
+    def cache(self) -> BaseCache:  # type: ignore[override]
+        return caches["throttle"]
+
+    def get_rate(self) -> str | None:
+        # Read per request rather than from DRF's import-time copy of its settings.
+        return settings.GENERATE_RATE
+
+
+class TokenRateThrottle(SimpleRateThrottle):
+    """`settings.TOKEN_RATE` password attempts per username, so a password cannot be
+    guessed through the token endpoint. Keyed by the name tried, not the client address:
+    addresses are shared behind proxies and cheap to change."""
+
+    scope = "token"
+
+    @property
+    def cache(self) -> BaseCache:  # type: ignore[override]
+        return caches["throttle"]
+
+    def get_rate(self) -> str | None:
+        return settings.TOKEN_RATE
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        data = request.data if isinstance(request.data, Mapping) else {}
+        username = str(data.get("username", ""))[:150].lower()
+        digest = hashlib.sha256(username.encode(errors="surrogatepass")).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}

@@ -1,0 +1,23 @@
+"""The API's routes, included at the site root under the "api" namespace."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from generations.api.views import GenerationViewSet, StatusView, TokenView, VideoView
+
+app_name = "api"
+
+router = DefaultRouter()
+router.include_format_suffixes = False
+router.register("generations", GenerationViewSet, basename="generation")
+
+urlpatterns = [
+    path("generate", GenerationViewSet.as_view({"post": "create"}), name="generate"),
+    path("status/<str:video_id>", StatusView.as_view(), name="status"),
+    path("video/<str:video_id>", VideoView.as_view(), name="video"),
+    path("api/token/", TokenView.as_view(), name="token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/", include(router.urls)),
+    path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

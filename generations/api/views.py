@@ -1,0 +1,247 @@
+"""The JSON API: the seed's endpoints (/generate, /status, /video) and /api/generations/.
+
+Views parse, authorize, call one service and render. Every lookup goes through the
+caller's own generations, so another user's id is answered exactly like an unknown one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.throttling import BaseThrottle
+
+from generations import services
+from generations.api.exceptions import Conflict
+from generations.api.filters import GenerationFilter, GenerationPagination
+from generations.api.serializers import (
+    ErrorSerializer,
+    GenerateResponseSerializer,
+    GenerateSerializer,
+    GenerationDetailSerializer,
+    GenerationListSerializer,
+    StatusResponseSerializer,
+    TokenSerializer,
+    VideoResponseSerializer,
+)
+from generations.api.throttling import GenerateRateThrottle, TokenRateThrottle
+from generations.models import VideoGeneration
+
+# Generated ids are 32 hex digits; anything that could not be an id (a NUL byte, a
+# thousand characters) is a 404 before it reaches the database.
+VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "pattern": "^[!-~]{1,255}$"},
+    OpenApiParameter.HEADER,
+    description=(
+        "1 to 255 visible ASCII characters. Repeating a request with the same key returns the "
+        "generation the first one made; the same key with a different body is 409."
+    ),
+)
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    described = {
+        400: OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid request: each bad field and why."),
+        401: OpenApiResponse(ErrorSerializer, description="Not authenticated."),
+        404: OpenApiResponse(ErrorSerializer, description="No such generation (or not yours), or page."),
+        409: OpenApiResponse(ErrorSerializer, description="Conflicts with the generation's state."),
+        429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),
+        503: OpenApiResponse(ErrorSerializer, description="The queue is unavailable; see Retry-After."),
+    }
+    return {code: described[code] for code in codes}
+
+
+class OwnedGenerations:
+    """Scopes lookups to the caller's generations; staff see all."""
+
+    request: Request
+    kwargs: dict[str, Any]
+    lookup_url_kwarg: str | None
+    lookup_field: str
+
+    def get_queryset(self) -> QuerySet[VideoGeneration]:
+        queryset = VideoGeneration.objects.all()
+        if getattr(self, "swagger_fake_view", False):
+            # drf-spectacular inspecting the view: there is no user.
+            return queryset.none()
+        if not self.request.user.is_staff:
+            queryset = queryset.filter(user=self.request.user)
+        return queryset
+
+    def get_object(self) -> VideoGeneration:
+        if not VIDEO_ID.fullmatch(str(self.kwargs[self.lookup_url_kwarg or self.lookup_field])):
+            raise NotFound("No such generation.")
+        return super().get_object()  # type: ignore[misc]
+
+
+class JSONOnly:
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your generations, newest first",
+        responses={200: GenerationListSerializer, **errors(400, 401, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="One generation with its artifacts and phase runs",
+        responses={200: GenerationDetailSerializer, **errors(401, 404)},
+    ),
+    destroy=extend_schema(
+        summary="Delete a generation and its stored files (canceling it first if running)",
+        responses={204: None, **errors(401, 404)},
+    ),
+)
+class GenerationViewSet(
+    OwnedGenerations,
+    JSONOnly,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Your generations: submit, list, inspect, cancel, retry, delete."""
+
+    filterset_class = GenerationFilter
+    pagination_class = GenerationPagination
+    # Ids are checked in get_object, so a malformed one is a JSON 404, not Django's page.
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> QuerySet[VideoGeneration]:
+        queryset = super().get_queryset().order_by("-created_at", "-id")
+        if self.action in ("retrieve", "cancel", "retry"):
+            queryset = queryset.prefetch_related("phase_runs")
+        return queryset
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        if self.action == "list":
+            return GenerationListSerializer
+        if self.action == "create":
+            return GenerateSerializer
+        return GenerationDetailSerializer
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        if self.action == "create":
+            return [GenerateRateThrottle()]
+        return super().get_throttles()
+
+    @extend_schema(
+        summary="Submit a prompt (the seed's POST /generate)",
+        request=GenerateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={202: GenerateResponseSerializer, **errors(400, 401, 409, 429, 503)},
+    )
+    def create(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        params = {**serializer.validated_data}
+        params["assets"] = [dict(asset) for asset in params["assets"]]
+        key = idempotency_key(request)
+        if key is None:
+            generation, created = services.generation_create(user=request.user, **params), True
+        else:
+            try:
+                generation, created = services.generation_create_idempotent(
+                    user=request.user, idempotency_key=key, **params
+                )
+            except services.IdempotencyConflict as exc:
+                raise Conflict(str(exc)) from None
+        message = "Video generation queued" if created else "Already submitted with this Idempotency-Key"
+        body = GenerateResponseSerializer(
+            {"video_id": generation.id, "status": generation.status, "message": message}
+        ).data
+        location = request.build_absolute_uri(reverse("api:status", args=[generation.id]))
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+    def perform_destroy(self, instance: VideoGeneration) -> None:
+        services.generation_delete(video_id=instance.id)
+
+    @extend_schema(
+        summary="Cancel a generation in progress",
+        request=None,
+        responses={200: GenerationDetailSerializer, **errors(401, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        generation = self.get_object()
+        try:
+            services.generation_cancel(video_id=generation.id)
+        except services.InvalidTransition as exc:
+            raise Conflict(
+                f"Only a generation in progress can be canceled; this one is {exc.current}."
+            ) from None
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Retry a failed or canceled generation from its first unfinished phase",
+        request=None,
+        responses={200: GenerationDetailSerializer, **errors(401, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str) -> Response:
+        generation = self.get_object()
+        try:
+            services.generation_retry(video_id=generation.id)
+        except services.InvalidTransition as exc:
+            raise Conflict(
+                f"Only a failed or canceled generation can be retried; this one is {exc.current}."
+            ) from None
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+def idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        raise ValidationError({"Idempotency-Key": ["Must be 1 to 255 visible ASCII characters."]})
+    return key
+
+
+@extend_schema(
+    summary="Progress of a generation (the seed's StatusResponse)",
+    responses={200: StatusResponseSerializer, **errors(401, 404)},
+)
+class StatusView(OwnedGenerations, JSONOnly, generics.RetrieveAPIView):
+    """Poll this while a video is made; `queue_position` is set while it waits its turn."""
+
+    serializer_class = StatusResponseSerializer
+    lookup_url_kwarg = "video_id"
+
+
+@extend_schema(
+    summary="The finished video (the seed's VideoResponse)",
+    responses={200: VideoResponseSerializer, **errors(401, 404)},
+)
+class VideoView(OwnedGenerations, JSONOnly, generics.RetrieveAPIView):
+    """The result: URLs are fresh on every call (presigned, and so expiring, on S3)."""
+
+    serializer_class = VideoResponseSerializer
+    lookup_url_kwarg = "video_id"
+
+
+@extend_schema(
+    summary="Exchange a username and password for your API token",
+    auth=[],
+    responses={200: TokenSerializer, **errors(400, 429)},
+)
+class TokenView(ObtainAuthToken):
+    """The token is created on first use and stays the same until revoked in the admin."""
+
+    throttle_classes = [TokenRateThrottle]

@@ -1,0 +1,226 @@
+"""Webhooks, received by a real HTTP server on 127.0.0.1 and delivered through the real
+paths: the cancel endpoint, the pipeline's failure, and a real RQ worker with retries."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from rq import SimpleWorker
+
+from generations import services
+from generations.api import ssrf, webhooks
+from generations.models import Status, WebhookDelivery
+from phases import dispatch
+from tests.generations.api.conftest import PROMPT, walk_to
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    url: str
+    # Status codes to answer, in order; 200 once they run out.
+    answers: list[int] = field(default_factory=list)
+    received: list[Received] = field(default_factory=list)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            state.received.append(Received(headers=dict(self.headers), body=body))
+            self.send_response(state.answers.pop(0) if state.answers else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_port}/hooks/videogen"
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def local_receivers_allowed(settings) -> None:
+    settings.ALLOW_PRIVATE_URLS = True
+
+
+def expected_signature(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def test_canceling_posts_the_signed_video_response_to_the_webhook(
+    alice_api, receiver, local_receivers_allowed, settings
+):
+    settings.WEBHOOK_SECRET = "shared-with-the-receiver"
+    with dispatch.inline() as pending:
+        created = alice_api.post("/generate", {"prompt": PROMPT, "webhook_url": receiver.url}, format="json")
+        video_id = created.json()["video_id"]
+        assert alice_api.post(f"/api/generations/{video_id}/cancel/").status_code == 200
+        dispatch.drain(pending)
+
+    [delivery] = receiver.received
+    assert delivery.headers["X-Videogen-Signature"] == expected_signature(
+        delivery.body, "shared-with-the-receiver"
+    )
+    assert delivery.headers["Content-Type"] == "application/json"
+    assert delivery.headers["X-Videogen-Event"] == "canceled"
+    payload = json.loads(delivery.body)
+    assert payload == alice_api.get(f"/video/{video_id}").json()
+    assert payload["status"] == "canceled"
+    record = WebhookDelivery.objects.get()
+    assert (record.event, record.attempt, record.status_code, record.ok) == ("canceled", 1, 200, True)
+    assert record.payload == payload
+
+
+def test_a_failure_in_the_pipeline_posts_the_webhook(alice, receiver, local_receivers_allowed):
+    with dispatch.inline() as pending:
+        generation = services.generation_create(user=alice, prompt=PROMPT, webhook_url=receiver.url)
+        pending.clear()  # the pipeline itself is not under test here
+        walk_to(generation, Status.GENERATING_CHUNKS)
+        services.generation_fail(video_id=generation.id, message="Phase 4 (chunks) failed: boom")
+        dispatch.drain(pending)
+    [delivery] = receiver.received
+    assert delivery.headers["X-Videogen-Event"] == "failed"
+    assert json.loads(delivery.body)["status"] == "failed"
+
+
+def test_a_generation_without_a_webhook_enqueues_no_delivery(alice):
+    with dispatch.inline() as pending:
+        generation = services.generation_create(user=alice, prompt=PROMPT)
+        services.generation_cancel(video_id=generation.id)
+    assert [func for func, _args in pending] == ["phases.jobs.advance"]
+
+
+def test_a_worker_retries_a_refused_delivery_and_records_each_attempt(
+    alice, receiver, local_receivers_allowed, queue, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_RETRY_INTERVALS = [0]  # retry at once, so one burst sees both attempts
+    receiver.answers = [503]
+    generation = services.generation_create(user=alice, prompt=PROMPT, webhook_url=receiver.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.generation_cancel(video_id=generation.id)
+    assert queue.get_job_ids() == [f"webhook-{generation.id}-1-canceled"]
+
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+    assert len(receiver.received) == 2
+    attempts = list(WebhookDelivery.objects.values_list("attempt", "status_code", "ok", "error"))
+    assert attempts == [(1, 503, False, "the receiver answered HTTP 503"), (2, 200, True, "")]
+
+
+def test_a_receiver_that_never_answers_is_recorded_and_retried(
+    alice, local_receivers_allowed, queue, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_RETRY_INTERVALS = [60]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    generation = services.generation_create(
+        user=alice, prompt=PROMPT, webhook_url=f"http://127.0.0.1:{closed_port}/hooks"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.generation_cancel(video_id=generation.id)
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    record = WebhookDelivery.objects.get()
+    assert (record.ok, record.status_code) == (False, None)
+    assert record.error.startswith("ConnectError")
+    assert queue.scheduled_job_registry.get_job_ids() == [f"webhook-{generation.id}-1-canceled"]
+
+
+def test_a_receiver_that_became_private_is_refused_at_delivery_and_not_retried(alice, receiver, settings):
+    # Accepted while private URLs were allowed; the installation has since forbidden them.
+    settings.ALLOW_PRIVATE_URLS = True
+    with dispatch.inline() as pending:
+        generation = services.generation_create(user=alice, prompt=PROMPT, webhook_url=receiver.url)
+        services.generation_cancel(video_id=generation.id)
+        settings.ALLOW_PRIVATE_URLS = False
+        dispatch.drain(pending)
+    assert receiver.received == []
+    record = WebhookDelivery.objects.get()
+    assert record.error == "refused: the URL host '127.0.0.1' is not a public internet address"
+
+
+def test_a_notification_for_a_state_that_has_passed_is_not_sent(alice, receiver, local_receivers_allowed):
+    generation = services.generation_create(user=alice, prompt=PROMPT, webhook_url=receiver.url)
+    services.generation_cancel(video_id=generation.id)
+    services.generation_retry(video_id=generation.id)
+    webhooks.deliver(generation.id, "canceled", 1)
+    assert receiver.received == []
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_delivery_connects_to_the_address_it_checked_and_keeps_the_name_in_host(alice, receiver, monkeypatch):
+    # DNS is faked (a public name answering with this machine's address, taken as public)
+    # to see that the request goes to the checked address, not to a second lookup.
+    lookups: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        lookups.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    monkeypatch.setattr(ssrf.socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(ssrf, "is_public", lambda address: True)
+    port = receiver.url.split(":")[2].split("/")[0]
+    with dispatch.inline() as pending:
+        generation = services.generation_create(
+            user=alice, prompt=PROMPT, webhook_url=f"http://hooks.example.com:{port}/in"
+        )
+        services.generation_cancel(video_id=generation.id)
+        dispatch.drain(pending)
+    [delivery] = receiver.received
+    assert delivery.headers["Host"] == f"hooks.example.com:{port}"
+    # Resolved once, when checked; the connection itself used the address.
+    assert lookups.count("hooks.example.com") == 1
+
+
+def test_a_completed_pipeline_posts_the_finished_video(alice, receiver, local_receivers_allowed, settings):
+    settings.PUBLIC_BASE_URL = "https://videogen.example.com"
+    with dispatch.inline() as pending:
+        generation = services.generation_create(
+            user=alice, prompt=PROMPT, duration=5, aspect_ratio="1:1", webhook_url=receiver.url
+        )
+        dispatch.drain(pending)
+    generation.refresh_from_db()
+    assert generation.status == Status.COMPLETE, generation.error_message
+    [delivery] = receiver.received
+    payload = json.loads(delivery.body)
+    assert delivery.headers["X-Videogen-Event"] == "complete"
+    assert payload["status"] == "complete"
+    assert payload["final_video_url"] == (
+        f"https://videogen.example.com{settings.MEDIA_URL}{generation.final_video_url}"
+    )
+    assert payload["spec"]["duration"] == 5
+
+
+def test_operators_see_deliveries_in_the_admin(alice, staff, receiver, local_receivers_allowed, client):
+    with dispatch.inline() as pending:
+        generation = services.generation_create(user=alice, prompt=PROMPT, webhook_url=receiver.url)
+        services.generation_cancel(video_id=generation.id)
+        dispatch.drain(pending)
+    client.force_login(staff)
+    listing = client.get("/admin/generations/webhookdelivery/")
+    assert listing.status_code == 200
+    assert generation.id in listing.content.decode()
+    page = client.get(f"/admin/generations/videogeneration/{generation.id}/change/")
+    assert "Webhook deliveries" in page.content.decode()

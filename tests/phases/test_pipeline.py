@@ -59,7 +59,7 @@ def assert_conforming_video(generation: VideoGeneration, tmp_path: Path) -> None
     assert probed.video.profile == "High"
     assert probed.video.pix_fmt == "yuv420p"
     assert (probed.video.width, probed.video.height) == (spec["width"], spec["height"])
-    assert probed.video.fps == pytest.approx(30.0, abs=0.01)
+    assert probed.video.fps == pytest.approx(30.0)
     assert probed.video.frames == generation.duration * 30
     assert abs(probed.duration - generation.duration) <= 0.1
     assert (probed.audio.codec, probed.audio.sample_rate, probed.audio.channels) == ("aac", 48000, 2)

@@ -1,0 +1,218 @@
+"""Caption rendering with Pillow that is safe for any text a planner or user may write.
+
+Each character is drawn with the first font in a fallback chain whose cmap has it
+(DejaVu Sans Bold first, then whatever CJK / Arabic / emoji fonts the machine has), and
+characters no font covers are dropped rather than drawn as tofu boxes. Text is never
+interpreted (no markup, no format strings, no shell), so quotes, colons, backslashes and
+percent signs are just glyphs. Right-to-left scripts are shaped by raqm when Pillow has it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from PIL import Image, ImageDraw, ImageFont, features
+
+FONT_ROOT = Path("/usr/share/fonts")
+PRIMARY_FONT = "DejaVuSans-Bold.ttf"
+# File-name hints for fonts that cover scripts and symbols DejaVu lacks.
+FALLBACK_HINTS = ("cjk", "arabic", "naskh", "hebrew", "devanagari", "thai", "emoji", "symbola", "symbols")
+GENERAL_FALLBACKS = ("DejaVuSans.ttf", "LiberationSans-Bold.ttf")
+ELLIPSIS = "…"
+LINE_SPACING = 1.22
+
+RGB = tuple[int, int, int]
+
+
+def _has_outlines(path: Path) -> bool:
+    """Bitmap-only fonts (colour emoji as CBDT) render at one fixed size; we skip them."""
+    try:
+        font = TTFont(path, fontNumber=0, lazy=True)
+    except Exception:  # a broken font file on the machine must not break captions
+        return False
+    return any(table in font for table in ("glyf", "CFF ", "CFF2"))
+
+
+@lru_cache(maxsize=1)
+def font_chain() -> tuple[Path, ...]:
+    """Font files in fallback order; found once per process."""
+    files = (
+        sorted(p for p in FONT_ROOT.rglob("*") if p.suffix.lower() in (".ttf", ".otf", ".ttc"))
+        if FONT_ROOT.is_dir()
+        else []
+    )
+    primary = [p for p in files if p.name == PRIMARY_FONT]
+    hinted = [p for p in files if any(h in p.name.lower() for h in FALLBACK_HINTS)]
+    general = [p for name in GENERAL_FALLBACKS for p in files if p.name == name]
+    ordered = list(dict.fromkeys(primary + hinted + general))
+    return tuple(p for p in ordered if _has_outlines(p))
+
+
+@cache
+def _cmap(path: Path) -> frozenset[int]:
+    return frozenset(TTFont(path, fontNumber=0, lazy=True).getBestCmap())
+
+
+@lru_cache(maxsize=64)
+def load_font(path: Path, size: int) -> ImageFont.FreeTypeFont:
+    engine = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+    return ImageFont.truetype(str(path), size, layout_engine=engine)
+
+
+@lru_cache(maxsize=4096)
+def _font_index(char: str) -> int | None:
+    code = ord(char)
+    for index, path in enumerate(font_chain()):
+        if code in _cmap(path):
+            return index
+    return None
+
+
+def _clean(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
+
+
+@dataclass
+class _Token:
+    """A word, or one character of a script written without spaces (CJK)."""
+
+    text: str
+    space_before: bool
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def _tokens(paragraph: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    space = False
+    for ch in paragraph:
+        if ch.isspace():
+            space = True
+            continue
+        if tokens and not space and not _is_wide(ch) and not _is_wide(tokens[-1].text[-1]):
+            tokens[-1].text += ch
+        else:
+            tokens.append(_Token(ch, space))
+        space = False
+    return tokens
+
+
+class _Layout:
+    """Splits text into runs of one font each and measures them at one size."""
+
+    def __init__(self, font_size: int) -> None:
+        self.chain = font_chain()
+        self.size = font_size
+
+    def runs(self, text: str) -> list[tuple[str, int]]:
+        runs: list[tuple[str, int]] = []
+        for ch in text:
+            index = _font_index(ch)
+            if index is None:
+                continue
+            if runs and (index == runs[-1][1] or ch == " " or self._mark_fits(ch, runs[-1][1])):
+                runs[-1] = (runs[-1][0] + ch, runs[-1][1])
+            else:
+                runs.append((ch, index))
+        return runs
+
+    def _mark_fits(self, ch: str, index: int) -> bool:
+        """A combining mark stays in its base character's run (and font) when that font has it."""
+        return unicodedata.category(ch).startswith("M") and ord(ch) in _cmap(self.chain[index])
+
+    def font(self, index: int) -> ImageFont.FreeTypeFont:
+        return load_font(self.chain[index], self.size)
+
+    def width(self, text: str) -> float:
+        return sum(self.font(i).getlength(run) for run, i in self.runs(text))
+
+
+def _break_long(token: str, layout: _Layout, max_width: int) -> list[str]:
+    pieces = [""]
+    for ch in token:
+        if pieces[-1] and layout.width(pieces[-1] + ch) > max_width:
+            pieces.append("")
+        pieces[-1] += ch
+    return pieces
+
+
+def wrap_lines(text: str, layout: _Layout, max_width: int) -> list[str]:
+    """Greedy word wrap; words wider than a line are broken between characters."""
+    lines: list[str] = []
+    for paragraph in _clean(text).split("\n"):
+        line = ""
+        space = False
+        for token in _tokens(paragraph):
+            # A word no font can draw vanishes with its space, not leaving a double one.
+            space = space or token.space_before
+            if not layout.runs(token.text):
+                continue
+            for n, piece in enumerate(_break_long(token.text, layout, max_width)):
+                candidate = line + (" " if space and n == 0 and line else "") + piece
+                if line and layout.width(candidate) > max_width:
+                    lines.append(line)
+                    candidate = piece
+                line = candidate
+            space = False
+        if line:
+            lines.append(line)
+    return lines
+
+
+def _ellipsize(line: str, layout: _Layout, max_width: int) -> str:
+    while line and layout.width(line.rstrip() + ELLIPSIS) > max_width:
+        line = line[:-1]
+    return line.rstrip() + ELLIPSIS
+
+
+def render_caption(
+    text: str,
+    *,
+    max_width: int,
+    font_size: int,
+    fill: RGB = (255, 255, 255),
+    outline: RGB = (0, 0, 0),
+    outline_width: int = 0,
+    max_lines: int = 3,
+) -> Image.Image:
+    """Centred, word-wrapped text as a tight RGBA image (1x1 and transparent if nothing is drawable)."""
+    layout = _Layout(font_size)
+    if not layout.chain:
+        return Image.new("RGBA", (1, 1))
+    lines = wrap_lines(text, layout, max_width)
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], _ellipsize(lines[max_lines - 1], layout, max_width)]
+    lines = [line for line in lines if layout.runs(line)]
+    if not lines:
+        return Image.new("RGBA", (1, 1))
+    ascent, descent = layout.font(0).getmetrics()
+    line_height = round((ascent + descent) * LINE_SPACING)
+    pad = outline_width + font_size // 2
+    widths = [layout.width(line) for line in lines]
+    size = (round(max(widths)) + 2 * pad, line_height * len(lines) + 2 * pad)
+    image = Image.new("RGBA", size, (*outline, 0))
+    draw = ImageDraw.Draw(image)
+    for number, (line, width) in enumerate(zip(lines, widths, strict=True)):
+        x = (size[0] - width) / 2
+        baseline = pad + number * line_height + ascent
+        for run, index in layout.runs(line):
+            font = layout.font(index)
+            draw.text(
+                (x, baseline),
+                run,
+                font=font,
+                fill=fill,
+                anchor="ls",
+                stroke_width=outline_width,
+                stroke_fill=outline,
+            )
+            x += font.getlength(run)
+    box = image.getchannel("A").getbbox()
+    return image.crop(box) if box else Image.new("RGBA", (1, 1))

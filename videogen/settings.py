@@ -279,9 +279,11 @@ PROVIDER_MAX_RETRIES = envint("PROVIDER_MAX_RETRIES", 3)
 HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", 5)
 RECONCILE_STALE_SECONDS = envint("RECONCILE_STALE_SECONDS", 60)
 RECONCILE_MAX_RESUMES = envint("RECONCILE_MAX_RESUMES", 3)
+# When set, /metrics answers only requests with `Authorization: Bearer <METRICS_TOKEN>`.
+METRICS_TOKEN = env("METRICS_TOKEN")
 MAX_COST_PER_USER_DAY_USD = envdecimal("MAX_COST_PER_USER_DAY_USD", "0") or None
-# Backoff between those retries, in seconds: doubling from the base, never above the cap
-# (a provider's Retry-After is honoured up to the cap too).
+# Backoff between PROVIDER_MAX_RETRIES retries, in seconds: doubling from the base, never
+# above the cap (a provider's Retry-After is honoured up to the cap too).
 PROVIDER_RETRY_BASE_DELAY = float(envdecimal("PROVIDER_RETRY_BASE_DELAY", "1"))
 PROVIDER_RETRY_MAX_DELAY = float(envdecimal("PROVIDER_RETRY_MAX_DELAY", "30"))
 # Limits on fetching a provider's output files into the work directory.

@@ -1,14 +1,34 @@
-"""Which provider serves each capability. Local (offline) providers are the default."""
+"""Which provider serves each capability.
+
+Settings name one per capability (PLANNER_PROVIDER, IMAGE_PROVIDER, VIDEO_PROVIDER,
+MUSIC_PROVIDER), already resolved from `local|openai|replicate|auto` at start-up. Remote
+adapters are imported only when chosen, so their vendor SDKs never load otherwise. Each
+getter builds its provider once per process.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
 from phases.providers.base import ImageProvider, MusicProvider, Planner, VideoProvider
+
+
+def _choice(setting: str, remote: str) -> str:
+    choice = getattr(settings, setting)
+    if choice not in ("local", remote):
+        raise ImproperlyConfigured(f"{setting} must be local or {remote}, got {choice!r}")
+    return choice
 
 
 @lru_cache(maxsize=1)
 def get_planner() -> Planner:
+    if _choice("PLANNER_PROVIDER", "openai") == "openai":
+        from phases.providers.openai import OpenAIPlanner
+
+        return OpenAIPlanner()
     from phases.providers.local.planner import LocalPlanner
 
     return LocalPlanner()
@@ -16,6 +36,10 @@ def get_planner() -> Planner:
 
 @lru_cache(maxsize=1)
 def get_image_provider() -> ImageProvider:
+    if _choice("IMAGE_PROVIDER", "replicate") == "replicate":
+        from phases.providers.replicate import ReplicateImages
+
+        return ReplicateImages()
     from phases.providers.local.images import LocalImages
 
     return LocalImages()
@@ -23,6 +47,10 @@ def get_image_provider() -> ImageProvider:
 
 @lru_cache(maxsize=1)
 def get_video_provider() -> VideoProvider:
+    if _choice("VIDEO_PROVIDER", "replicate") == "replicate":
+        from phases.providers.replicate import ReplicateVideo
+
+        return ReplicateVideo()
     from phases.providers.local.video import LocalVideo
 
     return LocalVideo()
@@ -30,6 +58,10 @@ def get_video_provider() -> VideoProvider:
 
 @lru_cache(maxsize=1)
 def get_music_provider() -> MusicProvider:
+    if _choice("MUSIC_PROVIDER", "replicate") == "replicate":
+        from phases.providers.replicate import ReplicateMusic
+
+        return ReplicateMusic()
     from phases.providers.local.music import LocalMusic
 
     return LocalMusic()

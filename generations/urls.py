@@ -5,6 +5,7 @@ from generations import views
 urlpatterns = [
     path("", views.root, name="home"),
     path("health", views.health, name="health"),
+    path("metrics", views.metrics, name="metrics"),
     path("generations/", views.history, name="generation-history"),
     path("generations/<str:video_id>/", views.generation_detail, name="generation-detail"),
     path("generations/<str:video_id>/live/", views.generation_live, name="generation-live"),

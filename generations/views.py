@@ -5,22 +5,23 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from generations import selectors, services
 from generations.forms import GenerationForm, HistoryFilterForm
 from generations.models import Status, VideoGeneration
-from phases.dispatch import get_queue
+from generations.monitoring import health_report, prometheus_metrics
 
 VERSION = "1.0.0"
 HISTORY_PAGE_SIZE = 12
@@ -54,22 +55,15 @@ def root(request: HttpRequest) -> HttpResponse:
 
 
 def health(request: HttpRequest) -> JsonResponse:
-    checks: dict[str, str] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # any driver error means the database is not usable
-        checks["database"] = f"error: {exc.__class__.__name__}"
-    try:
-        get_queue().connection.ping()
-        checks["redis"] = "ok"
-    except Exception as exc:
-        checks["redis"] = f"error: {exc.__class__.__name__}"
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
-    )
+    healthy, body = health_report()
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    token = settings.METRICS_TOKEN
+    if token and not constant_time_compare(request.headers.get("Authorization", ""), f"Bearer {token}"):
+        return HttpResponse("metrics need the bearer token\n", status=401, content_type="text/plain")
+    return HttpResponse(prometheus_metrics(), content_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 @login_required

@@ -2,6 +2,7 @@ FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core \
+    espeak-ng fonts-wqy-microhei fonts-noto-ui-core \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -7,6 +7,7 @@ import json
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -19,6 +20,7 @@ from generations.models import (
     VideoGeneration,
     WebhookDelivery,
 )
+from generations.selectors import generation_versions
 from phases.storage import url_for
 
 
@@ -157,8 +159,17 @@ class VideoGenerationAdmin(admin.ModelAdmin):
             },
         ),
         ("Spec and cost", {"fields": ("spec_json", "cost_usd", "cost_breakdown")}),
+        (
+            "Review, versions and remixes",
+            {"fields": ("review", "approved_at", "remixed_from_link", "remix_links", "scene_versions")},
+        ),
     )
     readonly_fields = (
+        "review",
+        "approved_at",
+        "remixed_from_link",
+        "remix_links",
+        "scene_versions",
         "id",
         "user",
         "prompt",
@@ -228,6 +239,43 @@ class VideoGenerationAdmin(admin.ModelAdmin):
     @admin.display(description="storyboard")
     def animatic_links(self, obj: VideoGeneration) -> str:
         return _links(obj.animatic_urls)
+
+    @admin.display(description="remixed from")
+    def remixed_from_link(self, obj: VideoGeneration) -> str:
+        if obj.remixed_from_id is None:
+            return "—"
+        url = reverse("admin:generations_videogeneration_change", args=[obj.remixed_from_id])
+        return format_html('<a href="{}">{}</a>', url, obj.remixed_from_id)
+
+    @admin.display(description="remixes")
+    def remix_links(self, obj: VideoGeneration) -> str:
+        children = list(obj.remixes.values_list("id", flat=True))
+        if not children:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}</a>',
+            (
+                (reverse("admin:generations_videogeneration_change", args=[child]), child)
+                for child in children
+            ),
+        )
+
+    @admin.display(description="versions per scene")
+    def scene_versions(self, obj: VideoGeneration) -> str:
+        rows = [
+            (
+                f"{kind} {scene}",
+                format_html_join(
+                    ", ", '<a href="{}">v{}</a>', ((url_for(name), n) for n, name in enumerate(names, 1))
+                ),
+            )
+            for kind, scenes in generation_versions(obj).items()
+            for scene, names in scenes.items()
+        ]
+        if not rows:
+            return "—"
+        return format_html_join(mark_safe("<br>"), "{}: {}", rows)
 
     @admin.display(description="spec")
     def spec_json(self, obj: VideoGeneration) -> str:

@@ -21,6 +21,7 @@ class Status(models.TextChoices):
     QUEUED = "queued", "Queued"
     VALIDATING = "validating", "Planning"
     GENERATING_ANIMATIC = "generating_animatic", "Storyboard"
+    AWAITING_REVIEW = "awaiting_review", "Awaiting review"
     GENERATING_REFERENCES = "generating_references", "References"
     GENERATING_CHUNKS = "generating_chunks", "Rendering scenes"
     REFINING = "refining", "Stitching and music"
@@ -41,7 +42,8 @@ PIPELINE_ORDER: tuple[Status, ...] = (
     Status.EXPORTING,
     Status.COMPLETE,
 )
-ACTIVE_STATUSES = frozenset(PIPELINE_ORDER[:-1])
+# A generation awaiting review is not finished, but no job works on it until it is approved.
+ACTIVE_STATUSES = frozenset({*PIPELINE_ORDER[:-1], Status.AWAITING_REVIEW})
 FINAL_STATUSES = frozenset({Status.COMPLETE, Status.FAILED, Status.CANCELED})
 
 
@@ -49,15 +51,22 @@ def _allowed_transitions() -> dict[Status, frozenset[Status]]:
     allowed: dict[Status, frozenset[Status]] = {}
     for current, following in zip(PIPELINE_ORDER, PIPELINE_ORDER[1:]):
         allowed[current] = frozenset({following, Status.FAILED, Status.CANCELED})
-    allowed[Status.COMPLETE] = frozenset()
-    # Leaving FAILED or CANCELED is only possible through an explicit retry.
+    # The review gate: a generation created with review=True waits after its storyboard
+    # until a person approves it (on to the references) or cancels it.
+    allowed[Status.GENERATING_ANIMATIC] |= {Status.AWAITING_REVIEW}
+    allowed[Status.AWAITING_REVIEW] = frozenset({Status.GENERATING_REFERENCES, Status.FAILED, Status.CANCELED})
+    # Leaving COMPLETE, FAILED or CANCELED is only possible through an explicit restart:
+    # a retry, or regenerating one scene of a finished video.
+    allowed[Status.COMPLETE] = frozenset({Status.QUEUED})
     allowed[Status.FAILED] = frozenset({Status.QUEUED})
     allowed[Status.CANCELED] = frozenset({Status.QUEUED})
     return allowed
 
 
 ALLOWED_TRANSITIONS = _allowed_transitions()
-RETRY_TRANSITIONS = frozenset({(Status.FAILED, Status.QUEUED), (Status.CANCELED, Status.QUEUED)})
+RESTART_TRANSITIONS = frozenset(
+    {(Status.FAILED, Status.QUEUED), (Status.CANCELED, Status.QUEUED), (Status.COMPLETE, Status.QUEUED)}
+)
 
 
 class AspectRatio(models.TextChoices):
@@ -85,6 +94,27 @@ class VideoGeneration(models.Model):
     aspect_ratio = models.CharField(max_length=8, choices=AspectRatio.choices, default=AspectRatio.LANDSCAPE)
     seed = models.BigIntegerField(default=0)
     webhook_url = models.URLField(max_length=1000, blank=True, default="")
+    review = models.BooleanField(default=False, help_text="Pause after the storyboard until approved.")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    remixed_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="remixes"
+    )
+
+    # Narration and subtitles (issue 9). The planner reads these from the plan request.
+    script = models.TextField(
+        blank=True, default="", help_text="The user's own narration script; empty: the planner writes one."
+    )
+    narration = models.BooleanField(default=True, help_text="Read the script aloud over the music.")
+    voice = models.CharField(max_length=64, blank=True, default="", help_text="TTS voice; empty: by language.")
+    language = models.CharField(
+        max_length=16, blank=True, default="", help_text="BCP 47 language; empty: detected from the text."
+    )
+    speech_rate = models.FloatField(default=1.0, help_text="Speaking rate, 1.0 = the voice's normal pace.")
+    subtitles = models.BooleanField(default=True, help_text="Write SRT and WebVTT subtitles.")
+    burn_subtitles = models.BooleanField(default=False, help_text="Draw the subtitles into the frames.")
+    subtitle_style = models.JSONField(
+        default=dict, blank=True, help_text="font, size, color, outline_color, outline, position."
+    )
 
     # Spec (from phase 1)
     spec = models.JSONField(null=True, blank=True)
@@ -104,6 +134,7 @@ class VideoGeneration(models.Model):
     refined_url = models.CharField(max_length=500, null=True, blank=True)
     final_video_url = models.CharField(max_length=500, null=True, blank=True)
     poster_url = models.CharField(max_length=500, null=True, blank=True)
+    subtitle_urls = models.JSONField(default=dict, blank=True, help_text='{"srt": name, "vtt": name}')
 
     # Metadata
     cost_usd = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
@@ -158,6 +189,8 @@ class PhaseRun(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
         CANCELED = "canceled", "Canceled"
+        # Succeeded once, then replaced when one scene of the finished video was regenerated.
+        SUPERSEDED = "superseded", "Superseded"
 
     generation = models.ForeignKey(VideoGeneration, on_delete=models.CASCADE, related_name="phase_runs")
     phase = models.CharField(max_length=32)

@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from generations.models import ACTIVE_STATUSES, PartRun, PhaseRun, Status, VideoGeneration
+from phases.per_scene import scene_filename
 from phases.registry import PHASES
-from phases.storage import ANIMATIC_PREFIX, REFERENCES_PREFIX, url_for
+from phases.storage import ANIMATIC_PREFIX, CHUNKS_PREFIX, REFERENCES_PREFIX, artifact_name, url_for
 
 # Seconds of work per second of video, used until this installation has its own history.
 DEFAULT_SECONDS_PER_VIDEO_SECOND = {
@@ -309,6 +310,9 @@ class VideoResult:
     size_bytes: int | None
     scenes: list[dict[str, Any]]
     music: dict[str, Any]
+    subtitles_vtt_url: str | None = None
+    subtitles_srt_url: str | None = None
+    subtitles_language: str = ""
 
 
 def generation_result(*, generation: VideoGeneration) -> VideoResult | None:
@@ -331,6 +335,9 @@ def generation_result(*, generation: VideoGeneration) -> VideoResult | None:
         size_bytes=export.get("size_bytes"),
         scenes=scenes,
         music=spec.get("music", {}),
+        subtitles_vtt_url=url_for((generation.subtitle_urls or {}).get("vtt")),
+        subtitles_srt_url=url_for((generation.subtitle_urls or {}).get("srt")),
+        subtitles_language=(spec.get("subtitles") or {}).get("language", ""),
     )
 
 
@@ -350,3 +357,33 @@ def generation_cards(generations: Iterable[VideoGeneration]) -> list[GenerationC
         thumbnail = generation.poster_url or next(iter(generation.animatic_urls), None)
         cards.append(GenerationCard(generation, url_for(thumbnail)))
     return cards
+
+
+def storyboard_frames(generation: VideoGeneration) -> list[str | None]:
+    """URLs of the storyboard frames, one per scene of the current spec: a frame whose scene
+    was just edited is None until the worker has drawn it again."""
+    current = set(generation.animatic_urls or [])
+    frames = []
+    for index in range(len((generation.spec or {}).get("scenes", []))):
+        name = artifact_name(ANIMATIC_PREFIX, generation.id, scene_filename(generation.spec, index, ".png"))
+        frames.append(url_for(name) if name in current else None)
+    return frames
+
+
+def generation_versions(generation: VideoGeneration) -> dict[str, dict[str, list[str]]]:
+    """Every stored version of each scene's storyboard frame, reference and clip, by kind and
+    scene ("scene_02"), oldest first: regenerated scenes keep their earlier files."""
+    versions: dict[str, dict[str, list[str]]] = {}
+    for prefix in (ANIMATIC_PREFIX, REFERENCES_PREFIX, CHUNKS_PREFIX):
+        try:
+            _dirs, files = default_storage.listdir(f"{prefix}/{generation.id}")
+        except FileNotFoundError:
+            continue
+        by_scene: dict[str, list[str]] = {}
+        folder = f"{prefix}/{generation.id}"
+        for filename in sorted(files, key=lambda name: default_storage.get_modified_time(f"{folder}/{name}")):
+            if filename.startswith("scene_") and "-" in filename:
+                scene = filename.split("-", 1)[0]
+                by_scene.setdefault(scene, []).append(artifact_name(prefix, generation.id, filename))
+        versions[prefix] = by_scene
+    return versions

@@ -6,6 +6,7 @@ Every status change happens inside a transaction holding the row lock
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -24,7 +25,7 @@ from generations.models import (
     ACTIVE_STATUSES,
     ALLOWED_TRANSITIONS,
     FINAL_STATUSES,
-    RETRY_TRANSITIONS,
+    RESTART_TRANSITIONS,
     CostEntry,
     IdempotencyKey,
     PartRun,
@@ -35,7 +36,9 @@ from generations.models import (
     new_video_id,
 )
 from phases import dispatch
+from phases.exceptions import ValidationException
 from phases.registry import get_phase
+from phases.spec import validate_spec
 from phases.storage import REFERENCES_PREFIX, artifact_name
 
 logger = logging.getLogger(__name__)
@@ -62,6 +65,15 @@ def generation_create(
     seed: int = 0,
     assets: Iterable[dict[str, str]] = (),
     webhook_url: str = "",
+    review: bool = False,
+    script: str = "",
+    narration: bool = True,
+    voice: str = "",
+    language: str = "",
+    speech_rate: float = 1.0,
+    subtitles: bool = True,
+    burn_subtitles: bool = False,
+    subtitle_style: dict[str, Any] | None = None,
     reference_images: Sequence[bytes] = (),
 ) -> VideoGeneration:
     """Create a QUEUED generation and enqueue its first phase once the row is committed.
@@ -90,6 +102,15 @@ def generation_create(
             seed=seed,
             uploaded_assets=[*assets, *uploads],
             webhook_url=webhook_url,
+            review=review,
+            script=script.strip(),
+            narration=narration,
+            voice=voice,
+            language=language,
+            speech_rate=speech_rate,
+            subtitles=subtitles,
+            burn_subtitles=burn_subtitles,
+            subtitle_style=dict(subtitle_style or {}),
         )
         dispatch.enqueue_next(generation.id)
     logger.info("generation=%s created duration=%ss aspect=%s", generation.id, duration, aspect_ratio)
@@ -111,6 +132,15 @@ def generation_create_idempotent(
     seed: int = 0,
     assets: Iterable[dict[str, str]] = (),
     webhook_url: str = "",
+    review: bool = False,
+    script: str = "",
+    narration: bool = True,
+    voice: str = "",
+    language: str = "",
+    speech_rate: float = 1.0,
+    subtitles: bool = True,
+    burn_subtitles: bool = False,
+    subtitle_style: dict[str, Any] | None = None,
 ) -> tuple[VideoGeneration, bool]:
     """Create a generation once per (user, idempotency_key); returns (generation, created).
 
@@ -125,6 +155,15 @@ def generation_create_idempotent(
         "seed": seed,
         "assets": [dict(asset) for asset in assets],
         "webhook_url": webhook_url,
+        "review": review,
+        "script": script.strip(),
+        "narration": narration,
+        "voice": voice,
+        "language": language,
+        "speech_rate": speech_rate,
+        "subtitles": subtitles,
+        "burn_subtitles": burn_subtitles,
+        "subtitle_style": dict(subtitle_style or {}),
     }
     fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
     try:
@@ -148,12 +187,12 @@ def generation_create_idempotent(
 
 
 def generation_transition(
-    *, video_id: str, to: Status, note: str = "", allow_retry: bool = False, **fields: Any
+    *, video_id: str, to: Status, note: str = "", allow_restart: bool = False, **fields: Any
 ) -> VideoGeneration:
     """Move a generation to `to`, setting `fields` in the same write.
 
-    Raises InvalidTransition when the move is not allowed (FAILED/CANCELED → QUEUED only
-    with `allow_retry`). Moving to the status it already has is a no-op that returns it,
+    Raises InvalidTransition when the move is not allowed (leaving COMPLETE, FAILED or
+    CANCELED only with `allow_restart`). Moving to the status it already has is a no-op that returns it,
     so a re-delivered job does not fail on its own earlier move."""
     with transaction.atomic():
         generation = VideoGeneration.objects.select_for_update().get(id=video_id)
@@ -161,7 +200,7 @@ def generation_transition(
         if current == to:
             return generation
         allowed = to in ALLOWED_TRANSITIONS[current]
-        if (current, to) in RETRY_TRANSITIONS and not allow_retry:
+        if (current, to) in RESTART_TRANSITIONS and not allow_restart:
             allowed = False
         if not allowed:
             raise InvalidTransition(generation, to)
@@ -235,7 +274,7 @@ def generation_retry(*, video_id: str) -> VideoGeneration:
         generation = generation_transition(
             video_id=video_id,
             to=Status.QUEUED,
-            allow_retry=True,
+            allow_restart=True,
             note="retry",
             error_message=None,
             completed_at=None,
@@ -245,6 +284,150 @@ def generation_retry(*, video_id: str) -> VideoGeneration:
         dispatch.enqueue_next(video_id)
     generation.refresh_from_db()
     return generation
+
+
+def generation_approve(*, video_id: str) -> VideoGeneration:
+    """Approve the storyboard of a generation awaiting review: it goes on to its references.
+    Raises InvalidTransition unless it is awaiting review (so a second approve is refused)."""
+    with transaction.atomic():
+        current = VideoGeneration.objects.select_for_update().get(id=video_id)
+        if current.status != Status.AWAITING_REVIEW:
+            raise InvalidTransition(current, Status.GENERATING_REFERENCES)
+        generation = generation_transition(
+            video_id=video_id,
+            to=Status.GENERATING_REFERENCES,
+            note="storyboard approved",
+            approved_at=timezone.now(),
+            current_phase="references",
+        )
+        dispatch.enqueue_next(video_id)
+    return generation
+
+
+def generation_update_spec(*, video_id: str, spec: dict[str, Any]) -> VideoGeneration:
+    """Replace the spec of a generation awaiting review (scenes edited, reordered or removed)
+    and have its storyboard redrawn where scenes changed.
+
+    Raises InvalidTransition unless it is awaiting review, and ValidationException when the
+    spec breaks the schema or changes the requested duration or shape."""
+    with transaction.atomic():
+        generation = VideoGeneration.objects.select_for_update().get(id=video_id)
+        if generation.status != Status.AWAITING_REVIEW:
+            raise InvalidTransition(generation, Status.AWAITING_REVIEW)
+        validate_spec(spec)
+        _check_same_request(generation, spec)
+        generation.spec = spec
+        generation.save(update_fields=["spec", "updated_at"])
+        PhaseRun.objects.filter(generation=generation, phase="plan", status=PhaseRun.State.SUCCEEDED).update(
+            output_data={"spec": spec, "template": spec["template"]}
+        )
+        dispatch.enqueue_storyboard_refresh(video_id)
+    return generation
+
+
+def generation_regenerate_scene(
+    *,
+    video_id: str,
+    scene_number: int,
+    description: str | None = None,
+    caption: str | None = None,
+    seed: int | None = None,
+) -> VideoGeneration:
+    """Redo one scene of a finished video: its reference and clip are made again (with the
+    new description, caption or seed when given), every other clip is reused as it is, and
+    the video is stitched and exported again. Earlier files stay in storage as versions.
+
+    Raises InvalidTransition unless the generation is complete, and ValidationException for
+    a scene number out of range or text the spec schema refuses."""
+    with transaction.atomic():
+        generation = VideoGeneration.objects.select_for_update().get(id=video_id)
+        if generation.status != Status.COMPLETE:
+            raise InvalidTransition(generation, Status.QUEUED)
+        spec = copy.deepcopy(generation.spec)
+        if not 1 <= scene_number <= len(spec["scenes"]):
+            raise ValidationException(f"scene must be between 1 and {len(spec['scenes'])}")
+        scene = spec["scenes"][scene_number - 1]
+        scene.update(
+            {k: v for k, v in {"description": description, "caption": caption}.items() if v is not None}
+        )
+        # A new variation of the scene: part of its fingerprint, so its files get new names.
+        scene["variation"] = seed if seed is not None else scene.get("variation", 0) + 1
+        validate_spec(spec)
+        PhaseRun.objects.filter(
+            generation=generation,
+            phase__in=["references", "chunks", "refine", "export"],
+            status=PhaseRun.State.SUCCEEDED,
+        ).update(status=PhaseRun.State.SUPERSEDED)
+        PhaseRun.objects.filter(generation=generation, phase="plan", status=PhaseRun.State.SUCCEEDED).update(
+            output_data={"spec": spec, "template": spec["template"]}
+        )
+        PartRun.objects.filter(generation=generation, phase="chunks", index=scene_number - 1).update(
+            status=PartRun.State.PENDING, error_message=None
+        )
+        generation.spec = spec
+        generation.save(update_fields=["spec", "updated_at"])
+        generation = generation_transition(
+            video_id=video_id,
+            to=Status.QUEUED,
+            allow_restart=True,
+            note=f"regenerate scene {scene_number}",
+            completed_at=None,
+            current_phase=None,
+            progress=0.0,
+            attempts=F("attempts") + 1,
+        )
+        dispatch.enqueue_next(video_id)
+    generation.refresh_from_db()
+    return generation
+
+
+def generation_remix(
+    *,
+    parent: VideoGeneration,
+    user: AbstractBaseUser | None,
+    prompt: str | None = None,
+    spec: dict[str, Any] | None = None,
+) -> VideoGeneration:
+    """A new generation linked to `parent` (`remixed_from`). With a `spec` (the parent's,
+    changed) the plan is taken as given; with only a new `prompt` it is planned again. Any
+    storyboard frame, reference or clip whose inputs match the parent's is copied from the
+    parent instead of being made and paid for again.
+
+    Raises ValidationException for a spec that breaks the schema."""
+    if spec is not None:
+        validate_spec(spec)
+    with transaction.atomic():
+        generation = VideoGeneration.objects.create(
+            user=user,
+            prompt=(prompt or (spec or {}).get("prompt") or parent.prompt).strip(),
+            duration=spec["duration"] if spec else parent.duration,
+            aspect_ratio=spec["aspect_ratio"] if spec else parent.aspect_ratio,
+            template=spec["template"] if spec else parent.template,
+            seed=spec["seed"] if spec else parent.seed,
+            uploaded_assets=parent.uploaded_assets,
+            webhook_url=parent.webhook_url,
+            remixed_from=parent,
+            spec=spec,
+        )
+        if spec is not None:
+            PhaseRun.objects.create(
+                generation=generation,
+                phase="plan",
+                status=PhaseRun.State.SUCCEEDED,
+                finished_at=timezone.now(),
+                duration_seconds=0.0,
+                output_data={"spec": spec, "template": spec["template"], "remixed_from": parent.id},
+            )
+        dispatch.enqueue_next(generation.id)
+    logger.info("generation=%s remixed from %s", generation.id, parent.id)
+    return generation
+
+
+def _check_same_request(generation: VideoGeneration, spec: dict[str, Any]) -> None:
+    if spec["duration"] != generation.duration or spec["aspect_ratio"] != generation.aspect_ratio:
+        raise ValidationException(
+            f"the spec must keep the requested {generation.duration} s at {generation.aspect_ratio}"
+        )
 
 
 def generation_resume(*, video_id: str) -> None:
@@ -267,7 +450,9 @@ def generation_resume_part(*, video_id: str, phase: str, index: int) -> None:
         part.status = PartRun.State.FAILED
         part.error_message = "interrupted: the worker rendering it stopped"
         part.save(update_fields=["status", "error_message"])
-        VideoGeneration.objects.filter(id=video_id).update(resumes=F("resumes") + 1, updated_at=timezone.now())
+        VideoGeneration.objects.filter(id=video_id).update(
+            resumes=F("resumes") + 1, updated_at=timezone.now()
+        )
         dispatch.enqueue_part(
             video_id, phase, index, attempt=part.attempts + 1, timeout=get_phase(phase).timeout
         )

@@ -19,9 +19,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from generations import selectors, services
-from generations.forms import GenerationForm, HistoryFilterForm
+from generations.forms import GenerationForm, HistoryFilterForm, RegenerateSceneForm, StoryboardReviewForm
 from generations.models import Status, VideoGeneration
 from generations.monitoring import health_report, prometheus_metrics
+from phases.exceptions import ValidationException
 
 VERSION = "1.0.0"
 HISTORY_PAGE_SIZE = 12
@@ -123,6 +124,57 @@ def generation_retry(request: HttpRequest, video_id: str) -> HttpResponse:
     return redirect("generation-detail", video_id=generation.id)
 
 
+@require_POST
+@login_required
+def generation_review(request: HttpRequest, video_id: str) -> HttpResponse:
+    """The storyboard screen's form: save the edited scenes, and approve when asked to."""
+    generation = _own_generation(request, video_id)
+    if generation.status != Status.AWAITING_REVIEW:
+        messages.error(request, "This storyboard is no longer waiting for review.")
+        return redirect("generation-detail", video_id=generation.id)
+    form = StoryboardReviewForm(request.POST, spec=generation.spec)
+    if not form.is_valid():
+        return render(
+            request, "generations/detail.html", _live_context(generation, review_form=form), status=400
+        )
+    edited = form.edited_spec()
+    try:
+        if edited != generation.spec:
+            services.generation_update_spec(video_id=generation.id, spec=edited)
+        if request.POST.get("action") == "approve":
+            services.generation_approve(video_id=generation.id)
+    except ValidationException as exc:
+        form.add_error(None, str(exc))
+        return render(
+            request, "generations/detail.html", _live_context(generation, review_form=form), status=400
+        )
+    except services.InvalidTransition:
+        messages.error(request, "This storyboard is no longer waiting for review.")
+    else:
+        approved = request.POST.get("action") == "approve"
+        messages.success(request, "Approved: rendering the video." if approved else "Storyboard saved.")
+    return redirect("generation-detail", video_id=generation.id)
+
+
+@require_POST
+@login_required
+def generation_regenerate_scene(request: HttpRequest, video_id: str, scene_number: int) -> HttpResponse:
+    generation = _own_generation(request, video_id)
+    form = RegenerateSceneForm(request.POST)
+    caption = form.cleaned_data["caption"].strip() if form.is_valid() else ""
+    try:
+        services.generation_regenerate_scene(
+            video_id=generation.id, scene_number=scene_number, caption=caption or None
+        )
+    except services.InvalidTransition:
+        messages.error(request, "Only a finished video can have a scene redone.")
+    except ValidationException as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Redoing scene {scene_number}; the other scenes are reused.")
+    return redirect("generation-detail", video_id=generation.id)
+
+
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
     filter_form = HistoryFilterForm(request.GET)
@@ -154,8 +206,13 @@ def _own_generation(request: HttpRequest, video_id: str) -> VideoGeneration:
     return get_object_or_404(selectors.generation_list(user=request.user), id=video_id)
 
 
-def _live_context(generation: VideoGeneration) -> dict[str, Any]:
+def _live_context(
+    generation: VideoGeneration, review_form: StoryboardReviewForm | None = None
+) -> dict[str, Any]:
     timeline = selectors.generation_timeline(generation=generation)
+    awaiting_review = generation.status == Status.AWAITING_REVIEW
+    if awaiting_review and review_form is None:
+        review_form = StoryboardReviewForm(spec=generation.spec)
     return {
         "generation": generation,
         "timeline": timeline,
@@ -166,6 +223,15 @@ def _live_context(generation: VideoGeneration) -> dict[str, Any]:
         "queue_position": selectors.generation_queue_position(generation),
         "progress_percent": round(generation.progress),
         "can_retry": generation.status in (Status.FAILED, Status.CANCELED),
-        "live_url": reverse("generation-live", args=[generation.id]) if generation.is_active else None,
+        # No polling on the storyboard screen: a refresh would throw away the edits being typed.
+        "live_url": reverse("generation-live", args=[generation.id])
+        if generation.is_active and not awaiting_review
+        else None,
+        "review_form": review_form,
+        # Each scene's form beside its frame (a frame is None while the worker redraws it).
+        "review_scenes": list(zip(review_form.scenes.forms, selectors.storyboard_frames(generation), strict=False))
+        if review_form is not None
+        else [],
+        "regenerate_form": RegenerateSceneForm(),
         "poll_interval_ms": POLL_INTERVAL_MS,
     }

@@ -1,15 +1,22 @@
-"""Phase 4, chunks: one video clip per scene, each rendered by its own RQ job."""
+"""Phase 4, chunks: one video clip per scene, each rendered by its own RQ job.
+
+Burned-in subtitles are drawn into the frames by the local renderer. A clip from a provider
+that cannot draw them (a remote video model) is encoded once more with them on top: the
+only case where a chunk is encoded twice, and only when burning was asked for."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from generations.models import Status
 from phases import media
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
 from phases.exceptions import PhaseException
+from phases.per_scene import find_or_make, scene_filename
+from phases.providers.local.subtitles import burn_fingerprint, cue_pictures
 from phases.providers.registry import get_video_provider
-from phases.storage import CHUNKS_PREFIX, artifact_name, local_copy, store_file
+from phases.storage import CHUNKS_PREFIX, local_copy
 
 
 class ChunksPhase:
@@ -25,22 +32,51 @@ class ChunksPhase:
 
     def run_part(self, phase_input: PhaseInput, index: int, ctx: PhaseContext) -> dict[str, Any]:
         spec = phase_input.spec
-        scene = spec["scenes"][index]
-        reference = local_copy(ctx.outputs["references"]["reference_urls"]["scenes"][index], ctx.workdir)
-        clip = ctx.workdir / f"scene_{index + 1:02d}.mp4"
-        get_video_provider().render_chunk(spec, index, reference, clip, ctx.meter)
-        # Stitching is a stream copy, so every clip must already be exactly right.
-        probed = media.probe(clip)
-        if probed.video is None or probed.video.frames != scene["frames"]:
-            found = probed.video.frames if probed.video else "no video stream"
-            raise PhaseException(f"scene {index + 1} clip has {found} frames, expected {scene['frames']}")
-        if (probed.video.width, probed.video.height) != (spec["width"], spec["height"]):
-            raise PhaseException(
-                f"scene {index + 1} clip is {probed.video.width}x{probed.video.height}, "
-                f"expected {spec['width']}x{spec['height']}"
-            )
-        name = store_file(clip, artifact_name(CHUNKS_PREFIX, phase_input.video_id, clip.name))
-        return {"chunk_url": name, "frames": scene["frames"]}
+
+        def render(clip: Path) -> None:
+            reference = local_copy(ctx.outputs["references"]["reference_urls"]["scenes"][index], ctx.workdir)
+            provider = get_video_provider()
+            provider.render_chunk(spec, index, reference, clip, ctx.meter)
+            if burned and not getattr(provider, "burns_subtitles", False):
+                burn_subtitles(clip, spec, index, ctx.workdir, timeout=self.timeout / 2)
+            check_clip(clip, spec, index)
+
+        # What is burned in is part of the clip's name, so a clip is reused only with the same words.
+        burned = burn_fingerprint(spec, index)
+        suffix = f"-sub{burned}.mp4" if burned else ".mp4"
+        name = find_or_make(ctx, CHUNKS_PREFIX, scene_filename(spec, index, suffix), render)
+        return {"chunk_url": name, "frames": spec["scenes"][index]["frames"]}
 
     def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput:
         return ctx.output({"chunk_urls": [part["chunk_url"] for part in ctx.parts]})
+
+
+def check_clip(clip: Path, spec: dict[str, Any], index: int) -> None:
+    """Stitching is a stream copy, so every clip must already be exactly right."""
+    expected = spec["scenes"][index]["frames"]
+    probed = media.probe(clip)
+    if probed.video is None or probed.video.frames != expected:
+        found = probed.video.frames if probed.video else "no video stream"
+        raise PhaseException(f"scene {index + 1} clip has {found} frames, expected {expected}")
+    if (probed.video.width, probed.video.height) != (spec["width"], spec["height"]):
+        raise PhaseException(
+            f"scene {index + 1} clip is {probed.video.width}x{probed.video.height}, "
+            f"expected {spec['width']}x{spec['height']}"
+        )
+
+
+def burn_subtitles(clip: Path, spec: dict[str, Any], index: int, workdir: Path, *, timeout: float) -> None:
+    """Draw the scene's subtitle cues over a clip someone else made, in place."""
+    start = sum(scene["frames"] for scene in spec["scenes"][:index]) / spec["fps"]
+    overlays = []
+    for number, picture in enumerate(cue_pictures(spec, index), start=1):
+        image = workdir / f"cue_{index + 1:02d}_{number:03d}.png"
+        picture.image.save(image)
+        overlays.append(
+            media.TimedOverlay(image, picture.x, picture.y, picture.start - start, picture.end - start)
+        )
+    burned = clip.with_name(f"{clip.stem}-burned{clip.suffix}")
+    media.burn_overlays(
+        clip, burned, overlays, fps=spec["fps"], frames=spec["scenes"][index]["frames"], timeout=timeout
+    )
+    burned.replace(clip)

@@ -57,6 +57,8 @@ class PhaseContext:
     meter: CostMeter
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     parts: list[dict[str, Any]] = field(default_factory=list)
+    # Generations whose stored work this one may reuse (the chain it was remixed from).
+    reuse_from: list[str] = field(default_factory=list)
     report_progress: Callable[[int, int], None] = lambda done, total: None
     is_canceled: Callable[[], bool] = lambda: False
     started: float = field(default_factory=time.monotonic)

@@ -12,6 +12,8 @@ COST_SDXL_IMAGE = Decimal("0.0055")
 COST_ZEROSCOPE_VIDEO = Decimal("0.10")
 COST_ANIMATEDIFF_VIDEO = Decimal("0.20")
 COST_MUSICGEN = Decimal("0.15")
+# OpenAI speech (tts-1): $15 per million characters, charged per started 100 characters.
+COST_OPENAI_SPEECH_PER_1K_CHARS = Decimal("0.015")
 
 ZERO = Decimal("0")
 

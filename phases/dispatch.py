@@ -9,6 +9,7 @@ transaction commits, so a worker never sees a row that is not there yet.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,6 +70,17 @@ def enqueue_next(video_id: str) -> None:
         job_id=f"{_job_prefix(video_id)}advance",
         timeout=ADVANCE_TIMEOUT,
         description=f"advance {video_id}",
+    )
+
+
+def enqueue_storyboard_refresh(video_id: str) -> None:
+    _enqueue(
+        "phases.jobs.refresh_storyboard",
+        video_id,
+        job_id=f"{_job_prefix(video_id)}storyboard-{uuid.uuid4().hex[:8]}",
+        timeout=ADVANCE_TIMEOUT + 240,
+        description=f"storyboard refresh {video_id}",
+        on_stopped=CLEAN_WORKDIRS,
     )
 
 

@@ -1,4 +1,5 @@
-"""Phase 6, export: the final MP4 (checked against the spec), its poster, their URLs."""
+"""Phase 6, export: the final MP4 (checked against the spec), its poster, its subtitles as
+SRT and WebVTT beside it, their URLs."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from phases import media
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
 from phases.exceptions import PhaseException
 from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
+from phases.subtitles import cues_from_spec, write_subtitle_files
 
 DURATION_TOLERANCE_SECONDS = 0.1
 
@@ -17,7 +19,7 @@ class ExportPhase:
     status = Status.EXPORTING
     timeout = 180
     weight = 10.0
-    record_fields = ("final_video_url", "poster_url")
+    record_fields = ("final_video_url", "poster_url", "subtitle_urls")
 
     def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput:
         spec = phase_input.spec
@@ -32,6 +34,11 @@ class ExportPhase:
         poster = ctx.workdir / "poster.jpg"
         first_scene_seconds = spec["scenes"][0]["frames"] / spec["fps"]
         media.extract_frame(final, first_scene_seconds * 0.6, poster, timeout=60)
+        cues = cues_from_spec(spec)
+        subtitle_urls = {
+            kind: store_file(path, artifact_name(FINAL_PREFIX, phase_input.video_id, path.name))
+            for kind, path in (write_subtitle_files(cues, ctx.workdir).items() if cues else ())
+        }
         return ctx.output(
             {
                 "final_video_url": store_file(
@@ -40,6 +47,7 @@ class ExportPhase:
                 "poster_url": store_file(
                     poster, artifact_name(FINAL_PREFIX, phase_input.video_id, poster.name)
                 ),
+                "subtitle_urls": subtitle_urls,
                 "width": probed.video.width if probed.video else None,
                 "height": probed.video.height if probed.video else None,
                 "duration": probed.duration,

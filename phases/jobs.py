@@ -20,6 +20,10 @@ def run_part(video_id: str, phase: str, index: int) -> None:
     pipeline.run_part(video_id, phase, index)
 
 
+def refresh_storyboard(video_id: str) -> None:
+    pipeline.refresh_storyboard(video_id)
+
+
 def clean_workdirs(job: Any, connection: Any, *args: Any) -> None:
     """RQ `on_stopped` callback: the killed horse could not remove its own scratch files."""
     pipeline.remove_workdirs(job.args[0])

@@ -89,11 +89,15 @@ def _error(cmd: Sequence[str], problem: str, stderr: bytes | str = b"") -> Media
     return MediaError(f"{problem}: {_describe(cmd)}" + (f"\n{tail}" if tail else ""))
 
 
-def _run(cmd: list[str], *, timeout: float) -> bytes:
-    """Run `cmd` to completion and return its stdout."""
+def _run(cmd: list[str], *, timeout: float, stdin_data: bytes | None = None) -> bytes:
+    """Run `cmd` to completion (fed `stdin_data`, if any) and return its stdout."""
     try:
         done = subprocess.run(
-            cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
+            cmd,
+            **({"input": stdin_data} if stdin_data is not None else {"stdin": subprocess.DEVNULL}),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired as exc:
         raise _error(cmd, f"timed out after {timeout:g}s", exc.stderr or b"") from None
@@ -499,3 +503,90 @@ def fit_audio(
         ],
         timeout=timeout,
     )
+
+
+# --- narration and subtitles -------------------------------------------------------------
+
+ESPEAK = "espeak-ng"
+
+
+def espeak_available() -> bool:
+    return shutil.which(ESPEAK) is not None
+
+
+def speak(text: str, out_path: Path, *, voice: str, words_per_minute: int, timeout: float = 60) -> None:
+    """Speak `text` with espeak-ng into a WAV. The text goes in on stdin as UTF-8, never as an
+    argument, so a script starting with "-" is words, not an option."""
+    with _atomic_output(Path(out_path)) as partial:
+        cmd = [ESPEAK, "-v", voice, "-s", str(words_per_minute), "-b", "1", "-w", str(partial), "--stdin"]
+        _run(cmd, timeout=timeout, stdin_data=text.encode("utf-8"))
+        if not partial.exists() or partial.stat().st_size <= 44:
+            raise _error(cmd, "wrote no audio")
+
+
+def decode_audio(
+    path: Path, *, sample_rate: int = 48000, channels: int = 1, tempo: float = 1.0, timeout: float = 60
+) -> np.ndarray:
+    """Any audio file as float32 samples of shape (n, channels), resampled, and sped up by
+    `tempo` (pitch kept: ffmpeg's atempo) when it is not 1."""
+    filters = [f"atempo={tempo:.6f}"] if abs(tempo - 1.0) > 1e-6 else []
+    cmd = [
+        *_FFMPEG_BASE,
+        *["-i", str(path), "-vn", "-map", "0:a:0"],
+        *(["-af", ",".join(filters)] if filters else []),
+        *["-ar", str(sample_rate), "-ac", str(channels), "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"],
+    ]
+    samples = np.frombuffer(_run(cmd, timeout=timeout), dtype="<f4")
+    return samples.reshape(-1, channels).copy()
+
+
+@dataclass(frozen=True)
+class TimedOverlay:
+    """An RGBA picture shown at (x, y) from `start` to `end` seconds of a clip."""
+
+    image: Path
+    x: int
+    y: int
+    start: float
+    end: float
+
+
+def burn_overlays(
+    src: Path,
+    out_path: Path,
+    overlays: Sequence[TimedOverlay],
+    *,
+    fps: int,
+    frames: int,
+    preset: str = "veryfast",
+    crf: int = 23,
+    threads: int | None = None,
+    timeout: float,
+) -> None:
+    """Re-encode a chunk with pictures (subtitles) drawn over it at their times, with the
+    chunk encoder's settings so it still joins the others by stream copy. Only for clips we
+    did not draw ourselves: the local renderer draws subtitles into its frames instead."""
+    inputs: list[str] = ["-i", str(src)]
+    graph: list[str] = []
+    last = "0:v"
+    for number, overlay in enumerate(overlays, start=1):
+        inputs += ["-i", str(overlay.image)]
+        # Pictures are RGB; converted with the video's own BT.709 matrix, colours stay true.
+        graph.append(f"[{number}:v]format=rgba,scale=out_color_matrix=bt709:out_range=tv,format=yuva420p[o{number}]")
+        graph.append(
+            f"[{last}][o{number}]overlay=x={overlay.x}:y={overlay.y}"
+            f":enable='between(t,{overlay.start:.4f},{overlay.end - 0.5 / fps:.4f})'[v{number}]"
+        )
+        last = f"v{number}"
+    with _atomic_output(Path(out_path)) as partial:
+        run_ffmpeg(
+            [
+                *inputs,
+                *(["-filter_complex", ";".join(graph), "-map", f"[{last}]"] if graph else ["-map", "0:v:0"]),
+                *["-an", "-frames:v", str(frames)],
+                *_x264_args(fps, preset=preset, crf=crf, threads=threads),
+                *_FASTSTART,
+                str(partial),
+            ],
+            timeout=timeout,
+        )

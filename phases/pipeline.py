@@ -45,6 +45,12 @@ def advance(video_id: str) -> None:
         return
     finished = _succeeded_phases(video_id)
     for phase in PHASES:
+        if phase.name == "references" and generation.review and generation.approved_at is None:
+            # The review gate: wait, holding no worker, until a person approves the storyboard.
+            services.generation_transition(
+                video_id=video_id, to=Status.AWAITING_REVIEW, note="storyboard ready for review"
+            )
+            return
         if phase.name not in finished:
             attempt = _last_attempt(video_id, phase.name) + 1
             dispatch.enqueue_phase(video_id, phase.name, attempt=attempt, timeout=phase.timeout)
@@ -157,6 +163,8 @@ def run_part(video_id: str, phase_name: str, index: int) -> None:
 def _enter(generation: VideoGeneration, phase: Phase) -> None:
     """Move the status forward to the phase's own, one allowed step at a time (a resumed
     generation passes through the statuses of phases that had already finished)."""
+    if generation.status not in PIPELINE_ORDER:
+        raise services.InvalidTransition(generation, phase.status)
     current = PIPELINE_ORDER.index(Status(generation.status))
     target = PIPELINE_ORDER.index(phase.status)
     if current > target:
@@ -334,6 +342,15 @@ def _phase_input(generation: VideoGeneration, phase: Phase) -> PhaseInput:
             "template": generation.template,
             "seed": generation.seed,
             "assets": generation.uploaded_assets,
+            # Narration and subtitles: phases.narration.NarrationOptions reads these.
+            "script": generation.script,
+            "narration": generation.narration,
+            "voice": generation.voice,
+            "language": generation.language,
+            "speech_rate": generation.speech_rate,
+            "subtitles": generation.subtitles,
+            "burn_subtitles": generation.burn_subtitles,
+            "subtitle_style": generation.subtitle_style,
         }
         return PhaseInput(video_id=generation.id, spec=request)
     return PhaseInput(video_id=generation.id, spec=generation.spec or {})
@@ -361,6 +378,7 @@ def _context(video_id: str, phase: Phase, run: PhaseRun | None, workdir: Path) -
         workdir=workdir,
         meter=CostMeter(on_charge=on_charge),
         outputs=outputs,
+        reuse_from=_ancestors(video_id),
         report_progress=report,
         is_canceled=is_canceled,
     )
@@ -415,7 +433,9 @@ def _workdir_prefix(video_id: str) -> str:
 def _workdir(video_id: str, label: str) -> Iterator[Path]:
     """A scratch directory for one job, removed when the job ends however it ends (except
     by SIGKILL: `remove_workdirs` is for that)."""
-    with tempfile.TemporaryDirectory(prefix=f"{_workdir_prefix(video_id)}{label}-", dir=settings.WORK_ROOT) as name:
+    with tempfile.TemporaryDirectory(
+        prefix=f"{_workdir_prefix(video_id)}{label}-", dir=settings.WORK_ROOT
+    ) as name:
         yield Path(name)
 
 
@@ -469,3 +489,40 @@ def _last_attempt(video_id: str, phase_name: str) -> int:
 
 def _phase_for_status(status: Status) -> str:
     return next(phase.name for phase in PHASES if phase.status == status)
+
+
+def _ancestors(video_id: str, limit: int = 10) -> list[str]:
+    """The generations this one was remixed from, nearest first."""
+    chain: list[str] = []
+    parent = VideoGeneration.objects.filter(id=video_id).values_list("remixed_from_id", flat=True).first()
+    while parent and parent not in chain and len(chain) < limit:
+        chain.append(parent)
+        parent = VideoGeneration.objects.filter(id=parent).values_list("remixed_from_id", flat=True).first()
+    return chain
+
+
+def refresh_storyboard(video_id: str) -> None:
+    """Redraw the storyboard of a generation awaiting review after its spec was edited:
+    frames of unchanged scenes are kept (their names are content-addressed), new or edited
+    scenes are drawn."""
+    phase = get_phase("animatic")
+    generation = VideoGeneration.objects.filter(id=video_id, status=Status.AWAITING_REVIEW).first()
+    run = PhaseRun.objects.filter(
+        generation_id=video_id, phase=phase.name, status=PhaseRun.State.SUCCEEDED
+    ).first()
+    if generation is None or run is None:
+        return
+    with _workdir(video_id, "storyboard") as workdir:
+        ctx = _context(video_id, phase, None, workdir)
+        ctx.is_canceled = lambda: (
+            not VideoGeneration.objects.filter(id=video_id, status=Status.AWAITING_REVIEW).exists()
+        )
+        output = phase.run(_phase_input(generation, phase), ctx)
+    with transaction.atomic():
+        locked = VideoGeneration.objects.select_for_update().get(id=video_id)
+        if locked.status != Status.AWAITING_REVIEW or locked.spec != generation.spec:
+            return  # edited again meanwhile: the newer edit's job draws the newer storyboard
+        PhaseRun.objects.filter(id=run.id).update(output_data=output.output_data)
+        VideoGeneration.objects.filter(id=video_id).update(
+            animatic_urls=output.output_data["animatic_urls"], updated_at=timezone.now()
+        )

@@ -1,13 +1,16 @@
-"""Phase 1, plan: the prompt and its options become a validated spec."""
+"""Phase 1, plan: the prompt and its options become a validated spec, and the narration is
+voiced here because its length decides how long each scene is."""
 
 from __future__ import annotations
 
 from generations.models import Status
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
 from phases.exceptions import ValidationException
+from phases.narration import NarrationOptions, narrate
 from phases.providers.base import PlanRequest
 from phases.providers.registry import get_planner
 from phases.spec import validate_spec
+from phases.storage import FINAL_PREFIX, artifact_name, store_file
 
 
 class PlanPhase:
@@ -25,6 +28,7 @@ class PlanPhase:
             aspect_ratio=phase_input.spec["aspect_ratio"],
             template=phase_input.spec.get("template"),
             seed=phase_input.spec.get("seed", 0),
+            script=phase_input.spec.get("script") or "",
         )
         spec = validate_spec(get_planner().plan(request, ctx.meter))
         if spec["duration"] != request.duration or spec["aspect_ratio"] != request.aspect_ratio:
@@ -32,4 +36,16 @@ class PlanPhase:
                 f"the planner returned {spec['duration']} s at {spec['aspect_ratio']}; "
                 f"{request.duration} s at {request.aspect_ratio} was requested"
             )
+        ctx.check_canceled()
+        options = NarrationOptions.from_request(phase_input.spec)
+        narrated = narrate(
+            spec, options, workdir=ctx.workdir, meter=ctx.meter, check_canceled=ctx.check_canceled
+        )
+        spec = narrated.spec
+        if narrated.voice_track is not None:
+            # Named in the spec, so the voice goes wherever the spec goes (an edit, a remix).
+            spec["narration"]["track"] = store_file(
+                narrated.voice_track, artifact_name(FINAL_PREFIX, phase_input.video_id, "narration.wav")
+            )
+        spec = validate_spec(spec)
         return ctx.output({"spec": spec, "template": spec["template"]})

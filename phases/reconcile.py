@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from generations import services
-from generations.models import ACTIVE_STATUSES, PartRun, PhaseRun, VideoGeneration
+from generations.models import ACTIVE_STATUSES, PartRun, PhaseRun, Status, VideoGeneration
 from phases import dispatch
 
 logger = logging.getLogger(__name__)
@@ -43,9 +43,14 @@ def reconcile(*, stale_after: float | None = None, max_resumes: int | None = Non
             continue
         services.generation_resume_part(video_id=part.generation_id, phase=part.phase, index=part.index)
         report.resumed.append(part.generation_id)
-        logger.warning("generation=%s %s[%s] resumed by reconcile", part.generation_id, part.phase, part.index)
+        logger.warning(
+            "generation=%s %s[%s] resumed by reconcile", part.generation_id, part.phase, part.index
+        )
 
-    candidates = VideoGeneration.objects.filter(status__in=ACTIVE_STATUSES, updated_at__lt=cutoff)
+    # A generation awaiting review has no work to lose: it waits for a person, not a worker.
+    candidates = VideoGeneration.objects.filter(status__in=ACTIVE_STATUSES, updated_at__lt=cutoff).exclude(
+        status=Status.AWAITING_REVIEW
+    )
     for generation in candidates.exclude(id__in=waiting).exclude(id__in=report.resumed):
         if _has_live_work(generation.id, cutoff):
             continue
@@ -53,7 +58,9 @@ def reconcile(*, stale_after: float | None = None, max_resumes: int | None = Non
             continue
         services.generation_resume(video_id=generation.id)
         report.resumed.append(generation.id)
-        logger.warning("generation=%s resumed by reconcile (phase %s)", generation.id, generation.current_phase)
+        logger.warning(
+            "generation=%s resumed by reconcile (phase %s)", generation.id, generation.current_phase
+        )
     return report
 
 

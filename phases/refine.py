@@ -1,9 +1,13 @@
-"""Phase 5, refine: stitch the clips by stream copy, compose the music, mix it in."""
+"""Phase 5, refine: stitch the clips by stream copy, compose the music, duck it under the
+narration (when there is one), mix it in."""
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from generations.models import Status
 from phases import media
+from phases.mixing import SAMPLE_RATE, duck_and_mix, write_wav
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
 from phases.providers.registry import get_music_provider
 from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
@@ -30,8 +34,15 @@ class RefinePhase:
         ctx.report_progress(2, 3)
 
         ctx.check_canceled()
+        soundtrack = music
+        narration = (phase_input.spec.get("narration") or {}).get("track")
+        if narration:
+            voice = media.decode_audio(local_copy(narration, ctx.workdir), sample_rate=SAMPLE_RATE)
+            bed = media.decode_audio(music, sample_rate=SAMPLE_RATE, channels=2)
+            mixed = duck_and_mix(bed, voice[:, 0], duck_db=settings.NARRATION_DUCK_DB)
+            soundtrack = write_wav(ctx.workdir / "soundtrack.wav", mixed)
         refined = ctx.workdir / "refined.mp4"
-        media.mux_audio(stitched, music, refined, timeout=self.timeout)
+        media.mux_audio(stitched, soundtrack, refined, timeout=self.timeout)
         ctx.report_progress(3, 3)
         return ctx.output(
             {

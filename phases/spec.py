@@ -64,6 +64,39 @@ TEMPLATES = ("cinematic", "minimal", "vibrant", "noir", "pastel")
 
 _COLOR = {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}
 
+# Narration and subtitles (optional: specs from before them, or with both off, have neither).
+SUBTITLE_FONTS = ("sans", "serif", "mono")
+SUBTITLE_POSITIONS = ("bottom", "center")
+SUBTITLE_SIZE_RANGE = (20, 120)  # pixels on the frame's short side, which is 1080 for every size
+SUBTITLE_OUTLINE_RANGE = (0, 12)
+SUBTITLE_STYLE_DEFAULTS: dict[str, Any] = {
+    "font": "sans",
+    "size": 54,
+    "color": "#ffffff",
+    "outline_color": "#000000",
+    "outline": 4,
+    "position": "bottom",
+}
+SPEECH_RATE_RANGE = (0.5, 2.0)
+NARRATION_LIMIT = 1000  # characters per scene
+SUBTITLE_STYLE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": list(SUBTITLE_STYLE_DEFAULTS),
+    "properties": {
+        "font": {"enum": list(SUBTITLE_FONTS)},
+        "size": {"type": "integer", "minimum": SUBTITLE_SIZE_RANGE[0], "maximum": SUBTITLE_SIZE_RANGE[1]},
+        "color": _COLOR,
+        "outline_color": _COLOR,
+        "outline": {
+            "type": "integer",
+            "minimum": SUBTITLE_OUTLINE_RANGE[0],
+            "maximum": SUBTITLE_OUTLINE_RANGE[1],
+        },
+        "position": {"enum": list(SUBTITLE_POSITIONS)},
+    },
+}
+
 SPEC_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
@@ -109,6 +142,10 @@ SPEC_SCHEMA: dict[str, Any] = {
                     "camera": {"enum": list(CAMERA_MOTIONS)},
                     "palette": {"type": "array", "minItems": 3, "maxItems": 5, "items": _COLOR},
                     "motif": {"enum": list(MOTIFS)},
+                    # Bumped when one scene of a finished video is regenerated.
+                    "variation": {"type": "integer", "minimum": 0},
+                    # What the narrator reads over this scene ("" for none).
+                    "narration": {"type": "string", "maxLength": NARRATION_LIMIT},
                 },
             },
         },
@@ -119,6 +156,46 @@ SPEC_SCHEMA: dict[str, Any] = {
             "properties": {
                 "mood": {"enum": list(MUSIC_MOODS)},
                 "tempo": {"type": "integer", "minimum": 50, "maximum": 180},
+            },
+        },
+        # Set by the plan phase, not by planners: how the narration was voiced.
+        "narration": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["provider", "voice", "language", "rate"],
+            "properties": {
+                "provider": {"type": "string", "maxLength": 32},
+                "voice": {"type": "string", "maxLength": 64},
+                "language": {"type": "string", "maxLength": 16},
+                "rate": {"type": "number", "minimum": SPEECH_RATE_RANGE[0], "maximum": SPEECH_RATE_RANGE[1]},
+                # The stored voice track (a storage name), as long as the video.
+                "track": {"type": "string", "maxLength": 500},
+            },
+        },
+        # Set by the plan phase: subtitle cues in seconds of the whole video, and their look.
+        "subtitles": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["language", "burn", "style", "cues"],
+            "properties": {
+                "language": {"type": "string", "maxLength": 16},
+                "burn": {"type": "boolean"},
+                "style": SUBTITLE_STYLE_SCHEMA,
+                "cues": {
+                    "type": "array",
+                    "maxItems": 1000,
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["start", "end", "text", "scene"],
+                        "properties": {
+                            "start": {"type": "number", "minimum": 0},
+                            "end": {"type": "number", "exclusiveMinimum": 0},
+                            "text": {"type": "string", "minLength": 1, "maxLength": 500},
+                            "scene": {"type": "integer", "minimum": 0},
+                        },
+                    },
+                },
             },
         },
     },
@@ -159,9 +236,28 @@ def validate_spec(spec: Any) -> dict[str, Any]:
     for number, scene in enumerate(spec["scenes"], start=1):
         if abs(scene["duration"] - scene["frames"] / spec["fps"]) > 0.001:
             problems.append(f"scenes/{number}: duration must equal frames / fps")
+    problems += _cue_problems(spec)
     if problems:
         raise ValidationException("invalid spec: " + "; ".join(problems))
     return spec
+
+
+def _cue_problems(spec: dict[str, Any]) -> list[str]:
+    """Cues play in order, never overlap, and stay inside the video. (Not checked against
+    scene bounds: an edit that moves frames must not make a finished plan invalid.)"""
+    problems: list[str] = []
+    previous_end = 0.0
+    for number, cue in enumerate(spec.get("subtitles", {}).get("cues", []), start=1):
+        if cue["start"] >= cue["end"]:
+            problems.append(f"subtitles/cues/{number}: start must come before end")
+        if cue["start"] < previous_end - 0.0005:
+            problems.append(f"subtitles/cues/{number}: overlaps the cue before it")
+        if cue["end"] > spec["duration"] + 0.0005:
+            problems.append(f"subtitles/cues/{number}: ends after the video")
+        if cue["scene"] >= len(spec["scenes"]):
+            problems.append(f"subtitles/cues/{number}: no scene {cue['scene'] + 1}")
+        previous_end = max(previous_end, cue["end"])
+    return problems
 
 
 def scene_start_frame(spec: dict[str, Any], scene_index: int) -> int:

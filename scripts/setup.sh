@@ -22,6 +22,11 @@ command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 command -v ffprobe >/dev/null || missing+=(ffmpeg)
 command -v redis-server >/dev/null || missing+=(redis-server)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || missing+=(fonts-dejavu-core)
+# Narration (espeak-ng) and subtitle fonts: WenQuanYi Micro Hei covers Chinese, Japanese and
+# Korean in 5 MB (Noto CJK is 90 MB); Noto's UI set covers Arabic and the Indic scripts.
+command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+[ -f /usr/share/fonts/truetype/noto/NotoSansArabicUI-Regular.ttf ] || missing+=(fonts-noto-ui-core)
 if [ "$MODE" = test ]; then
   command -v chromium >/dev/null || missing+=(chromium)
 fi

@@ -233,6 +233,12 @@ PLANNER_PROVIDER = provider_choice("PLANNER_PROVIDER", "openai", "OPENAI_API_KEY
 IMAGE_PROVIDER = provider_choice("IMAGE_PROVIDER", "replicate", "REPLICATE_API_TOKEN", REPLICATE_API_TOKEN)
 VIDEO_PROVIDER = provider_choice("VIDEO_PROVIDER", "replicate", "REPLICATE_API_TOKEN", REPLICATE_API_TOKEN)
 MUSIC_PROVIDER = provider_choice("MUSIC_PROVIDER", "replicate", "REPLICATE_API_TOKEN", REPLICATE_API_TOKEN)
+# Narration: espeak-ng offline, or OpenAI speech (same key and OPENAI_BASE_URL as the planner).
+SPEECH_PROVIDER = provider_choice("SPEECH_PROVIDER", "openai", "OPENAI_API_KEY", OPENAI_API_KEY)
+OPENAI_SPEECH_MODEL = env("OPENAI_SPEECH_MODEL", "tts-1")
+OPENAI_SPEECH_VOICE = env("OPENAI_SPEECH_VOICE", "alloy")
+# How far the music drops under the voice, in dB.
+NARRATION_DUCK_DB = float(envdecimal("NARRATION_DUCK_DB", "18"))
 
 OPENAI_TIMEOUT = float(envdecimal("OPENAI_TIMEOUT", "45"))
 # json_object works with gpt-4-turbo and every OpenAI-compatible server (Ollama, vLLM);

@@ -15,7 +15,18 @@ from rest_framework import serializers
 from generations import selectors
 from generations.api.ssrf import UnsafeURL, check_url
 from generations.models import AspectRatio, PhaseRun, Status, VideoGeneration
-from phases.spec import MAX_DURATION, MIN_DURATION, TEMPLATES
+from phases.narration import LANGUAGE_PATTERN, SCRIPT_LIMIT, VOICE_PATTERN, script_problem
+from phases.spec import (
+    MAX_DURATION,
+    MIN_DURATION,
+    SPEECH_RATE_RANGE,
+    SUBTITLE_FONTS,
+    SUBTITLE_OUTLINE_RANGE,
+    SUBTITLE_POSITIONS,
+    SUBTITLE_SIZE_RANGE,
+    SUBTITLE_STYLE_DEFAULTS,
+    TEMPLATES,
+)
 from phases.storage import url_for
 
 MAX_ASSETS = 10
@@ -57,6 +68,29 @@ class AssetSerializer(StrictSerializer):
         return public_url(value)
 
 
+COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+
+
+class SubtitleStyleSerializer(StrictSerializer):
+    """How burned-in subtitles look; every field is optional."""
+
+    font = serializers.ChoiceField(choices=SUBTITLE_FONTS, required=False)
+    size = serializers.IntegerField(
+        min_value=SUBTITLE_SIZE_RANGE[0],
+        max_value=SUBTITLE_SIZE_RANGE[1],
+        required=False,
+        help_text=f"Pixels on the frame's short side (1080); {SUBTITLE_STYLE_DEFAULTS['size']} by default.",
+    )
+    color = serializers.RegexField(COLOUR_PATTERN, required=False, help_text="#rrggbb")
+    outline_color = serializers.RegexField(COLOUR_PATTERN, required=False, help_text="#rrggbb")
+    outline = serializers.IntegerField(
+        min_value=SUBTITLE_OUTLINE_RANGE[0], max_value=SUBTITLE_OUTLINE_RANGE[1], required=False, help_text="Pixels."
+    )
+    position = serializers.ChoiceField(
+        choices=SUBTITLE_POSITIONS, required=False, help_text="Inside the safe area (higher up in 9:16)."
+    )
+
+
 class GenerateSerializer(StrictSerializer):
     """The seed's GenerateRequest, plus the video's options."""
 
@@ -79,8 +113,66 @@ class GenerateSerializer(StrictSerializer):
         help_text="Receives a signed POST of the VideoResponse when the video completes, fails or is canceled.",
     )
 
+    review = serializers.BooleanField(
+        default=False,
+        help_text="Stop after the storyboard (status awaiting_review) until approved; edit the spec meanwhile.",
+    )
+    script = serializers.CharField(
+        max_length=SCRIPT_LIMIT,
+        allow_blank=True,
+        default="",
+        trim_whitespace=True,
+        help_text="Your own narration, read instead of one the planner writes; blank lines split it into scenes.",
+    )
+    narration = serializers.BooleanField(default=True, help_text="A voice reads the script over the music.")
+    voice = serializers.RegexField(
+        VOICE_PATTERN,
+        allow_blank=True,
+        default="",
+        help_text="The speech provider's voice: espeak-ng `en-gb`, `en-us+f3` or a variant `+f3`; "
+        "OpenAI `alloy`, `nova`... Blank: the language's default.",
+    )
+    language = serializers.RegexField(
+        LANGUAGE_PATTERN, max_length=16, allow_blank=True, default="", help_text="BCP 47; blank: detected."
+    )
+    speech_rate = serializers.FloatField(
+        min_value=SPEECH_RATE_RANGE[0], max_value=SPEECH_RATE_RANGE[1], default=1.0, help_text="1 = normal pace."
+    )
+    subtitles = serializers.BooleanField(default=True, help_text="Write SRT and WebVTT subtitles.")
+    burn_subtitles = serializers.BooleanField(default=False, help_text="Draw the subtitles into the video.")
+    subtitle_style = SubtitleStyleSerializer(default=dict)
+
     def validate_webhook_url(self, value: str) -> str:
         return public_url(value) if value else value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        problem = script_problem(attrs.get("script", ""), attrs.get("duration", 30), attrs.get("speech_rate", 1.0))
+        if problem:
+            raise serializers.ValidationError({"script": [problem]})
+        attrs["subtitle_style"] = dict(attrs.get("subtitle_style") or {})
+        return attrs
+
+
+class SpecUpdateSerializer(StrictSerializer):
+    spec = serializers.JSONField(
+        help_text="The whole edited spec; validated by the same schema as the planner's."
+    )
+
+
+class RegenerateSceneSerializer(StrictSerializer):
+    description = serializers.CharField(max_length=500, required=False)
+    caption = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED, required=False)
+
+
+class RemixSerializer(StrictSerializer):
+    prompt = serializers.CharField(min_length=10, max_length=1000, required=False)
+    spec = serializers.JSONField(required=False, help_text="The parent's spec with your changes.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("Give a new prompt, a changed spec, or both.")
+        return attrs
 
 
 class GenerateResponseSerializer(serializers.Serializer):
@@ -129,6 +221,11 @@ class MediaURLs:
         return f"{settings.PUBLIC_BASE_URL}{url}"
 
 
+class SubtitleURLsSerializer(serializers.Serializer):
+    srt = serializers.URLField(allow_null=True)
+    vtt = serializers.URLField(allow_null=True, help_text="For a <track> element.")
+
+
 class VideoResponseSerializer(MediaURLs, serializers.Serializer):
     video_id = serializers.CharField(source="id")
     status = serializers.ChoiceField(choices=Status.choices)
@@ -140,9 +237,14 @@ class VideoResponseSerializer(MediaURLs, serializers.Serializer):
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
     spec = serializers.JSONField(allow_null=True)
+    subtitle_urls = serializers.SerializerMethodField(help_text="Empty until there are subtitles.")
 
     def get_final_video_url(self, obj: VideoGeneration) -> str | None:
         return self.media_url(obj.final_video_url)
+
+    @extend_schema_field(SubtitleURLsSerializer)
+    def get_subtitle_urls(self, obj: VideoGeneration) -> dict[str, str | None]:
+        return {kind: self.media_url(name) for kind, name in (obj.subtitle_urls or {}).items()}
 
     def get_poster_url(self, obj: VideoGeneration) -> str | None:
         return self.media_url(obj.poster_url)
@@ -226,6 +328,16 @@ class GenerationDetailSerializer(VideoResponseSerializer):
     template = serializers.CharField(allow_null=True)
     seed = serializers.IntegerField()
     webhook_url = serializers.CharField()
+    review = serializers.BooleanField()
+    remixed_from = serializers.CharField(source="remixed_from_id", allow_null=True)
+    script = serializers.CharField()
+    narration = serializers.BooleanField()
+    voice = serializers.CharField()
+    language = serializers.CharField()
+    speech_rate = serializers.FloatField()
+    subtitles = serializers.BooleanField()
+    burn_subtitles = serializers.BooleanField()
+    subtitle_style = serializers.JSONField()
     attempts = serializers.IntegerField()
     started_at = serializers.DateTimeField(allow_null=True)
     updated_at = serializers.DateTimeField()

@@ -33,12 +33,16 @@ from generations.api.serializers import (
     GenerateSerializer,
     GenerationDetailSerializer,
     GenerationListSerializer,
+    RegenerateSceneSerializer,
+    RemixSerializer,
+    SpecUpdateSerializer,
     StatusResponseSerializer,
     TokenSerializer,
     VideoResponseSerializer,
 )
 from generations.api.throttling import GenerateRateThrottle, TokenRateThrottle
 from generations.models import VideoGeneration
+from phases.exceptions import ValidationException
 
 # Generated ids are 32 hex digits; anything that could not be an id (a NUL byte, a
 # thousand characters) is a 404 before it reaches the database.
@@ -127,7 +131,7 @@ class GenerationViewSet(
 
     def get_queryset(self) -> QuerySet[VideoGeneration]:
         queryset = super().get_queryset().order_by("-created_at", "-id")
-        if self.action in ("retrieve", "cancel", "retry"):
+        if self.action in ("retrieve", "cancel", "retry", "approve", "partial_update", "regenerate_scene"):
             queryset = queryset.prefetch_related("phase_runs")
         return queryset
 
@@ -205,6 +209,83 @@ class GenerationViewSet(
                 f"Only a failed or canceled generation can be retried; this one is {exc.current}."
             ) from None
         return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Edit the spec of a generation awaiting review",
+        request=SpecUpdateSerializer,
+        responses={200: GenerationDetailSerializer, **errors(400, 401, 404, 409)},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        generation = self.get_object()
+        serializer = SpecUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.generation_update_spec(video_id=generation.id, spec=serializer.validated_data["spec"])
+        except services.InvalidTransition as exc:
+            raise Conflict(
+                f"Only a generation awaiting review can be edited; this one is {exc.current}."
+            ) from None
+        except ValidationException as exc:
+            raise ValidationError({"spec": [str(exc)]}) from None
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Approve the storyboard: rendering continues from the references",
+        request=None,
+        responses={200: GenerationDetailSerializer, **errors(401, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        generation = self.get_object()
+        try:
+            services.generation_approve(video_id=generation.id)
+        except services.InvalidTransition as exc:
+            raise Conflict(
+                f"Only a generation awaiting review can be approved; this one is {exc.current}."
+            ) from None
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Redo one scene of a finished video; the other scenes are reused",
+        request=RegenerateSceneSerializer,
+        responses={202: GenerationDetailSerializer, **errors(400, 401, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path=r"scenes/(?P<scene>[0-9]{1,2})/regenerate")
+    def regenerate_scene(self, request: Request, pk: str, scene: str) -> Response:
+        generation = self.get_object()
+        serializer = RegenerateSceneSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.generation_regenerate_scene(
+                video_id=generation.id, scene_number=int(scene), **serializer.validated_data
+            )
+        except services.InvalidTransition as exc:
+            raise Conflict(
+                f"Only a complete video can have a scene regenerated; this one is {exc.current}."
+            ) from None
+        except ValidationException as exc:
+            raise ValidationError({"scene": [str(exc)]}) from None
+        return Response(self.get_serializer(self.get_object()).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="A new generation from this one, with a new prompt and/or a changed spec",
+        request=RemixSerializer,
+        responses={202: GenerateResponseSerializer, **errors(400, 401, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def remix(self, request: Request, pk: str) -> Response:
+        parent = self.get_object()
+        serializer = RemixSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            child = services.generation_remix(parent=parent, user=request.user, **serializer.validated_data)
+        except ValidationException as exc:
+            raise ValidationError({"spec": [str(exc)]}) from None
+        body = GenerateResponseSerializer(
+            {"video_id": child.id, "status": child.status, "message": f"Remix of {parent.id} queued"}
+        ).data
+        location = request.build_absolute_uri(reverse("api:status", args=[child.id]))
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
 
 
 def idempotency_key(request: Request) -> str | None:

@@ -22,6 +22,9 @@ class PlanRequest:
     aspect_ratio: str = "16:9"
     template: str | None = None
     seed: int = 0
+    # The user's own narration script; planners that write narration may ignore it (the plan
+    # phase hands it out over the scenes).
+    script: str = ""
 
 
 class Planner(Protocol):
@@ -65,3 +68,14 @@ class MusicProvider(Protocol):
 
     def compose(self, spec: dict[str, Any], out_path: Path, meter: CostMeter) -> None:
         """Write a 48 kHz stereo WAV of exactly the spec's total duration to `out_path`."""
+
+
+class SpeechProvider(Protocol):
+    name: str
+
+    def synthesize(
+        self, text: str, *, voice: str, language: str, rate: float, out_path: Path, meter: CostMeter
+    ) -> str:
+        """Write `text` spoken as an audio file (WAV, any sample rate) to `out_path`, with
+        `voice` ("" for the provider's default for `language`, a BCP 47 tag) at `rate` times
+        the voice's normal pace; returns the voice actually used."""

@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import openai
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from phases.costs import COST_GPT4_TURBO, CostMeter
+from phases.costs import COST_GPT4_TURBO, COST_OPENAI_SPEECH_PER_1K_CHARS, CostMeter
 from phases.exceptions import ProviderError, ValidationException
 from phases.providers.base import PlanRequest
 from phases.providers.retry import RetryLater, parse_retry_after, with_retries
@@ -65,6 +69,10 @@ Rules:
 - palette: 3 to 5 colours as #rrggbb that suit the scene.
 - template: the request's template if it gives one, else one of: {", ".join(TEMPLATES)}.
 - music: mood is one of {", ".join(MUSIC_MOODS)}; tempo in beats per minute, 50 to 180.
+- narration: what a narrator says over the scene, in the prompt's language, short enough to say
+  in the scene's duration (about 2.5 words a second); "" for a silent scene. If the request has
+  a script, leave narration out: the script is read instead.
+- Leave out the top-level narration and subtitles objects: they are filled in later.
 """
 
 
@@ -196,6 +204,7 @@ def _request_fields(request: PlanRequest) -> dict[str, Any]:
         "aspect_ratio": request.aspect_ratio,
         "template": request.template,
         "seed": request.seed,
+        **({"script": request.script} if request.script else {}),
     }
 
 
@@ -222,7 +231,8 @@ def _spec_from_reply(content: str, finish_reason: str, request: PlanRequest) -> 
         "height": height,
         "seed": request.seed,
     }
-    spec = {**reply, **fixed}
+    # The narration and subtitles blocks come from the plan phase, never from the model.
+    spec = {key: value for key, value in {**reply, **fixed}.items() if key not in ("narration", "subtitles")}
     if request.template:
         spec["template"] = request.template
     if MIN_SCENES <= len(scenes) <= MAX_SCENES:
@@ -243,3 +253,53 @@ def _scene_weight(scene: dict[str, Any]) -> float:
     if isinstance(duration, int | float) and not isinstance(duration, bool) and duration > 0:
         return float(duration)
     return 1.0
+
+
+class OpenAISpeech:
+    """OpenAI's text to speech (`/v1/audio/speech`), through the same client and base URL
+    as the planner, so an OpenAI-compatible server that speaks serves both."""
+
+    name = PROVIDER
+
+    def __init__(self) -> None:
+        if not settings.OPENAI_API_KEY:
+            raise ImproperlyConfigured("OpenAI speech needs OPENAI_API_KEY to be set")
+        self._client = openai.OpenAI(
+            api_key=settings.OPENAI_API_KEY,
+            base_url=settings.OPENAI_BASE_URL,
+            timeout=settings.OPENAI_TIMEOUT,
+            max_retries=0,
+        )
+
+    def synthesize(
+        self, text: str, *, voice: str, language: str, rate: float, out_path: Path, meter: CostMeter
+    ) -> str:
+        model = settings.OPENAI_SPEECH_MODEL
+        chosen = voice or settings.OPENAI_SPEECH_VOICE
+        hundreds = math.ceil(len(text) / 100)
+        meter.charge(
+            provider=PROVIDER,
+            model=model,
+            unit_usd=COST_OPENAI_SPEECH_PER_1K_CHARS,
+            units=Decimal(hundreds) / 10,
+        )
+        audio = with_retries(partial(self._speak, model, chosen, text, rate))
+        partial_path = Path(out_path).with_name(Path(out_path).name + ".partial")
+        partial_path.write_bytes(audio)
+        os.replace(partial_path, out_path)
+        logger.info("openai model=%s speech: voice=%s chars=%d bytes=%d", model, chosen, len(text), len(audio))
+        return chosen
+
+    def _speak(self, model: str, voice: str, text: str, rate: float) -> bytes:
+        with _vendor_errors():
+            response = self._client.audio.speech.create(
+                model=model,
+                voice=voice,  # type: ignore[arg-type]
+                input=text,
+                response_format="wav",
+                speed=rate,
+            )
+            audio = response.read()
+        if len(audio) <= 44:
+            raise ProviderError("OpenAI: the speech response has no audio", retryable=True, provider=PROVIDER)
+        return audio

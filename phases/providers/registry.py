@@ -1,7 +1,7 @@
 """Which provider serves each capability.
 
 Settings name one per capability (PLANNER_PROVIDER, IMAGE_PROVIDER, VIDEO_PROVIDER,
-MUSIC_PROVIDER), already resolved from `local|openai|replicate|auto` at start-up. Remote
+MUSIC_PROVIDER, SPEECH_PROVIDER), already resolved from `local|openai|replicate|auto` at start-up. Remote
 adapters are imported only when chosen, so their vendor SDKs never load otherwise. Each
 getter builds its provider once per process.
 """
@@ -13,7 +13,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from phases.providers.base import ImageProvider, MusicProvider, Planner, VideoProvider
+from phases.providers.base import ImageProvider, MusicProvider, Planner, SpeechProvider, VideoProvider
 
 
 def _choice(setting: str, remote: str) -> str:
@@ -67,6 +67,17 @@ def get_music_provider() -> MusicProvider:
     return LocalMusic()
 
 
+@lru_cache(maxsize=1)
+def get_speech_provider() -> SpeechProvider:
+    if _choice("SPEECH_PROVIDER", "openai") == "openai":
+        from phases.providers.openai import OpenAISpeech
+
+        return OpenAISpeech()
+    from phases.providers.local.speech import LocalSpeech
+
+    return LocalSpeech()
+
+
 def active_providers() -> dict[str, str]:
     """Capability -> provider name, for /health and the admin (never keys)."""
     return {
@@ -74,4 +85,5 @@ def active_providers() -> dict[str, str]:
         "image": get_image_provider().name,
         "video": get_video_provider().name,
         "music": get_music_provider().name,
+        "speech": get_speech_provider().name,
     }

@@ -61,6 +61,7 @@ def test_the_model_has_every_field_of_the_seed():
         "complete",
         "failed",
         "canceled",
+        "awaiting_review",
     }
 
 
@@ -114,3 +115,18 @@ def test_non_staff_cannot_open_the_admin(client, alice):
     client.force_login(alice)
     response = client.get(reverse("admin:generations_videogeneration_changelist"))
     assert response.status_code == 302
+
+
+def test_staff_see_remix_links_both_ways(client, staff, generation):
+    child = services.generation_remix(
+        parent=generation, user=generation.user, prompt="A calm sea at dawn, remixed"
+    )
+    client.force_login(staff)
+    child_page = client.get(
+        reverse("admin:generations_videogeneration_change", args=[child.id])
+    ).content.decode()
+    parent_page = client.get(
+        reverse("admin:generations_videogeneration_change", args=[generation.id])
+    ).content.decode()
+    assert reverse("admin:generations_videogeneration_change", args=[generation.id]) in child_page
+    assert reverse("admin:generations_videogeneration_change", args=[child.id]) in parent_page

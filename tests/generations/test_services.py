@@ -21,8 +21,38 @@ def generation(alice, queue):
 
 
 def walk_to(video_id: str, target: Status) -> None:
+    if target == Status.AWAITING_REVIEW:
+        walk_to(video_id, Status.GENERATING_ANIMATIC)
+        services.generation_transition(video_id=video_id, to=Status.AWAITING_REVIEW)
+        return
     for status in PIPELINE_ORDER[1 : PIPELINE_ORDER.index(target) + 1]:
         services.generation_transition(video_id=video_id, to=status)
+
+
+def test_the_review_gate_sits_between_the_storyboard_and_the_references(generation):
+    walk_to(generation.id, Status.AWAITING_REVIEW)
+    for refused in (Status.GENERATING_CHUNKS, Status.GENERATING_ANIMATIC, Status.COMPLETE, Status.QUEUED):
+        with pytest.raises(services.InvalidTransition):
+            services.generation_transition(video_id=generation.id, to=refused)
+    services.generation_transition(video_id=generation.id, to=Status.GENERATING_REFERENCES)
+    generation.refresh_from_db()
+    assert generation.status == Status.GENERATING_REFERENCES
+
+
+@pytest.mark.parametrize("start", [Status.QUEUED, Status.VALIDATING, Status.GENERATING_REFERENCES])
+def test_only_the_storyboard_phase_can_enter_review(generation, start):
+    walk_to(generation.id, start)
+    with pytest.raises(services.InvalidTransition):
+        services.generation_transition(video_id=generation.id, to=Status.AWAITING_REVIEW)
+
+
+def test_approve_moves_a_reviewed_generation_on_once(generation):
+    walk_to(generation.id, Status.AWAITING_REVIEW)
+    services.generation_approve(video_id=generation.id)
+    generation.refresh_from_db()
+    assert generation.status == Status.GENERATING_REFERENCES and generation.approved_at is not None
+    with pytest.raises(services.InvalidTransition):
+        services.generation_approve(video_id=generation.id)
 
 
 def test_create_makes_a_queued_record_and_enqueues_its_first_job(

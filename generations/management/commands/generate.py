@@ -6,6 +6,7 @@ with --sync every phase runs in this process (only the database is needed).
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import time
@@ -16,7 +17,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from generations import services
 from generations.models import PhaseRun, Status, VideoGeneration
 from phases import dispatch
-from phases.spec import MAX_DURATION, MIN_DURATION, SIZES, TEMPLATES
+from phases.narration import LANGUAGE_PATTERN, VOICE_PATTERN, script_problem
+from phases.spec import (
+    MAX_DURATION,
+    MIN_DURATION,
+    SIZES,
+    SPEECH_RATE_RANGE,
+    SUBTITLE_FONTS,
+    SUBTITLE_POSITIONS,
+    TEMPLATES,
+)
 from phases.storage import local_copy
 
 BAR_WIDTH = 30
@@ -36,6 +46,21 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, default=None, help="copy the finished MP4 here")
         parser.add_argument("--sync", action="store_true", help="run every phase in this process, no worker")
         parser.add_argument("--timeout", type=int, default=1800, help="seconds to wait for a worker")
+        parser.add_argument(
+            "--review", action="store_true", help="stop after the storyboard until it is approved (page or API)"
+        )
+        narration = parser.add_argument_group("narration and subtitles")
+        narration.add_argument("--script", default="", help="your own narration; @FILE reads it from a file")
+        narration.add_argument("--no-narration", action="store_true", help="music only, no voice-over")
+        narration.add_argument("--voice", default="", help="e.g. en-gb, en-us+f3, +f3 (espeak-ng); alloy (OpenAI)")
+        narration.add_argument("--language", default="", help="BCP 47, e.g. ja; default: detected")
+        narration.add_argument(
+            "--rate", type=float, default=1.0, help=f"speaking pace, {SPEECH_RATE_RANGE[0]}-{SPEECH_RATE_RANGE[1]}"
+        )
+        narration.add_argument("--no-subtitles", action="store_true", help="write no SRT/WebVTT files")
+        narration.add_argument("--burn-subtitles", action="store_true", help="draw the subtitles into the video")
+        narration.add_argument("--subtitle-position", choices=SUBTITLE_POSITIONS, default=None)
+        narration.add_argument("--subtitle-font", choices=SUBTITLE_FONTS, default=None)
 
     def handle(self, *args: object, **options: object) -> None:
         prompt = str(options["prompt"]).strip()
@@ -51,6 +76,8 @@ class Command(BaseCommand):
             aspect_ratio=options["aspect"],
             template=options["template"],
             seed=options["seed"],
+            review=options["review"],
+            **self._narration_options(options, duration),
         )
         if options["sync"]:
             with dispatch.inline() as pending:
@@ -64,14 +91,53 @@ class Command(BaseCommand):
                 f"generation {generation.id}: queued, waiting for a worker (manage.py rqworker)"
             )
             generation = self._follow(generation.id, int(options["timeout"]))  # type: ignore[call-overload]
+        if generation.status == Status.AWAITING_REVIEW:
+            self.stdout.write(
+                f"storyboard ready for review: open /generations/{generation.id}/ to edit and approve it, "
+                f"or POST /api/generations/{generation.id}/approve/"
+            )
+            return
         self._report(generation, options["out"])  # type: ignore[arg-type]
+
+    def _narration_options(self, options: dict[str, object], duration: int) -> dict[str, object]:
+        script = str(options["script"])
+        if script.startswith("@"):
+            try:
+                script = Path(script[1:]).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise CommandError(f"--script: cannot read {script[1:]}: {exc.strerror}") from None
+        voice, language, rate = str(options["voice"]), str(options["language"]), float(options["rate"])  # type: ignore[arg-type]
+        if voice and not re.fullmatch(VOICE_PATTERN, voice):
+            raise CommandError("--voice: letters, digits and - _ . + only, e.g. en-gb or +f3")
+        if language and not re.fullmatch(LANGUAGE_PATTERN, language):
+            raise CommandError("--language must be a BCP 47 tag such as en, ja or pt-BR")
+        if not SPEECH_RATE_RANGE[0] <= rate <= SPEECH_RATE_RANGE[1]:
+            raise CommandError(f"--rate must be between {SPEECH_RATE_RANGE[0]} and {SPEECH_RATE_RANGE[1]}")
+        problem = script_problem(script.strip(), duration, rate)
+        if problem:
+            raise CommandError(f"--script: {problem}")
+        style = {
+            key: options[name]
+            for key, name in (("position", "subtitle_position"), ("font", "subtitle_font"))
+            if options[name]
+        }
+        return {
+            "script": script.strip(),
+            "narration": not options["no_narration"],
+            "voice": voice,
+            "language": language,
+            "speech_rate": rate,
+            "subtitles": not options["no_subtitles"],
+            "burn_subtitles": bool(options["burn_subtitles"]),
+            "subtitle_style": style,
+        }
 
     def _follow(self, video_id: str, timeout: int) -> VideoGeneration:
         deadline = time.monotonic() + timeout
         while True:
             generation = VideoGeneration.objects.get(id=video_id)
             self._draw(generation)
-            if generation.is_final:
+            if generation.is_final or generation.status == Status.AWAITING_REVIEW:
                 self.stdout.write("")
                 return generation
             if time.monotonic() > deadline:
@@ -109,3 +175,5 @@ class Command(BaseCommand):
             + f"\n  cost ${generation.cost_usd} {generation.cost_breakdown or ''}"
             + f"\n  time {generation.generation_time_seconds:.1f} s"
         )
+        for kind, name in sorted((generation.subtitle_urls or {}).items()):
+            self.stdout.write(f"  subtitles ({kind}) {local_copy(name, Path.cwd())}")

@@ -64,7 +64,8 @@ class SceneLayers:
 
 
 def scene_rng(spec: dict[str, Any], scene_index: int) -> np.random.Generator:
-    return np.random.default_rng([spec["seed"] % 2**63, scene_index])
+    variation = spec["scenes"][scene_index].get("variation", 0)
+    return np.random.default_rng([spec["seed"] % 2**63, scene_index, variation])
 
 
 def scene_layers(
@@ -104,7 +105,7 @@ def scene_key(spec: dict[str, Any], scene_index: int) -> str:
     back from the PNG to know it may redraw the same scene as layers instead of a flat image."""
     scene = spec["scenes"][scene_index]
     drawn = [RENDER_VERSION, spec["seed"], spec["width"], spec["height"], scene_index]
-    drawn += [scene["motif"], scene["palette"]]
+    drawn += [scene["motif"], scene["palette"], scene.get("variation", 0)]
     return hashlib.sha256(json.dumps(drawn).encode()).hexdigest()[:32]
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from phases.costs import CostMeter
 from phases.exceptions import ValidationException
 from phases.providers.base import PlanRequest
+from phases.script import as_sentence, estimate_seconds, shorten_in_order
 from phases.spec import (
     CAMERA_MOTIONS,
     FPS,
@@ -27,6 +28,7 @@ from phases.spec import (
     MAX_SCENES,
     MIN_DURATION,
     MIN_SCENES,
+    NARRATION_LIMIT,
     SIZES,
     TEMPLATES,
     frames_to_seconds,
@@ -39,6 +41,8 @@ TITLE_LIMIT = CAPTION_LIMIT = 60
 DESCRIPTION_LIMIT = 400
 MIN_SCENE_SECONDS = 1.5
 MAX_SCENE_SHARE = 2.5  # times the mean scene length
+# Room a scene leaves around its narration (the plan phase's lead-in and tail).
+NARRATION_MARGIN_SECONDS = 0.6
 
 # Keyword tables are "key: words"; a plural in the prompt finds its singular here. On a tie the
 # earlier key wins, so the more specific motifs come first.
@@ -182,6 +186,7 @@ class LocalPlanner:
         frames = split_frames(request.duration * FPS, _weights([s.clause for s in shots], request.duration))
         prompt_words = _words(prompt)
         width, height = SIZES[request.aspect_ratio]
+        narrations = _narrations(shots, request.duration)
         return {
             "version": 1,
             "title": _shorten(_title_case(_trim(_head(clauses[0]))), TITLE_LIMIT) or "Untitled",
@@ -194,7 +199,8 @@ class LocalPlanner:
             "template": template,
             "seed": request.seed,
             "scenes": [
-                _scene(shot, n, prompt_words, template, rng) for shot, n in zip(shots, frames, strict=True)
+                {**_scene(shot, n, prompt_words, template, rng), "narration": narration}
+                for shot, n, narration in zip(shots, frames, narrations, strict=True)
             ],
             "music": _music(prompt_words, template, rng),
         }
@@ -316,6 +322,17 @@ def _scene(
         "palette": _palette(motif, template, tones[0], rng),
         "motif": motif,
     }
+
+
+def _narrations(shots: list[_Shot], duration: int) -> list[str]:
+    """The prompt's own words, read once per clause over its first scene; when they take
+    longer to say than the video lasts, the later ones are left out (the plan phase then
+    fits the scenes to the real speech)."""
+    texts = ["" if shot.repeat else as_sentence(shot.clause)[:NARRATION_LIMIT] for shot in shots]
+    seconds = [estimate_seconds(text) for text in texts]
+    available = max(duration - NARRATION_MARGIN_SECONDS * sum(1 for text in texts if text), 1.0)
+    shorten_in_order(texts, seconds, available)
+    return texts
 
 
 def _music(words: list[str], template: str, rng: random.Random) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFont, features
 FONT_ROOT = Path("/usr/share/fonts")
 PRIMARY_FONT = "DejaVuSans-Bold.ttf"
 # File-name hints for fonts that cover scripts and symbols DejaVu lacks.
-FALLBACK_HINTS = ("cjk", "arabic", "naskh", "hebrew", "devanagari", "thai", "emoji", "symbola", "symbols")
+FALLBACK_HINTS = ("cjk", "wqy", "arabic", "naskh", "hebrew", "devanagari", "thai", "emoji", "symbola", "symbols")
 GENERAL_FALLBACKS = ("DejaVuSans.ttf", "LiberationSans-Bold.ttf")
 ELLIPSIS = "…"
 LINE_SPACING = 1.22
@@ -37,18 +37,19 @@ def _has_outlines(path: Path) -> bool:
     return any(table in font for table in ("glyf", "CFF ", "CFF2"))
 
 
-@lru_cache(maxsize=1)
-def font_chain() -> tuple[Path, ...]:
-    """Font files in fallback order; found once per process."""
+@lru_cache(maxsize=8)
+def font_chain(primary: str = PRIMARY_FONT) -> tuple[Path, ...]:
+    """Font files in fallback order, `primary` (a file name) first; found once per process."""
     files = (
         sorted(p for p in FONT_ROOT.rglob("*") if p.suffix.lower() in (".ttf", ".otf", ".ttc"))
         if FONT_ROOT.is_dir()
         else []
     )
-    primary = [p for p in files if p.name == PRIMARY_FONT]
+    first = [p for p in files if p.name in (primary, PRIMARY_FONT)]
+    first.sort(key=lambda p: p.name != primary)
     hinted = [p for p in files if any(h in p.name.lower() for h in FALLBACK_HINTS)]
     general = [p for name in GENERAL_FALLBACKS for p in files if p.name == name]
-    ordered = list(dict.fromkeys(primary + hinted + general))
+    ordered = list(dict.fromkeys(first + hinted + general))
     return tuple(p for p in ordered if _has_outlines(p))
 
 
@@ -64,9 +65,9 @@ def load_font(path: Path, size: int) -> ImageFont.FreeTypeFont:
 
 
 @lru_cache(maxsize=4096)
-def _font_index(char: str) -> int | None:
+def _font_index(char: str, primary: str = PRIMARY_FONT) -> int | None:
     code = ord(char)
-    for index, path in enumerate(font_chain()):
+    for index, path in enumerate(font_chain(primary)):
         if code in _cmap(path):
             return index
     return None
@@ -89,12 +90,19 @@ def _is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
+# Closing punctuation never starts a line (kinsoku): it stays with the character before it.
+_NO_LINE_START = frozenset("、。，．！？：；）」』】〕〉》ー…・,.!?:;)]}")
+
+
 def _tokens(paragraph: str) -> list[_Token]:
     tokens: list[_Token] = []
     space = False
     for ch in paragraph:
         if ch.isspace():
             space = True
+            continue
+        if tokens and not space and ch in _NO_LINE_START:
+            tokens[-1].text += ch
             continue
         if tokens and not space and not _is_wide(ch) and not _is_wide(tokens[-1].text[-1]):
             tokens[-1].text += ch
@@ -107,14 +115,15 @@ def _tokens(paragraph: str) -> list[_Token]:
 class _Layout:
     """Splits text into runs of one font each and measures them at one size."""
 
-    def __init__(self, font_size: int) -> None:
-        self.chain = font_chain()
+    def __init__(self, font_size: int, primary: str = PRIMARY_FONT) -> None:
+        self.primary = primary
+        self.chain = font_chain(primary)
         self.size = font_size
 
     def runs(self, text: str) -> list[tuple[str, int]]:
         runs: list[tuple[str, int]] = []
         for ch in text:
-            index = _font_index(ch)
+            index = _font_index(ch, self.primary)
             if index is None:
                 continue
             if runs and (index == runs[-1][1] or ch == " " or self._mark_fits(ch, runs[-1][1])):
@@ -181,9 +190,11 @@ def render_caption(
     outline: RGB = (0, 0, 0),
     outline_width: int = 0,
     max_lines: int = 3,
+    font: str = PRIMARY_FONT,
 ) -> Image.Image:
-    """Centred, word-wrapped text as a tight RGBA image (1x1 and transparent if nothing is drawable)."""
-    layout = _Layout(font_size)
+    """Centred, word-wrapped text as a tight RGBA image (1x1 and transparent if nothing is
+    drawable); `font` is the file name of the font tried first."""
+    layout = _Layout(font_size, font)
     if not layout.chain:
         return Image.new("RGBA", (1, 1))
     lines = wrap_lines(text, layout, max_width)

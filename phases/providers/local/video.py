@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from PIL import Image
 
 from phases.costs import CostMeter
 from phases.media import FrameEncoder
 from phases.providers.local.images import SCENE_KEY_FIELD, scene_key, scene_layers
 from phases.providers.local.particles import Particles
+from phases.providers.local.subtitles import BurnedSubtitles
 from phases.providers.local.yuv import (
     OPACITY_LEVELS,
     Plane,
@@ -99,7 +102,10 @@ def _is_local_reference(spec: dict[str, Any], scene_index: int, reference_path: 
     if not reference_path.exists():
         return True
     with Image.open(reference_path) as image:
-        return getattr(image, "text", {}).get(SCENE_KEY_FIELD) == scene_key(spec, scene_index)
+        # Our PNGs carry the key before the pixels, where `info` has it without decoding the
+        # image; `text` would decode all of it (30 ms at 1080p) to look for chunks after.
+        key = image.info.get(SCENE_KEY_FIELD) or getattr(image, "text", {}).get(SCENE_KEY_FIELD)
+        return key == scene_key(spec, scene_index)
 
 
 def _cover(image: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -132,17 +138,22 @@ def prepare(spec: dict[str, Any], scene_index: int, reference_path: Path) -> Sce
     canvas = layers.canvas
     top = layers.foreground_top()
     offset = max(top - FG_MARGIN_ROWS, 0) // 2 * 2  # even, so chroma rows pair up
-    foreground = foreground_planes(layers, offset, split=split) if top < canvas.height else None
-    return SceneMaterial(
-        background=background_planes(layers.background, split=split),
-        foreground=foreground,
-        foreground_top=top,
-        foreground_solid=layers.foreground_solid(),
-        canvas_size=(canvas.width, canvas.height),
-        canvas_origin=(canvas.x0, canvas.y0),
-        particles=layers.particles,
-        sprites=sprites_for(layers.particles),
-    )
+    # The encoder waits for this, so the background's conversion runs beside the
+    # foreground's on the other core (numpy lets go of the GIL for whole-array work).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        background = pool.submit(background_planes, layers.background, split=split)
+        foreground = foreground_planes(layers, offset, split=split) if top < canvas.height else None
+        sprites = sprites_for(layers.particles)
+        return SceneMaterial(
+            background=background.result(),
+            foreground=foreground,
+            foreground_top=top,
+            foreground_solid=layers.foreground_solid(),
+            canvas_size=(canvas.width, canvas.height),
+            canvas_origin=(canvas.x0, canvas.y0),
+            particles=layers.particles,
+            sprites=sprites,
+        )
 
 
 class FrameRenderer:
@@ -158,7 +169,9 @@ class FrameRenderer:
         fade = round(FADE_SECONDS * self.fps)
         self.fade_in = fade if scene_index == 0 else 0
         self.fade_out = fade if scene_index == len(spec["scenes"]) - 1 else 0
-        self.caption = caption_overlay(scene["caption"], *self.size)
+        self.subtitles = BurnedSubtitles(spec, scene_index)
+        # Burned subtitles say the scene's words already; its caption would sit on them.
+        self.caption = None if self.subtitles else caption_overlay(scene["caption"], *self.size)
 
     def __iter__(self) -> Iterator[tuple[bytes, bytes, bytes]]:
         for index in range(self.frames):
@@ -173,6 +186,7 @@ class FrameRenderer:
         y, u, v = self._layers(bg_box, fg_box)
         self._paste_particles(y, u, v, t, bg_box, fg_box)
         self._paste_caption(y, u, v, t)
+        self.subtitles.paste(y, u, v, index)
         level = self._fade_level(index)
         if level < 1:
             y = y.point([round(16 + (k - 16) * level) for k in range(256)])
@@ -281,13 +295,22 @@ def encode_timeout(frames: int) -> float:
 
 class LocalVideo:
     name = "local"
+    # Subtitles are drawn into the frames here (see FrameRenderer), never by a second encode.
+    burns_subtitles = True
 
     def render_chunk(
         self, spec: dict[str, Any], scene_index: int, reference_path: Path, out_path: Path, meter: CostMeter
     ) -> None:
         width, height, frames = spec["width"], spec["height"], spec["scenes"][scene_index]["frames"]
         encoder = FrameEncoder(
-            Path(out_path), width=width, height=height, fps=spec["fps"], timeout=encode_timeout(frames)
+            Path(out_path),
+            width=width,
+            height=height,
+            fps=spec["fps"],
+            # x264 sizes its thread pool for the whole machine; workers rendering chunks side
+            # by side each need only their share of the cores (FFMPEG_THREADS, 0 = x264's choice).
+            threads=settings.FFMPEG_THREADS or None,
+            timeout=encode_timeout(frames),
         )
         # ffmpeg and x264 start up while the scene is prepared.
         with encoder:

@@ -1,7 +1,7 @@
 """A local stand-in for Replicate and OpenAI, over real HTTP on 127.0.0.1.
 
-`FakeServices` speaks enough of Replicate's predictions API and OpenAI's chat completions for
-the official `replicate` and `openai` clients to run unchanged against it; its outputs are
+`FakeServices` speaks enough of Replicate's predictions API and OpenAI's chat completions and
+speech for the official `replicate` and `openai` clients to run unchanged against it; its outputs are
 real PNG, MP4 and WAV files made when it starts. Tests script it: what each kind of model
 does next (succeed, fail with a message, never finish) and faults on any route (429 with
 Retry-After, 500, malformed JSON, a hung answer).
@@ -26,7 +26,13 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from phases import media
-from phases.providers.registry import get_image_provider, get_music_provider, get_planner, get_video_provider
+from phases.providers.registry import (
+    get_image_provider,
+    get_music_provider,
+    get_planner,
+    get_speech_provider,
+    get_video_provider,
+)
 from tests.phases.spec_factory import make_spec
 
 REPLICATE_TOKEN = "r8_fake_token"
@@ -76,6 +82,7 @@ class FakeServices:
             self.canceled: list[str] = []
             self.chat_requests: list[dict[str, Any]] = []
             self.chat_replies: deque[dict[str, str]] = deque()
+            self.speech_requests: list[dict[str, Any]] = []
 
     # --- scripting -----------------------------------------------------------------------
 
@@ -248,6 +255,8 @@ class _Handler(BaseHTTPRequestHandler):
             return lambda body: self._unauthorized(path)
         if (method, path) == ("POST", "/v1/chat/completions"):
             return self._chat
+        if (method, path) == ("POST", "/v1/audio/speech"):
+            return self._speech
         if (method, path) == ("POST", "/v1/predictions"):
             return lambda body: self._create(body.get("version", ""), body)
         if (
@@ -269,11 +278,11 @@ class _Handler(BaseHTTPRequestHandler):
         raise KeyError(path)
 
     def _authorized(self, path: str) -> bool:
-        key = OPENAI_KEY if path.startswith("/v1/chat") else REPLICATE_TOKEN
+        key = OPENAI_KEY if path.startswith(("/v1/chat", "/v1/audio")) else REPLICATE_TOKEN
         return self.headers.get("Authorization") == f"Bearer {key}"
 
     def _unauthorized(self, path: str) -> None:
-        if path.startswith("/v1/chat"):
+        if path.startswith(("/v1/chat", "/v1/audio")):
             error = {
                 "message": "Incorrect API key provided",
                 "type": "invalid_request_error",
@@ -354,6 +363,12 @@ class _Handler(BaseHTTPRequestHandler):
             },
         )
 
+    def _speech(self, body: dict[str, Any]) -> None:
+        fake = self.server.fake
+        with fake.lock:
+            fake.speech_requests.append(body)
+        self._send(200, speech_wav(body["input"], body.get("speed", 1.0)), {"Content-Type": "audio/wav"})
+
     def _json(self, status: int, payload: Any) -> None:
         self._send(status, json.dumps(payload).encode(), {"Content-Type": "application/json"})
 
@@ -368,6 +383,24 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up waiting (a hung-server test)
+
+
+def speech_wav(text: str, speed: float) -> bytes:
+    """Speech-like audio the way the OpenAI endpoint sends it (24 kHz mono 16-bit WAV, with
+    the unknown-length header of a streamed response): a voiced buzz per word, gaps between."""
+    rate, words = 24000, max(len(text.split()), 1)
+    word, gap = int(0.25 * rate / speed), int(0.08 * rate / speed)
+    t = np.arange(word) / rate
+    syllable = np.sin(2 * math.pi * 140 * t) * np.sin(math.pi * t / t[-1]) * 0.6
+    samples = np.concatenate([np.concatenate([syllable, np.zeros(gap)]) for _ in range(words)])
+    pcm = (samples * 32767).astype("<i2").tobytes()
+    header = (
+        b"RIFF" + (0xFFFFFFFF).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little")
+        + (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + rate.to_bytes(4, "little")
+        + (rate * 2).to_bytes(4, "little") + (2).to_bytes(2, "little") + (16).to_bytes(2, "little")
+        + b"data" + (0xFFFFFFFF).to_bytes(4, "little")
+    )
+    return header + pcm
 
 
 def _public(prediction: dict[str, Any]) -> dict[str, Any]:
@@ -447,5 +480,5 @@ def use_fake_services(settings: Any, fake: FakeServices) -> None:
 
 def clear_providers() -> None:
     """Forget the providers built so far, so the next getter call reads the settings again."""
-    for getter in (get_planner, get_image_provider, get_video_provider, get_music_provider):
+    for getter in (get_planner, get_image_provider, get_video_provider, get_music_provider, get_speech_provider):
         getter.cache_clear()

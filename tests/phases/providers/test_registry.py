@@ -54,7 +54,7 @@ def test_without_keys_every_capability_is_local_and_no_vendor_sdk_is_loaded():
     result = start({}, code)
     assert result.returncode == 0, result.stderr[-2000:]
     providers, openai_loaded, replicate_loaded = json.loads(result.stdout.splitlines()[-1])
-    assert providers == {"planner": "local", "image": "local", "video": "local", "music": "local"}
+    assert providers == {"planner": "local", "image": "local", "video": "local", "music": "local", "speech": "local"}
     assert not openai_loaded and not replicate_loaded
 
 
@@ -84,6 +84,7 @@ def test_the_registry_serves_the_remote_adapters_and_health_names_them(fake: Fak
         "image": "replicate",
         "video": "replicate",
         "music": "replicate",
+        "speech": "local",
     }
 
 

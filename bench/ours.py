@@ -1,0 +1,244 @@
+"""Ours, end to end: a generation through the real pipeline (Redis queue, `manage.py
+rqworker` processes, the database, local storage), and what its rows say about where
+the time went.
+
+Imported by bench/run.py after it has configured Django for the bench's own database,
+Redis database and queue (see `bench_environment`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.procwatch import Watch
+
+PROJECT = Path(__file__).resolve().parent.parent
+PROMPT = "A calm ocean at night under the stars, waves rolling in, then a quiet harbour at dawn"
+SEED = 7
+FINISH_TIMEOUT = 900
+
+
+def bench_environment(*, database_url: str, media_root: Path, work_root: Path) -> dict[str, str]:
+    """The environment of the bench process and every process it starts: offline providers,
+    its own database, Redis database 8 and queue, no debug."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="videogen.settings",
+        DATABASE_URL=database_url,
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8"),
+        RQ_QUEUE="vg-bench",
+        MEDIA_ROOT=str(media_root),
+        WORK_ROOT=str(work_root),
+        DEBUG="0",
+        LOG_LEVEL="WARNING",
+        SECRET_KEY="bench-" + "k" * 50,
+        OPENAI_API_KEY="",
+        REPLICATE_API_TOKEN="",
+        S3_BUCKET="",
+        PLANNER_PROVIDER="local",
+        IMAGE_PROVIDER="local",
+        VIDEO_PROVIDER="local",
+        MUSIC_PROVIDER="local",
+        SPEECH_PROVIDER="local",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+class Workers:
+    """`count` real `manage.py rqworker` processes on the bench queue, registered before
+    the clock starts and stopped (warm shutdown) at the end."""
+
+    def __init__(self, count: int, env: dict[str, str], log_dir: Path, *, ffmpeg_threads: int = 0) -> None:
+        self.count = count
+        self.env = {**env, "FFMPEG_THREADS": str(ffmpeg_threads)}
+        self.log_dir = log_dir
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def __enter__(self) -> Workers:
+        from django.conf import settings
+        from rq import Worker
+
+        from phases.dispatch import get_queue
+
+        queue = get_queue()
+        for number in range(self.count):
+            log = open(self.log_dir / f"worker-{len(os.listdir(self.log_dir))}-{number}.log", "wb")
+            self.procs.append(
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "rqworker", settings.RQ_QUEUE],
+                    cwd=PROJECT,
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        deadline = time.monotonic() + 60
+        pids = {proc.pid for proc in self.procs}
+        while {w.pid for w in Worker.all(queue=queue)} & pids != pids:
+            if time.monotonic() > deadline or any(proc.poll() is not None for proc in self.procs):
+                self.__exit__()
+                raise RuntimeError(f"workers did not start; see {self.log_dir}")
+            time.sleep(0.1)
+        return self
+
+    @property
+    def pids(self) -> list[int]:
+        return [proc.pid for proc in self.procs]
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@dataclass
+class Run:
+    """One finished generation, measured."""
+
+    label: str
+    video_id: str
+    wall: float  # created -> completed, from the row's own timestamps
+    phases: dict[str, float]  # phase -> wall seconds (the chunks phase: fan-out to join)
+    parts: list[tuple[float, float]]  # chunk part intervals, seconds from creation
+    work: float  # seconds inside phase or part rendering (union of intervals)
+    overhead: float  # wall - work: queue pickup, forks, DB transitions, enqueues
+    python_peak_mib: float
+    ffmpeg_peak_mib: float
+    cpu: float  # CPU-seconds of the workers' process trees over the whole run
+    chunks_cpu: float  # ... during the chunks phase
+    chunks_machine_busy: float  # CPU-seconds the whole machine was busy during the chunks phase
+    size_bytes: int
+    bit_rate: int
+    duration: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _union(intervals: list[tuple[float, float]]) -> float:
+    total, end = 0.0, float("-inf")
+    for start, stop in sorted(intervals):
+        if stop <= end:
+            continue
+        total += stop - max(start, end)
+        end = stop
+    return total
+
+
+def bench_user() -> Any:
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"email": "bench@localhost"})
+    return user
+
+
+def start_generation(seed: int = SEED) -> str:
+    from generations import services
+
+    generation = services.generation_create(user=bench_user(), prompt=PROMPT, duration=30, seed=seed)
+    return str(generation.id)
+
+
+def wait_until(video_id: str, statuses: set[str], timeout: float = FINISH_TIMEOUT) -> str:
+    from generations.models import VideoGeneration
+
+    deadline = time.monotonic() + timeout
+    while True:
+        status = VideoGeneration.objects.values_list("status", flat=True).get(id=video_id)
+        if status in statuses or status in ("complete", "failed", "canceled"):
+            return status
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"generation {video_id} still {status} after {timeout:g} s")
+        time.sleep(0.1)
+
+
+def measure(label: str, video_id: str, watch: Watch) -> Run:
+    from generations.models import PartRun, PhaseRun, VideoGeneration
+
+    generation = VideoGeneration.objects.get(id=video_id)
+    if generation.status != "complete":
+        raise RuntimeError(f"{label}: generation {video_id} {generation.status}: {generation.error_message}")
+    t0 = generation.created_at
+    wall = (generation.completed_at - t0).total_seconds()
+
+    def rel(when: Any) -> float:
+        return (when - t0).total_seconds()
+
+    runs = list(PhaseRun.objects.filter(generation=generation, status="succeeded").order_by("started_at"))
+    parts = [
+        (rel(part.started_at), rel(part.finished_at))
+        for part in PartRun.objects.filter(generation=generation, phase="chunks").order_by("index")
+    ]
+    phases, work = {}, list(parts)
+    chunks_window = (0.0, 0.0)
+    for run in runs:
+        phases[run.phase] = run.duration_seconds
+        if run.phase == "chunks":
+            chunks_window = (run.started_at.timestamp(), run.finished_at.timestamp())
+        else:
+            # duration_seconds is timed inside the phase (PhaseContext creation to output).
+            work.append((rel(run.started_at), rel(run.started_at) + run.duration_seconds))
+    busy = _union(work)
+    chunks_cpu, chunks_busy = watch.cpu_between(*chunks_window)
+    total_cpu, _ = watch.cpu_between(t0.timestamp(), generation.completed_at.timestamp())
+    export = next(run for run in runs if run.phase == "export").output_data
+    return Run(
+        label=label,
+        video_id=video_id,
+        wall=wall,
+        phases=phases,
+        parts=parts,
+        work=busy,
+        overhead=wall - busy,
+        python_peak_mib=watch.python_peak_kib / 1024,
+        ffmpeg_peak_mib=watch.ffmpeg_peak_kib / 1024,
+        cpu=total_cpu,
+        chunks_cpu=chunks_cpu,
+        chunks_machine_busy=chunks_busy,
+        size_bytes=int(export["size_bytes"]),
+        bit_rate=int(export["bit_rate"] or 0),
+        duration=float(export["duration"]),
+    )
+
+
+def run_generation(
+    label: str, workers: int, env: dict[str, str], log_dir: Path, *, ffmpeg_threads: int = 0
+) -> Run:
+    with Workers(workers, env, log_dir, ffmpeg_threads=ffmpeg_threads) as pool, Watch(pool.pids) as watch:
+        video_id = start_generation()
+        wait_until(video_id, set())
+        time.sleep(0.2)  # a last sample after the final horse has exited
+    run = measure(label, video_id, watch)
+    run.extra["ffmpeg_threads"] = ffmpeg_threads
+    return run
+
+
+def media_paths(video_id: str) -> dict[str, Any]:
+    """Our stored artifacts of a finished generation, for the peer and the re-encode floor."""
+    from django.core.files.storage import default_storage
+
+    from generations.models import PhaseRun, VideoGeneration
+
+    generation = VideoGeneration.objects.get(id=video_id)
+    outputs = {
+        run.phase: run.output_data
+        for run in PhaseRun.objects.filter(generation=generation, status="succeeded")
+    }
+    return {
+        "final": default_storage.path(generation.final_video_url),
+        "music": default_storage.path(outputs["refine"]["music_url"]),
+        "spec": generation.spec,
+        "references": [default_storage.path(name) for name in outputs["references"]["reference_urls"]["scenes"]],
+    }

@@ -1,0 +1,396 @@
+"""videogen's benchmark: ours against the floor and the peer, side by side in one run.
+
+    bash bench/run.sh                  # sets up what it needs, then runs this
+    .venv/bin/python bench/run.py --rounds 3 --load-seconds 10
+
+Each round runs every job once, in an order rotated from round to round, so a noisy
+neighbour slows all of them alike; ratios are taken inside a round and the median of the
+rounds is reported. The peer (moviepy, about ten times slower) runs once, in the middle
+round. Then the API is loaded while another video renders. Uses its own Postgres database
+`vg_bench` (or a SQLite file when no Postgres answers), Redis database 8 and queue
+`vg-bench`, and a temporary MEDIA_ROOT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+PROJECT = BENCH.parent
+sys.path.insert(0, str(PROJECT))
+
+from bench import load, ours  # noqa: E402
+from bench.procwatch import Watch  # noqa: E402
+
+PEER_PYTHON = BENCH / ".peer-venv" / "bin" / "python"
+POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+BENCH_DB = "vg_bench"
+PHASES = ("plan", "animatic", "references", "chunks", "refine", "export")
+
+
+# --- set-up --------------------------------------------------------------------------------
+
+
+def database_url(tmp: Path) -> str:
+    """A fresh `vg_bench` on the local Postgres, or a SQLite file when there is none."""
+    try:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+        return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+    except Exception as exc:  # no server, no rights: the bench still runs, on SQLite
+        print(f"(no Postgres at {POSTGRES_ADMIN}: {exc}; using SQLite)", file=sys.stderr)
+        return f"sqlite:///{tmp / 'bench.sqlite3'}"
+
+
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    db = int(settings.REDIS_URL.rsplit("/", 1)[1])
+    if db not in (7, 8):
+        raise SystemExit(f"refusing to flush Redis database {db}: the bench uses 8")
+    from phases.dispatch import get_queue
+
+    get_queue().connection.flushdb()
+
+
+def load_average() -> str:
+    return " / ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+# --- the jobs ------------------------------------------------------------------------------
+
+
+def floor(kind: str, *args: str) -> float:
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "floors.py"), kind, *args], capture_output=True, text=True, check=True
+    )
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["wall"])
+
+
+def peer(media: dict[str, Any], tmp: Path) -> dict[str, Any]:
+    spec = media["spec"]
+    fonts = glob.glob("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf") or glob.glob(
+        "/usr/share/fonts/**/*.ttf", recursive=True
+    )
+    job = {
+        "width": spec["width"],
+        "height": spec["height"],
+        "fps": spec["fps"],
+        "font": fonts[0],
+        "music": media["music"],
+        "scenes": [
+            {"image": image, "camera": scene["camera"], "frames": scene["frames"], "caption": scene["caption"]}
+            for image, scene in zip(media["references"], spec["scenes"], strict=True)
+        ],
+    }
+    job_path, out = tmp / "peer-job.json", tmp / "peer.mp4"
+    job_path.write_text(json.dumps(job))
+    env = {**os.environ, "IMAGEIO_FFMPEG_EXE": shutil.which("ffmpeg") or "/usr/bin/ffmpeg"}
+    proc = subprocess.Popen(
+        [str(PEER_PYTHON), str(BENCH / "peer_moviepy.py"), str(job_path), str(out)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp,
+    )
+    with Watch([proc.pid]) as watch:
+        stdout, _ = proc.communicate(timeout=1800)
+    if proc.returncode != 0:
+        raise RuntimeError("moviepy peer failed")
+    from phases import media as ffmedia
+
+    probed = ffmedia.probe(out)
+    return {
+        "wall": float(json.loads(stdout.strip().splitlines()[-1])["wall"]),
+        "python_peak_mib": watch.python_peak_kib / 1024,
+        "ffmpeg_peak_mib": watch.ffmpeg_peak_kib / 1024,
+        "size_bytes": probed.size_bytes,
+        "bit_rate": probed.bit_rate or 0,
+        "frames": probed.video.frames if probed.video else None,
+        "duration": probed.duration,
+    }
+
+
+def api_load(env: dict[str, str], tmp: Path, seconds: int, clients: int) -> list[load.LoadResult]:
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.get_or_create(user=ours.bench_user())[0].key
+    results = []
+    with load.Gunicorn(env, tmp / "gunicorn.log") as server:
+        for shape in ("closed", "paced"):
+            with ours.Workers(1, env, tmp / "logs"):
+                video_id = ours.start_generation(seed=ours.SEED + len(results) + 1)
+                ours.wait_until(video_id, {"generating_chunks"})
+                path = f"/status/{video_id}"
+                if shape == "closed":
+                    result = load.closed_loop(path, server.port, token, clients=clients, seconds=seconds)
+                else:
+                    result = load.python_load(
+                        path, server.port, token, clients=clients, seconds=seconds, interval=1.0
+                    )
+                from generations.models import VideoGeneration
+
+                status = VideoGeneration.objects.values_list("status", flat=True).get(id=video_id)
+                result.shape += f"; video was {status} when the load stopped"
+                results.append(result)
+                ours.wait_until(video_id, set())
+    return results
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+def med(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def report(results: dict[str, Any]) -> str:
+    rounds = results["rounds"]
+    walls: dict[str, list[float]] = {}
+    for rnd in rounds:
+        for key, value in rnd.items():
+            if key in ("ours1", "ours2"):
+                walls.setdefault(key, []).append(value["wall"])
+            elif key == "peer":
+                walls.setdefault(key, []).append(value["wall"])
+            else:
+                walls.setdefault(key, []).append(value)
+    both = [rnd for rnd in rounds if "ours1" in rnd and "pipe" in rnd]
+    vs_pipe = [rnd["ours1"]["wall"] / rnd["pipe"] for rnd in both]
+    vs_pipe2 = [rnd["ours2"]["wall"] / rnd["pipe"] for rnd in both]
+    vs_lavfi = [rnd["ours1"]["wall"] / rnd["lavfi"] for rnd in both]
+    peer_round = next((rnd for rnd in rounds if "peer" in rnd), None)
+    chunks_speedup = [rnd["ours1"]["phases"]["chunks"] / rnd["ours2"]["phases"]["chunks"] for rnd in rounds]
+    e2e_speedup = [rnd["ours1"]["wall"] / rnd["ours2"]["wall"] for rnd in rounds]
+    out = [
+        f"videogen bench: {results['started']}, {os.cpu_count()} cores, database {results['database']}",
+        f"load average (1/5/15 min): {results['load_before']} before, {results['load_after']} after",
+        f"{len(rounds)} interleaved rounds; medians; ratios taken inside each round, then the median",
+        "",
+    ]
+    pipe = med(walls["pipe"])
+
+    def row(name: str, key: str, note: str = "") -> list[str]:
+        values = walls.get(key, [])
+        if not values:
+            return [name, "-", "-", "-", note]
+        return [name, f"{med(values):.2f}", " ".join(f"{v:.1f}" for v in values), f"{med(values) / pipe:.2f}×", note]
+
+    out.append(
+        table(
+            [
+                row("floor: ffmpeg testsrc2 → x264, one process", "lavfi"),
+                row("floor: testsrc2 frames piped raw (yuv420p, 1 MiB pipe) from Python → x264", "pipe", "the raw-pipe floor"),
+                row("floor: our own finished video decoded → x264 (content-matched)", "reencode"),
+                row("ours, 1 worker, end to end (6 phases, queue, DB, storage)", "ours1"),
+                row("ours, 2 workers, end to end", "ours2"),
+                row("peer: moviepy 2.2.1, same scenes, moves, captions, music, codec", "peer"),
+            ],
+            ["900 frames of 1920×1080 @ 30 fps, x264 veryfast crf 23", "wall s", "each round", "× raw-pipe floor", ""],
+        )
+    )
+    out.append("")
+    phase_rows = []
+    for phase in PHASES:
+        cells = [phase]
+        for key in ("ours1", "ours2"):
+            secs = med([rnd[key]["phases"][phase] for rnd in rounds])
+            share = med([rnd[key]["phases"][phase] / rnd[key]["wall"] for rnd in rounds])
+            cells += [f"{secs:.2f}", f"{100 * share:.1f} %"]
+        phase_rows.append(cells)
+    cells = ["orchestration overhead (wall not inside a phase or chunk)"]
+    for key in ("ours1", "ours2"):
+        cells += [
+            f"{med([rnd[key]['overhead'] for rnd in rounds]):.2f}",
+            f"{100 * med([rnd[key]['overhead'] / rnd[key]['wall'] for rnd in rounds]):.1f} %",
+        ]
+    phase_rows.append(cells)
+    cells = ["end to end"]
+    for key in ("ours1", "ours2"):
+        cells += [f"{med(walls[key]):.2f}", "100 %"]
+    phase_rows.append(cells)
+    out.append(table(phase_rows, ["phase (PhaseRun rows)", "1 worker s", "share", "2 workers s", "share"]))
+    out.append("")
+
+    def util(rnd: dict[str, Any], key: str) -> float:
+        return rnd[key]["chunks_cpu"] / rnd[key]["phases"]["chunks"]
+
+    def others(rnd: dict[str, Any], key: str) -> float:
+        return (rnd[key]["chunks_machine_busy"] - rnd[key]["chunks_cpu"]) / rnd[key]["phases"]["chunks"]
+
+    res_rows = []
+    for key, name in (("ours1", "ours, 1 worker"), ("ours2", "ours, 2 workers")):
+        res_rows.append(
+            [
+                name,
+                f"{max(rnd[key]['python_peak_mib'] for rnd in rounds):.0f}",
+                f"{max(rnd[key]['ffmpeg_peak_mib'] for rnd in rounds):.0f}",
+                f"{med([rnd[key]['cpu'] for rnd in rounds]):.1f}",
+                f"{med([util(rnd, key) for rnd in rounds]):.2f} / {med([others(rnd, key) for rnd in rounds]):.2f}",
+                f"{med([rnd[key]['size_bytes'] for rnd in rounds]) / 2**20:.2f}",
+                f"{med([rnd[key]['bit_rate'] for rnd in rounds]) / 1000:.0f}",
+            ]
+        )
+    if peer_round:
+        p = peer_round["peer"]
+        res_rows.append(
+            [
+                "peer: moviepy",
+                f"{p['python_peak_mib']:.0f}",
+                f"{p['ffmpeg_peak_mib']:.0f}",
+                "-",
+                "-",
+                f"{p['size_bytes'] / 2**20:.2f}",
+                f"{p['bit_rate'] / 1000:.0f}",
+            ]
+        )
+    out.append(
+        table(
+            res_rows,
+            [
+                "",
+                "peak RSS, worker/horse MiB",
+                "peak RSS, ffmpeg MiB",
+                "CPU s (whole run)",
+                "chunks phase: cores used by us / by others",
+                "output MiB",
+                "kbit/s",
+            ],
+        )
+    )
+    out.append("")
+    load_rows = [
+        [r.shape, str(r.clients), f"{r.seconds:g}", str(r.requests), str(r.errors), f"{r.rps:.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}"]
+        for r in (load.LoadResult(**item) for item in results["load"])
+    ]
+    out.append(
+        table(load_rows, ["GET /status/<id> under gunicorn, while a video renders", "clients", "s", "requests", "errors", "req/s", "p50 ms", "p99 ms"])
+    )
+    out.append("")
+    util1 = med([util(rnd, "ours1") for rnd in rounds])
+    peer_ratio = peer_round["peer"]["wall"] / peer_round["ours1"]["wall"] if peer_round else float("nan")
+    overhead = med([rnd["ours1"]["overhead"] / rnd["ours1"]["wall"] for rnd in rounds])
+    rss = max(rnd[key]["python_peak_mib"] for rnd in rounds for key in ("ours1", "ours2"))
+    paced = next((r for r in results["load"] if r["shape"].startswith("paced")), None)
+    targets = [
+        ["end to end, 1 worker ≤ 1.3× raw-pipe floor", f"{med(vs_pipe):.2f}× (2 workers {med(vs_pipe2):.2f}×; vs testsrc2 in ffmpeg {med(vs_lavfi):.2f}×)", med(vs_pipe) <= 1.3],
+        ["≥ 3× faster than moviepy", f"{peer_ratio:.1f}×", peer_ratio >= 3],
+        [
+            "2 workers: chunks phase ≥ 1.7× faster",
+            f"{med(chunks_speedup):.2f}× (end to end {med(e2e_speedup):.2f}×; 1 worker already uses {util1:.2f} of 2 cores, so the ceiling is {2 / util1:.2f}×)",
+            med(chunks_speedup) >= 1.7,
+        ],
+        ["orchestration overhead < 3 %", f"{100 * overhead:.1f} %", overhead < 0.03],
+        ["worker peak RSS < 400 MB", f"{rss * 1.048576:.0f} MB", rss * 1.048576 < 400],
+    ]
+    if paced is not None:
+        closed = next(r for r in results["load"] if r["shape"].startswith("closed"))
+        targets.append(
+            [
+                "/status p99 < 25 ms at 50 clients",
+                f"paced: {paced['p99_ms']:.1f} ms at {paced['rps']:.0f} req/s; closed loop: {closed['p99_ms']:.1f} ms at {closed['rps']:.0f} req/s",
+                paced["p99_ms"] < 25,
+            ]
+        )
+    out.append(table([[t[0], t[1], "met" if t[2] else "MISSED"] for t in targets], ["target", "measured", ""]))
+    return "\n".join(out)
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-peer", action="store_true", help="skip moviepy (about 3 minutes)")
+    parser.add_argument("--load-seconds", type=int, default=10)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument(
+        "--threads-2w",
+        type=int,
+        default=int(os.environ.get("BENCH_THREADS_2W", "1")),
+        help="FFMPEG_THREADS for each of the 2 workers (0 = x264's own choice)",
+    )
+    parser.add_argument("--json", type=Path, default=BENCH / "results" / "latest.json")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary MEDIA_ROOT")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="vg-bench-"))
+    (tmp / "logs").mkdir()
+    (tmp / "media").mkdir()
+    (tmp / "work").mkdir()
+    db_url = database_url(tmp)
+    env = ours.bench_environment(database_url=db_url, media_root=tmp / "media", work_root=tmp / "work")
+    setup_django(env)
+    results: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "database": db_url.split("://")[0],
+        "load_before": load_average(),
+        "threads_2w": args.threads_2w,
+        "rounds": [],
+    }
+    peer_round = args.rounds // 2 if not args.no_peer and PEER_PYTHON.exists() else -1
+    if not args.no_peer and not PEER_PYTHON.exists():
+        print(f"(no {PEER_PYTHON}: run bench/run.sh to set up the peer; skipping it)", file=sys.stderr)
+    try:
+        for number in range(args.rounds):
+            rnd: dict[str, Any] = {}
+            jobs = ["lavfi", "pipe", "ours1", "ours2"]
+            shift = number % len(jobs)
+            for job in jobs[shift:] + jobs[:shift]:
+                print(f"round {number + 1}/{args.rounds}: {job} (load {load_average()})", file=sys.stderr)
+                if job in ("lavfi", "pipe"):
+                    rnd[job] = floor(job, str(tmp))
+                elif job == "ours1":
+                    rnd[job] = asdict(ours.run_generation("ours1", 1, env, tmp / "logs"))
+                else:
+                    rnd[job] = asdict(
+                        ours.run_generation("ours2", 2, env, tmp / "logs", ffmpeg_threads=args.threads_2w)
+                    )
+            media = ours.media_paths(rnd["ours1"]["video_id"])
+            rnd["reencode"] = floor("reencode", media["final"], str(tmp))
+            if number == peer_round:
+                print(f"round {number + 1}: peer (moviepy) (load {load_average()})", file=sys.stderr)
+                rnd["peer"] = peer(media, tmp)
+            results["rounds"].append(rnd)
+        print(f"API load (load {load_average()})", file=sys.stderr)
+        results["load"] = [asdict(r) for r in api_load(env, tmp, args.load_seconds, args.clients)]
+    finally:
+        results["load_after"] = load_average()
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=1, default=str))
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(report(results))
+    print(f"\n(raw numbers: {args.json})")
+
+
+if __name__ == "__main__":
+    main()

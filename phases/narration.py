@@ -1,0 +1,331 @@
+"""The voice-over, made in the plan phase because it decides the scenes' lengths.
+
+Each scene's narration is spoken by the speech provider and measured. Scenes then get the
+frames their speech needs, taken from scenes with room to spare; the total stays exactly
+`duration * fps`. When the whole script cannot fit at its natural pace, every scene is given
+a share in proportion to its speech and the speech is sped up (pitch kept) to fit, at most
+MAX_TEMPO times. The clips are laid on one voice track as long as the video, and the
+subtitle cues are timed from where the speech actually is.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from phases import media
+from phases.costs import CostMeter
+from phases.exceptions import ValidationException
+from phases.mixing import SAMPLE_RATE, write_wav
+from phases.providers.base import SpeechProvider
+from phases.script import (
+    as_sentence,
+    assign_script,
+    clean,
+    detect_language,
+    estimate_seconds,
+    fit_to_seconds,
+    shorten_in_order,
+)
+from phases.spec import NARRATION_LIMIT, SPEECH_RATE_RANGE, SUBTITLE_STYLE_DEFAULTS, frames_to_seconds, split_frames
+from phases.subtitles import Cue, time_scene_cues
+
+logger = logging.getLogger(__name__)
+
+LEAD_SECONDS = 0.3  # from a scene's first frame to its first word
+TAIL_SECONDS = 0.3  # from the last word to the scene's last frame
+FINAL_TAIL_SECONDS = 0.8  # the last scene fades out; the voice ends before the fade does
+MIN_SCENE_SECONDS = 1.5
+MAX_TEMPO = 2.0
+# What a request may ask for (the API, the form and the command check these).
+SCRIPT_LIMIT = 5000
+VOICE_PATTERN = r"^\+?[A-Za-z0-9][A-Za-z0-9_.+-]{0,62}$"
+LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$"
+COMFORTABLE_TEMPO = 1.25  # the planner's narration is shortened rather than said faster than this
+SHORTEN_PASSES = 2
+VOICE_PEAK_DBFS = -1.0
+_WINDOW_SECONDS = 0.01
+_SILENCE_BELOW_PEAK_DB = 40.0
+_MIN_PAUSE_SECONDS = 0.12
+
+
+@dataclass(frozen=True)
+class NarrationOptions:
+    """The user's choices, as the plan request carries them."""
+
+    enabled: bool = True
+    script: str = ""
+    voice: str = ""
+    language: str = ""
+    rate: float = 1.0
+    subtitles: bool = True
+    burn: bool = False
+    style: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any]) -> NarrationOptions:
+        low, high = SPEECH_RATE_RANGE
+        return cls(
+            enabled=bool(request.get("narration", True)),
+            script=str(request.get("script") or ""),
+            voice=str(request.get("voice") or ""),
+            language=str(request.get("language") or ""),
+            rate=min(max(float(request.get("speech_rate") or 1.0), low), high),
+            subtitles=bool(request.get("subtitles", True)),
+            burn=bool(request.get("burn_subtitles", False)),
+            style=dict(request.get("subtitle_style") or {}),
+        )
+
+
+@dataclass
+class Narrated:
+    spec: dict[str, Any]
+    voice_track: Path | None  # 48 kHz mono WAV as long as the video, when narration is on
+
+
+@dataclass
+class _Speech:
+    source: Path
+    samples: np.ndarray  # mono float32 at SAMPLE_RATE, silence trimmed from both ends
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / SAMPLE_RATE
+
+
+def script_problem(script: str, duration: int, rate: float = 1.0) -> str | None:
+    """Why a user's script cannot be narrated in `duration` seconds, or None when it can
+    (by the estimate; the plan phase has the last word, from the real speech)."""
+    seconds = estimate_seconds(clean(script), rate) if script else 0.0
+    if seconds / MAX_TEMPO <= duration:
+        return None
+    return (
+        f"This script takes about {seconds:.0f} s to read at this speaking rate, too long for a "
+        f"{duration} s video. Shorten it, speak faster or make the video longer."
+    )
+
+
+def scene_texts(spec: dict[str, Any], script: str) -> list[str]:
+    """What each scene's narrator says: the user's script handed out over the scenes, else
+    what the planner wrote (a planner that wrote nothing gets its captions read, cut to fit)."""
+    scenes = spec["scenes"]
+    if clean(script):
+        texts = assign_script(script, [scene["frames"] for scene in scenes])
+    else:
+        texts = [
+            scene["narration"]
+            if "narration" in scene
+            else fit_to_seconds(
+                as_sentence(scene["caption"] or scene["description"]),
+                scene["frames"] / spec["fps"] - LEAD_SECONDS - TAIL_SECONDS,
+            )
+            for scene in scenes
+        ]
+    return [clean(text)[:NARRATION_LIMIT] for text in texts]
+
+
+def narrate(
+    spec: dict[str, Any],
+    options: NarrationOptions,
+    *,
+    workdir: Path,
+    meter: CostMeter,
+    provider: SpeechProvider | None = None,
+    check_canceled: Callable[[], None] = lambda: None,
+) -> Narrated:
+    """The spec with each scene's `narration`, scene frames fitted to the speech, and the
+    `narration` and `subtitles` blocks; plus the voice track. Raises ValidationException when
+    the script cannot be said in the video's length even at MAX_TEMPO."""
+    spec = copy.deepcopy(spec)
+    scenes, fps = spec["scenes"], spec["fps"]
+    texts = scene_texts(spec, options.script)
+    for scene, text in zip(scenes, texts, strict=True):
+        scene["narration"] = text
+    if not (options.enabled or options.subtitles) or not any(texts):
+        return Narrated(spec, None)
+    language = options.language or detect_language(" ".join(texts))
+    pads = [LEAD_SECONDS + (FINAL_TAIL_SECONDS if i == len(scenes) - 1 else TAIL_SECONDS) for i in range(len(scenes))]
+
+    speech: list[_Speech | None] = [None] * len(scenes)
+    voice_used = options.voice
+    if options.enabled:
+        if provider is None:
+            from phases.providers.registry import get_speech_provider
+
+            provider = get_speech_provider()
+        pending = [i for i, text in enumerate(texts) if text]
+        for _ in range(SHORTEN_PASSES + 1):
+            for index in pending:
+                check_canceled()
+                source = workdir / f"speech_{index + 1:02d}.wav"
+                voice_used = provider.synthesize(
+                    texts[index], voice=options.voice, language=language, rate=options.rate, out_path=source, meter=meter
+                )
+                speech[index] = _Speech(source, _trim(media.decode_audio(source, sample_rate=SAMPLE_RATE)[:, 0]))
+            lengths = [s.seconds if s else 0.0 for s in speech]
+            # The planner's narration is cut when it would have to be said too fast; the
+            # user's own script never is (it fails below instead, with a reason).
+            budget = (spec["duration"] - sum(p for p, t in zip(pads, texts, strict=True) if t)) * COMFORTABLE_TEMPO
+            if clean(options.script) or sum(lengths) <= budget:
+                break
+            pending = shorten_in_order(texts, lengths, budget)
+            for index, text in enumerate(texts):
+                scenes[index]["narration"] = text
+                if not text:
+                    speech[index] = None
+            logger.info("narration longer than the video at a comfortable pace: cut to fit %.1f s", budget)
+    else:
+        lengths = [estimate_seconds(text, options.rate) if text else 0.0 for text in texts]
+
+    total = spec["duration"] * fps
+    frames = fit_scene_frames(total, [scene["frames"] for scene in scenes], lengths, pads, fps)
+    for scene, count in zip(scenes, frames, strict=True):
+        scene["frames"], scene["duration"] = count, frames_to_seconds(count, fps)
+
+    track = np.zeros(spec["duration"] * SAMPLE_RATE, dtype=np.float32)
+    cues: list[Cue] = []
+    start_frame = 0
+    for index, (text, count) in enumerate(zip(texts, frames, strict=True)):
+        scene_start, scene_end = start_frame / fps, (start_frame + count) / fps
+        start_frame += count
+        if not text:
+            continue
+        room = max(count / fps - pads[index], 0.5 * count / fps)
+        pauses: list[tuple[float, float]] = []
+        clip = speech[index]
+        if clip is not None:
+            tempo = clip.seconds / room
+            if tempo > 1.0:
+                samples = _trim(media.decode_audio(clip.source, sample_rate=SAMPLE_RATE, tempo=tempo)[:, 0])
+                clip = _Speech(clip.source, _fit_length(samples, room))
+            lead = min(LEAD_SECONDS, max((count / fps - clip.seconds) / 2, 0.0))
+            offset = round((scene_start + lead) * SAMPLE_RATE)
+            track[offset : offset + len(clip.samples)] = clip.samples[: len(track) - offset]
+            spoken = (offset / SAMPLE_RATE, offset / SAMPLE_RATE + clip.seconds)
+            pauses = [(offset / SAMPLE_RATE + a, offset / SAMPLE_RATE + b) for a, b in _pauses(clip.samples)]
+        else:
+            spoken = (scene_start + LEAD_SECONDS, scene_start + LEAD_SECONDS + min(lengths[index], room))
+        if options.subtitles:
+            cues += time_scene_cues(text, scene=index, speech=spoken, scene_end=scene_end, pauses=pauses)
+
+    if options.enabled:
+        spec["narration"] = {
+            "provider": provider.name if provider else "",
+            "voice": voice_used,
+            "language": language,
+            "rate": options.rate,
+        }
+    if options.subtitles and cues:
+        spec["subtitles"] = {
+            "language": language,
+            "burn": options.burn,
+            "style": {**SUBTITLE_STYLE_DEFAULTS, **options.style},
+            "cues": [cue.as_dict() for cue in cues],
+        }
+    voice_track = None
+    if options.enabled:
+        peak = float(np.max(np.abs(track))) if track.size else 0.0
+        if peak > 0:
+            track *= 10 ** (VOICE_PEAK_DBFS / 20) / peak
+        voice_track = write_wav(workdir / "narration.wav", track[:, None])
+    return Narrated(spec, voice_track)
+
+
+def fit_scene_frames(
+    total: int, planned: list[int], speech: list[float], pads: list[float], fps: int
+) -> list[int]:
+    """Frames per scene, adding up to exactly `total`: each scene keeps its planned length
+    when its speech fits, grows when it does not (taken from the scenes with the most room),
+    and when everything cannot fit, shares out the time in proportion to the speech.
+    Raises ValidationException when the speech would have to go faster than MAX_TEMPO."""
+    count = len(planned)
+    shortest = min(round(MIN_SCENE_SECONDS * fps), total // count)
+    needs = [math.ceil((s + pad) * fps) if s > 0 else 0 for s, pad in zip(speech, pads, strict=True)]
+    required = [max(need, shortest) for need in needs]
+    if sum(required) <= total:
+        grown = [max(p, r) for p, r in zip(planned, required, strict=True)]
+        excess = sum(grown) - total
+        if excess <= 0:
+            return grown
+        slack = [g - r for g, r in zip(grown, required, strict=True)]
+        cuts = split_frames(excess, [float(s) for s in slack])
+        return [g - c for g, c in zip(grown, cuts, strict=True)]
+    # Water-filling: scenes whose share would be under the shortest length keep that length,
+    # the others share the rest in proportion to what their speech needs.
+    fixed: set[int] = {i for i in range(count) if needs[i] == 0}
+    while True:
+        free = [i for i in range(count) if i not in fixed]
+        scale = (total - shortest * len(fixed)) / sum(needs[i] for i in free)
+        short = {i for i in free if scale * needs[i] < shortest}
+        if not short:
+            break
+        fixed |= short
+    shares = [float(shortest) if i in fixed else scale * needs[i] for i in range(count)]
+    frames = split_frames(total, shares)
+    tempos = [
+        s / max(f / fps - pad, 0.5 * f / fps) for s, f, pad in zip(speech, frames, pads, strict=True) if s > 0
+    ]
+    if max(tempos, default=1.0) > MAX_TEMPO:
+        needed = sum(speech) + sum(pads)
+        raise ValidationException(
+            f"the narration takes about {needed:.0f} s to say but the video is {total // fps} s long; "
+            "shorten the script, raise the speaking rate or make the video longer"
+        )
+    return frames
+
+
+def _window_levels(samples: np.ndarray) -> np.ndarray:
+    window = round(_WINDOW_SECONDS * SAMPLE_RATE)
+    usable = len(samples) // window * window
+    if usable == 0:
+        return np.zeros(0)
+    return np.sqrt(np.mean(np.square(samples[:usable].reshape(-1, window), dtype=np.float64), axis=1))
+
+
+def _threshold(levels: np.ndarray) -> float:
+    peak = float(levels.max()) if levels.size else 0.0
+    return max(peak * 10 ** (-_SILENCE_BELOW_PEAK_DB / 20), 1e-4)
+
+
+def _trim(samples: np.ndarray) -> np.ndarray:
+    """The speech without the silence a voice puts before and after it."""
+    levels = _window_levels(samples)
+    loud = np.flatnonzero(levels > _threshold(levels))
+    if loud.size == 0:
+        return samples[:0]
+    window = round(_WINDOW_SECONDS * SAMPLE_RATE)
+    margin = 2 * window
+    return samples[max(loud[0] * window - margin, 0) : min((loud[-1] + 1) * window + margin, len(samples))]
+
+
+def _pauses(samples: np.ndarray) -> list[tuple[float, float]]:
+    """Silent stretches inside the speech, in seconds from its start: where sentences end."""
+    levels = _window_levels(samples)
+    quiet = levels <= _threshold(levels)
+    pauses, start = [], None
+    for index, silent in enumerate(quiet):
+        if silent and start is None:
+            start = index
+        elif not silent and start is not None:
+            if (index - start) * _WINDOW_SECONDS >= _MIN_PAUSE_SECONDS and start > 0:
+                pauses.append((start * _WINDOW_SECONDS, index * _WINDOW_SECONDS))
+            start = None
+    return pauses
+
+
+def _fit_length(samples: np.ndarray, seconds: float) -> np.ndarray:
+    """At most `seconds` long; atempo's length is not exact, so a few ms may be cut, faded."""
+    limit = int(seconds * SAMPLE_RATE)
+    if len(samples) <= limit:
+        return samples
+    cut = samples[:limit].copy()
+    fade = min(round(0.02 * SAMPLE_RATE), limit)
+    cut[limit - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+    return cut

@@ -1,0 +1,153 @@
+"""Narration and subtitle options through the API, the form and the result page."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from generations.models import VideoGeneration
+from tests.generations.api.conftest import PROMPT, token_client
+from tests.generations.test_pages import detail_url, make_complete
+
+OPTIONS = {
+    "script": "The tide comes in. The gulls fly home.",
+    "narration": True,
+    "voice": "en-gb+f3",
+    "language": "en-GB",
+    "speech_rate": 1.25,
+    "subtitles": True,
+    "burn_subtitles": True,
+    "subtitle_style": {"position": "center", "font": "serif", "size": 64, "color": "#FFEE00", "outline": 6},
+}
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path), "base_url": "/media/", "allow_overwrite": True},
+        },
+    }
+
+
+def test_the_api_stores_every_narration_option_on_the_generation(alice):
+    api = token_client(alice)
+    response = api.post("/generate", {"prompt": PROMPT, "duration": 10, **OPTIONS}, format="json")
+    assert response.status_code == 202, response.json()
+    generation = VideoGeneration.objects.get(id=response.json()["video_id"])
+    assert generation.script == OPTIONS["script"] and generation.voice == "en-gb+f3"
+    assert (generation.language, generation.speech_rate) == ("en-GB", 1.25)
+    assert generation.narration and generation.subtitles and generation.burn_subtitles
+    assert generation.subtitle_style == OPTIONS["subtitle_style"]
+    detail = api.get(f"/api/generations/{generation.id}/").json()
+    assert detail["voice"] == "en-gb+f3" and detail["subtitle_style"]["font"] == "serif"
+    assert detail["subtitle_urls"] == {}
+
+
+def test_the_api_defaults_are_narration_and_subtitle_files_without_burning(alice):
+    response = token_client(alice).post("/generate", {"prompt": PROMPT}, format="json")
+    generation = VideoGeneration.objects.get(id=response.json()["video_id"])
+    assert (generation.narration, generation.subtitles, generation.burn_subtitles) == (True, True, False)
+    assert (generation.script, generation.voice, generation.speech_rate, generation.subtitle_style) == ("", "", 1.0, {})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("voice", "en; rm -rf /"),
+        ("language", "english please"),
+        ("speech_rate", 3.0),
+        ("subtitle_style", {"position": "top"}),
+        ("subtitle_style", {"color": "red"}),
+        ("subtitle_style", {"size": 500}),
+        ("subtitle_style", {"shadow": True}),
+        ("script", "word " * 300),
+    ],
+)
+def test_the_api_refuses_options_it_cannot_honour(alice, field, value):
+    response = token_client(alice).post(
+        "/generate", {"prompt": PROMPT, "duration": 5, field: value}, format="json"
+    )
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not VideoGeneration.objects.exists()
+
+
+def test_the_video_response_gives_absolute_subtitle_urls(alice):
+    generation = make_complete(alice)
+    VideoGeneration.objects.filter(id=generation.id).update(
+        subtitle_urls={"srt": "final/x/subtitles.srt", "vtt": "final/x/subtitles.vtt"}
+    )
+    body = token_client(alice).get(f"/video/{generation.id}").json()
+    assert body["subtitle_urls"] == {
+        "srt": "http://testserver/media/final/x/subtitles.srt",
+        "vtt": "http://testserver/media/final/x/subtitles.vtt",
+    }
+
+
+def test_the_result_page_plays_the_video_with_the_subtitle_track(client, alice):
+    generation = make_complete(alice)
+    spec = {**generation.spec, "subtitles": {"language": "ja", "burn": False, "style": {}, "cues": []}}
+    VideoGeneration.objects.filter(id=generation.id).update(
+        spec=spec, subtitle_urls={"srt": "final/x/subtitles.srt", "vtt": "final/x/subtitles.vtt"}
+    )
+    client.force_login(alice)
+    html = client.get(detail_url(generation)).content.decode()
+    video = html[html.index('<video id="result-video"') : html.index("</video>")]
+    assert '<track kind="subtitles" src="/media/final/x/subtitles.vtt" srclang="ja" label="Subtitles" default>' in video
+    assert 'href="/media/final/x/subtitles.srt"' in html
+
+
+def test_a_result_without_subtitles_has_no_track(client, alice):
+    client.force_login(alice)
+    html = client.get(detail_url(make_complete(alice))).content.decode()
+    assert "<track" not in html
+
+
+def test_the_form_offers_the_options_and_passes_them_on(client, alice):
+    client.force_login(alice)
+    page = client.get(reverse("home"), HTTP_ACCEPT="text/html").content.decode()
+    for name in ("script", "narration", "voice", "burn_subtitles", "subtitle_position", "subtitle_color"):
+        assert f'name="{name}"' in page
+    response = client.post(
+        reverse("home"),
+        {
+            "prompt": PROMPT,
+            "duration": "5",
+            "aspect_ratio": "9:16",
+            "script": "Hello there.",
+            "narration": "on",
+            "voice": "+f2",
+            "language": "en",
+            "speech_rate": "0.8",
+            "subtitles": "on",
+            "burn_subtitles": "on",
+            "subtitle_position": "bottom",
+            "subtitle_font": "mono",
+            "subtitle_size": "72",
+            "subtitle_color": "#00FF00",
+            "subtitle_outline": "8",
+        },
+    )
+    assert response.status_code == 302
+    generation = VideoGeneration.objects.get()
+    assert (generation.script, generation.voice, generation.speech_rate) == ("Hello there.", "+f2", 0.8)
+    assert generation.burn_subtitles and generation.narration
+    assert generation.subtitle_style == {
+        "position": "bottom",
+        "font": "mono",
+        "size": 72,
+        "color": "#00ff00",
+        "outline": 8,
+    }
+
+
+def test_the_form_explains_a_script_too_long_for_the_video(client, alice):
+    client.force_login(alice)
+    response = client.post(
+        reverse("home"), {"prompt": PROMPT, "duration": "5", "aspect_ratio": "16:9", "script": "word " * 300}
+    )
+    assert response.status_code == 200
+    assert "too long for a 5 s video" in response.context["form"].errors["script"][0]

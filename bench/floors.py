@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
+import resource
 import subprocess
 import sys
 import time
@@ -27,10 +29,41 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from phases.media import F_SETPIPE_SZ, PIPE_SIZE, _x264_args  # noqa: E402
 
 WIDTH, HEIGHT, FPS, FRAMES = 1920, 1080, 30, 900
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SOURCE_FRAMES = 150
 BASE = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
 X264 = _x264_args(FPS, preset="veryfast", crf=23, threads=None)
 TESTSRC = ["-f", "lavfi", "-i", f"testsrc2=size={WIDTH}x{HEIGHT}:rate={FPS}"]
+
+
+def _cpu() -> float:
+    """CPU-seconds of this process and of the children it has waited for."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _busy() -> float:
+    """CPU-seconds the whole machine has been busy since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(values[:8]) - values[3] - values[4]) / CLOCK_TICKS
+
+
+class Timed:
+    """Wall, CPU and machine-busy seconds of the block."""
+
+    def __enter__(self) -> Timed:
+        self.wall, self.cpu, self.busy = time.perf_counter(), _cpu(), _busy()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall, self.cpu, self.busy = (
+            time.perf_counter() - self.wall,
+            _cpu() - self.cpu,
+            _busy() - self.busy,
+        )
+
+    def result(self) -> dict:
+        return {"wall": self.wall, "cpu": self.cpu, "others": (self.busy - self.cpu) / self.wall}
 
 
 def _out(name: str) -> str:
@@ -38,9 +71,9 @@ def _out(name: str) -> str:
 
 
 def lavfi(out: str) -> dict:
-    started = time.perf_counter()
-    subprocess.run([*BASE, *TESTSRC, "-frames:v", str(FRAMES), *X264, out], check=True)
-    return {"wall": time.perf_counter() - started}
+    with Timed() as timed:
+        subprocess.run([*BASE, *TESTSRC, "-frames:v", str(FRAMES), *X264, out], check=True)
+    return timed.result()
 
 
 def pipe(out: str) -> dict:
@@ -56,22 +89,22 @@ def pipe(out: str) -> dict:
         *["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{WIDTH}x{HEIGHT}", "-r", str(FPS)],
         *["-blocksize", str(PIPE_SIZE), "-i", "pipe:0", *X264, out],
     ]
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, bufsize=0)
-    assert proc.stdin is not None
-    fcntl.fcntl(proc.stdin.fileno(), F_SETPIPE_SZ, PIPE_SIZE)
-    for index in range(FRAMES):
-        proc.stdin.write(frames[index % SOURCE_FRAMES])
-    proc.stdin.close()
-    if proc.wait() != 0:
-        raise SystemExit("ffmpeg failed")
-    return {"wall": time.perf_counter() - started}
+    with Timed() as timed:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, bufsize=0)
+        assert proc.stdin is not None
+        fcntl.fcntl(proc.stdin.fileno(), F_SETPIPE_SZ, PIPE_SIZE)
+        for index in range(FRAMES):
+            proc.stdin.write(frames[index % SOURCE_FRAMES])
+        proc.stdin.close()
+        if proc.wait() != 0:
+            raise SystemExit("ffmpeg failed")
+    return timed.result()
 
 
 def reencode(src: str, out: str) -> dict:
-    started = time.perf_counter()
-    subprocess.run([*BASE, "-i", src, "-map", "0:v:0", "-an", *X264, out], check=True)
-    return {"wall": time.perf_counter() - started}
+    with Timed() as timed:
+        subprocess.run([*BASE, "-i", src, "-map", "0:v:0", "-an", *X264, out], check=True)
+    return timed.result()
 
 
 def main() -> None:

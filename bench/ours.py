@@ -119,6 +119,7 @@ class Run:
     python_peak_mib: float
     ffmpeg_peak_mib: float
     cpu: float  # CPU-seconds of the workers' process trees over the whole run
+    others: float  # cores the rest of the machine kept busy meanwhile (a noisy neighbour)
     chunks_cpu: float  # ... during the chunks phase
     chunks_machine_busy: float  # CPU-seconds the whole machine was busy during the chunks phase
     size_bytes: int
@@ -192,7 +193,7 @@ def measure(label: str, video_id: str, watch: Watch) -> Run:
             work.append((rel(run.started_at), rel(run.started_at) + run.duration_seconds))
     busy = _union(work)
     chunks_cpu, chunks_busy = watch.cpu_between(*chunks_window)
-    total_cpu, _ = watch.cpu_between(t0.timestamp(), generation.completed_at.timestamp())
+    total_cpu, total_busy = watch.cpu_between(t0.timestamp(), generation.completed_at.timestamp())
     export = next(run for run in runs if run.phase == "export").output_data
     return Run(
         label=label,
@@ -205,6 +206,7 @@ def measure(label: str, video_id: str, watch: Watch) -> Run:
         python_peak_mib=watch.python_peak_kib / 1024,
         ffmpeg_peak_mib=watch.ffmpeg_peak_kib / 1024,
         cpu=total_cpu,
+        others=(total_busy - total_cpu) / wall,
         chunks_cpu=chunks_cpu,
         chunks_machine_busy=chunks_busy,
         size_bytes=int(export["size_bytes"]),

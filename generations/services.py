@@ -416,7 +416,12 @@ def generation_remix(
                 status=PhaseRun.State.SUCCEEDED,
                 finished_at=timezone.now(),
                 duration_seconds=0.0,
-                output_data={"spec": spec, "template": spec["template"], "remixed_from": parent.id},
+                output_data={
+                    "spec": spec,
+                    "template": spec["template"],
+                    "assets": parent.uploaded_assets,
+                    "remixed_from": parent.id,
+                },
             )
         dispatch.enqueue_next(generation.id)
     logger.info("generation=%s remixed from %s", generation.id, parent.id)

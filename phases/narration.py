@@ -34,7 +34,13 @@ from phases.script import (
     fit_to_seconds,
     shorten_in_order,
 )
-from phases.spec import NARRATION_LIMIT, SPEECH_RATE_RANGE, SUBTITLE_STYLE_DEFAULTS, frames_to_seconds, split_frames
+from phases.spec import (
+    NARRATION_LIMIT,
+    SPEECH_RATE_RANGE,
+    SUBTITLE_STYLE_DEFAULTS,
+    frames_to_seconds,
+    split_frames,
+)
 from phases.subtitles import Cue, time_scene_cues
 
 logger = logging.getLogger(__name__)

@@ -33,8 +33,9 @@ def scene_fingerprint(spec: dict[str, Any], index: int) -> str:
     return hashlib.sha256(json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
 
 
-def scene_filename(spec: dict[str, Any], index: int, suffix: str) -> str:
-    return f"scene_{index + 1:02d}-{scene_fingerprint(spec, index)}{suffix}"
+def scene_filename(spec: dict[str, Any], index: int, suffix: str, tag: str = "") -> str:
+    """`tag` names an input that is not in the spec (e.g. the user's image for the scene)."""
+    return f"scene_{index + 1:02d}-{scene_fingerprint(spec, index)}{f'-{tag}' if tag else ''}{suffix}"
 
 
 def find_or_make(ctx: PhaseContext, prefix: str, filename: str, make: Callable[[Path], None]) -> str:
@@ -53,10 +54,15 @@ def find_or_make(ctx: PhaseContext, prefix: str, filename: str, make: Callable[[
 
 
 def store_each_scene(
-    spec: dict[str, Any], ctx: PhaseContext, render: SceneRenderer, *, prefix: str
+    spec: dict[str, Any],
+    ctx: PhaseContext,
+    render: SceneRenderer,
+    *,
+    prefix: str,
+    tags: list[str] | None = None,
 ) -> list[str]:
     """Make (or reuse) one PNG per scene under `<prefix>/<video_id>/`, reporting progress;
-    returns the stored names in scene order."""
+    returns the stored names in scene order. `tags[i]`, when given, joins scene i's name."""
     scenes = spec["scenes"]
     names = []
     for index in range(len(scenes)):
@@ -65,7 +71,7 @@ def store_each_scene(
             find_or_make(
                 ctx,
                 prefix,
-                scene_filename(spec, index, ".png"),
+                scene_filename(spec, index, ".png", (tags or [])[index] if index < len(tags or []) else ""),
                 lambda path, index=index: render(spec, index, path, ctx.meter),
             )
         )

@@ -48,4 +48,6 @@ class PlanPhase:
                 narrated.voice_track, artifact_name(FINAL_PREFIX, phase_input.video_id, "narration.wav")
             )
         spec = validate_spec(spec)
-        return ctx.output({"spec": spec, "template": spec["template"]})
+        return ctx.output(
+            {"spec": spec, "template": spec["template"], "assets": phase_input.spec.get("assets", [])}
+        )

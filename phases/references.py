@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
 from generations.models import Status
+from phases.assets import fit_reference, image_assets
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
+from phases.costs import CostMeter
+from phases.exceptions import PhaseException
 from phases.per_scene import store_each_scene
 from phases.providers.registry import get_image_provider
 from phases.storage import REFERENCES_PREFIX
@@ -18,6 +26,25 @@ class ReferencesPhase:
     record_fields = ("reference_urls",)
 
     def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput:
-        render = get_image_provider().reference_image
-        names = store_each_scene(phase_input.spec, ctx, render, prefix=REFERENCES_PREFIX)
-        return ctx.output({"reference_urls": {"scenes": names}})
+        spec = phase_input.spec
+        provider = get_image_provider()
+        # The user's reference images stand in for the first scenes' pictures, in order.
+        uploads = image_assets(ctx.outputs["plan"].get("assets", []))[: len(spec["scenes"])]
+
+        def render(spec: dict[str, Any], index: int, path: Path, meter: CostMeter) -> None:
+            if index >= len(uploads):
+                provider.reference_image(spec, index, path, meter)
+                return
+            try:
+                fit_reference(uploads[index], path, size=(spec["width"], spec["height"]), workdir=ctx.workdir)
+            except PhaseException as exc:
+                raise PhaseException(f"reference image {index + 1} {exc}") from None
+
+        tags = [
+            f"upload{hashlib.sha256(json.dumps(asset, sort_keys=True).encode()).hexdigest()[:8]}"
+            for asset in uploads
+        ]
+        names = store_each_scene(spec, ctx, render, prefix=REFERENCES_PREFIX, tags=tags)
+        return ctx.output(
+            {"reference_urls": {"scenes": names, "uploads": [a.get("name") or a["url"] for a in uploads]}}
+        )

@@ -7,8 +7,8 @@ from django.conf import settings
 
 from generations.models import Status
 from phases import media
-from phases.mixing import SAMPLE_RATE, duck_and_mix, write_wav
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
+from phases.mixing import SAMPLE_RATE, duck_and_mix, write_wav
 from phases.providers.registry import get_music_provider
 from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
 

@@ -72,3 +72,20 @@ def check_url(url: str, *, allow_private: bool) -> Target:
     if not addresses or not all(is_public(address) for address in addresses):
         raise UnsafeURL(f"host {host!r} is not a public internet address")
     return Target(url=parts, host=host, port=port, address=addresses[0])
+
+
+def pinned(target: Target, headers: dict[str, str]) -> tuple[str, dict[str, str], dict[str, str]]:
+    """(url, headers, httpx extensions) that connect to the address that was checked rather
+    than to whatever the name resolves to a moment later (DNS rebinding); the Host header
+    and TLS SNI still carry the name."""
+    url = target.url.geturl()
+    if target.address is None:
+        return url, headers, {}
+    userinfo, _, host = target.url.netloc.rpartition("@")
+    ip = f"[{target.address}]" if target.address.version == 6 else str(target.address)
+    netloc = f"{userinfo}@{ip}:{target.port}" if userinfo else f"{ip}:{target.port}"
+    return (
+        target.url._replace(netloc=netloc).geturl(),
+        {**headers, "Host": host},
+        {"sni_hostname": target.host},
+    )

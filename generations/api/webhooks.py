@@ -20,7 +20,7 @@ from rest_framework.renderers import JSONRenderer
 from rq import get_current_job
 
 from generations.api.serializers import VideoResponseSerializer
-from generations.api.ssrf import UnsafeURL, check_url
+from generations.api.ssrf import UnsafeURL, check_url, pinned
 from generations.models import VideoGeneration, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -89,16 +89,7 @@ def deliver(video_id: str, event: str, cycle: int) -> None:
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
     target = check_url(url, allow_private=settings.ALLOW_PRIVATE_URLS)
-    request_url, extensions = url, {}
-    if target.address is not None:
-        # Connect to the address that was checked, not to whatever the name resolves to a
-        # moment later (DNS rebinding); Host and TLS SNI still carry the name.
-        userinfo, _, host = target.url.netloc.rpartition("@")
-        ip = f"[{target.address}]" if target.address.version == 6 else str(target.address)
-        netloc = f"{userinfo}@{ip}:{target.port}" if userinfo else f"{ip}:{target.port}"
-        request_url = target.url._replace(netloc=netloc).geturl()
-        headers = {**headers, "Host": host}
-        extensions = {"sni_hostname": target.host}
+    request_url, headers, extensions = pinned(target, headers)
     # trust_env=False: an HTTP(S)_PROXY from the environment would connect elsewhere.
     with (
         httpx.Client(timeout=settings.WEBHOOK_TIMEOUT, follow_redirects=False, trust_env=False) as client,

@@ -6,9 +6,14 @@ python manage.py migrate --noinput
 python manage.py ensure_admin
 
 PORT=${PORT:-8000}
+# Work lost while the app was down (a killed worker, a restarted Redis) is put back first;
+# RQ's cron scheduler then runs the same reconcile every minute.
+python manage.py reconcile
 python manage.py rqworker --with-scheduler "${RQ_QUEUE:-videogen}" &
 worker=$!
-trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
+python manage.py rqcron phases.cron &
+cron=$!
+trap 'kill $worker $cron 2>/dev/null; wait $worker $cron 2>/dev/null' EXIT INT TERM
 
 cat <<MSG
 

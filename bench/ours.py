@@ -56,8 +56,11 @@ class Workers:
     """`count` real `manage.py rqworker` processes on the bench queue, registered before
     the clock starts and stopped (warm shutdown) at the end."""
 
-    def __init__(self, count: int, env: dict[str, str], log_dir: Path, *, ffmpeg_threads: int = 0) -> None:
+    def __init__(
+        self, count: int, env: dict[str, str], log_dir: Path, *, ffmpeg_threads: int = 0, nice: int = 0
+    ) -> None:
         self.count = count
+        self.nice = nice
         self.env = {**env, "FFMPEG_THREADS": str(ffmpeg_threads)}
         self.log_dir = log_dir
         self.procs: list[subprocess.Popen[bytes]] = []
@@ -73,7 +76,8 @@ class Workers:
             log = open(self.log_dir / f"worker-{len(os.listdir(self.log_dir))}-{number}.log", "wb")
             self.procs.append(
                 subprocess.Popen(
-                    [sys.executable, "manage.py", "rqworker", settings.RQ_QUEUE],
+                    [*(["nice", "-n", str(self.nice)] if self.nice else []), sys.executable]
+                    + ["manage.py", "rqworker", settings.RQ_QUEUE],
                     cwd=PROJECT,
                     env=self.env,
                     stdout=log,

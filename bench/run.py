@@ -141,27 +141,32 @@ def peer(media: dict[str, Any], tmp: Path) -> dict[str, Any]:
     }
 
 
-def api_load(env: dict[str, str], tmp: Path, seconds: int, clients: int) -> list[load.LoadResult]:
+def api_load(env: dict[str, str], tmp: Path, seconds: int, clients: int, nice: int) -> list[load.LoadResult]:
+    """`/status` of a generation while it renders (1 worker, in its chunks phase): once with
+    50 clients polling once a second each, once with 50 connections flat out (wrk)."""
     from rest_framework.authtoken.models import Token
+
+    from generations.models import VideoGeneration
 
     token = Token.objects.get_or_create(user=ours.bench_user())[0].key
     results = []
     with load.Gunicorn(env, tmp / "gunicorn.log") as server:
-        for shape in ("closed", "paced"):
-            with ours.Workers(1, env, tmp / "logs"):
-                video_id = ours.start_generation(seed=ours.SEED + len(results) + 1)
-                ours.wait_until(video_id, {"generating_chunks"})
+        for number, shape in enumerate(("paced", "closed")):
+            with ours.Workers(1, env, tmp / "logs", nice=nice):
+                video_id = ours.start_generation(seed=ours.SEED + number + 1)
                 path = f"/status/{video_id}"
+                # Warm-up, unrecorded: gunicorn's workers load the app and open their
+                # database connections on their first requests.
+                load.python_load(path, server.port, token, clients=clients, seconds=1, interval=0.1)
+                ours.wait_until(video_id, {"generating_chunks"})
                 if shape == "closed":
                     result = load.closed_loop(path, server.port, token, clients=clients, seconds=seconds)
                 else:
                     result = load.python_load(
                         path, server.port, token, clients=clients, seconds=seconds, interval=1.0
                     )
-                from generations.models import VideoGeneration
-
                 status = VideoGeneration.objects.values_list("status", flat=True).get(id=video_id)
-                result.shape += f"; video was {status} when the load stopped"
+                result.shape += f"; workers at nice {nice}; video {status} at the end"
                 results.append(result)
                 ours.wait_until(video_id, set())
     return results
@@ -350,6 +355,9 @@ def main() -> None:
     parser.add_argument("--load-seconds", type=int, default=10)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument(
+        "--worker-nice", type=int, default=0, help="run the workers of the API load test under nice N"
+    )
+    parser.add_argument(
         "--threads-2w",
         type=int,
         default=int(os.environ.get("BENCH_THREADS_2W", "1")),
@@ -398,7 +406,9 @@ def main() -> None:
                 rnd["peer"] = peer(media, tmp)
             results["rounds"].append(rnd)
         print(f"API load (load {load_average()})", file=sys.stderr)
-        results["load"] = [asdict(r) for r in api_load(env, tmp, args.load_seconds, args.clients)]
+        results["load"] = [
+            asdict(r) for r in api_load(env, tmp, args.load_seconds, args.clients, args.worker_nice)
+        ]
     finally:
         results["load_after"] = load_average()
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,8 @@ class ChunksPhase:
 
     def run_part(self, phase_input: PhaseInput, index: int, ctx: PhaseContext) -> dict[str, Any]:
         spec = phase_input.spec
+        # What is burned in is part of the clip's name, so a clip is reused only with the same words.
+        burned = burn_fingerprint(spec, index)
 
         def render(clip: Path) -> None:
             reference = local_copy(ctx.outputs["references"]["reference_urls"]["scenes"][index], ctx.workdir)
@@ -41,8 +43,6 @@ class ChunksPhase:
                 burn_subtitles(clip, spec, index, ctx.workdir, timeout=self.timeout / 2)
             check_clip(clip, spec, index)
 
-        # What is burned in is part of the clip's name, so a clip is reused only with the same words.
-        burned = burn_fingerprint(spec, index)
         suffix = f"-sub{burned}.mp4" if burned else ".mp4"
         name = find_or_make(ctx, CHUNKS_PREFIX, scene_filename(spec, index, suffix), render)
         return {"chunk_url": name, "frames": spec["scenes"][index]["frames"]}

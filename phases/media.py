@@ -572,7 +572,9 @@ def burn_overlays(
     for number, overlay in enumerate(overlays, start=1):
         inputs += ["-i", str(overlay.image)]
         # Pictures are RGB; converted with the video's own BT.709 matrix, colours stay true.
-        graph.append(f"[{number}:v]format=rgba,scale=out_color_matrix=bt709:out_range=tv,format=yuva420p[o{number}]")
+        graph.append(
+            f"[{number}:v]format=rgba,scale=out_color_matrix=bt709:out_range=tv,format=yuva420p[o{number}]"
+        )
         graph.append(
             f"[{last}][o{number}]overlay=x={overlay.x}:y={overlay.y}"
             f":enable='between(t,{overlay.start:.4f},{overlay.end - 0.5 / fps:.4f})'[v{number}]"

@@ -30,7 +30,10 @@ def voice_envelope(voice: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndar
     levels = np.sqrt(np.mean(np.square(padded.reshape(windows, window)), axis=1))
     active = (levels > 10 ** (_VOICE_FLOOR_DBFS / 20)).astype(np.float64)
     # Held on through short gaps between words, and started early: a dilation by a box.
-    before, after = round(DUCK_ATTACK_SECONDS / _WINDOW_SECONDS), round(DUCK_RELEASE_SECONDS / _WINDOW_SECONDS)
+    before, after = (
+        round(DUCK_ATTACK_SECONDS / _WINDOW_SECONDS),
+        round(DUCK_RELEASE_SECONDS / _WINDOW_SECONDS),
+    )
     held = np.convolve(active, np.ones(before + after + 1), mode="full")[before : before + windows] > 0
     # Then smoothed with a raised-cosine kernel, so the gain never jumps.
     kernel = np.hanning(2 * before + 1)

@@ -157,7 +157,10 @@ def narrate(
     if not (options.enabled or options.subtitles) or not any(texts):
         return Narrated(spec, None)
     language = options.language or detect_language(" ".join(texts))
-    pads = [LEAD_SECONDS + (FINAL_TAIL_SECONDS if i == len(scenes) - 1 else TAIL_SECONDS) for i in range(len(scenes))]
+    pads = [
+        LEAD_SECONDS + (FINAL_TAIL_SECONDS if i == len(scenes) - 1 else TAIL_SECONDS)
+        for i in range(len(scenes))
+    ]
 
     speech: list[_Speech | None] = [None] * len(scenes)
     voice_used = options.voice
@@ -172,13 +175,22 @@ def narrate(
                 check_canceled()
                 source = workdir / f"speech_{index + 1:02d}.wav"
                 voice_used = provider.synthesize(
-                    texts[index], voice=options.voice, language=language, rate=options.rate, out_path=source, meter=meter
+                    texts[index],
+                    voice=options.voice,
+                    language=language,
+                    rate=options.rate,
+                    out_path=source,
+                    meter=meter,
                 )
-                speech[index] = _Speech(source, _trim(media.decode_audio(source, sample_rate=SAMPLE_RATE)[:, 0]))
+                speech[index] = _Speech(
+                    source, _trim(media.decode_audio(source, sample_rate=SAMPLE_RATE)[:, 0])
+                )
             lengths = [s.seconds if s else 0.0 for s in speech]
             # The planner's narration is cut when it would have to be said too fast; the
             # user's own script never is (it fails below instead, with a reason).
-            budget = (spec["duration"] - sum(p for p, t in zip(pads, texts, strict=True) if t)) * COMFORTABLE_TEMPO
+            budget = (
+                spec["duration"] - sum(p for p, t in zip(pads, texts, strict=True) if t)
+            ) * COMFORTABLE_TEMPO
             if clean(options.script) or sum(lengths) <= budget:
                 break
             pending = shorten_in_order(texts, lengths, budget)
@@ -191,7 +203,20 @@ def narrate(
         lengths = [estimate_seconds(text, options.rate) if text else 0.0 for text in texts]
 
     total = spec["duration"] * fps
-    frames = fit_scene_frames(total, [scene["frames"] for scene in scenes], lengths, pads, fps)
+    try:
+        frames = fit_scene_frames(total, [scene["frames"] for scene in scenes], lengths, pads, fps)
+    except ValidationException:
+        if clean(options.script):
+            raise
+        # Text whose speech is far longer than it reads ("%s", a word of a thousand letters):
+        # the video goes on without the planner's narration rather than failing.
+        logger.warning("the planner's narration cannot be fitted to %s s; leaving it out", spec["duration"])
+        texts = [""] * len(scenes)
+        speech = [None] * len(scenes)
+        lengths = [0.0] * len(scenes)
+        for scene in scenes:
+            scene["narration"] = ""
+        frames = [scene["frames"] for scene in scenes]
     for scene, count in zip(scenes, frames, strict=True):
         scene["frames"], scene["duration"] = count, frames_to_seconds(count, fps)
 
@@ -221,7 +246,8 @@ def narrate(
         if options.subtitles:
             cues += time_scene_cues(text, scene=index, speech=spoken, scene_end=scene_end, pauses=pauses)
 
-    if options.enabled:
+    spoken = options.enabled and any(texts)
+    if spoken:
         spec["narration"] = {
             "provider": provider.name if provider else "",
             "voice": voice_used,
@@ -236,7 +262,7 @@ def narrate(
             "cues": [cue.as_dict() for cue in cues],
         }
     voice_track = None
-    if options.enabled:
+    if spoken:
         peak = float(np.max(np.abs(track))) if track.size else 0.0
         if peak > 0:
             track *= 10 ** (VOICE_PEAK_DBFS / 20) / peak

@@ -129,6 +129,16 @@ def fit_to_seconds(text: str, seconds: float, rate: float = 1.0) -> str:
         if estimate_seconds(candidate, rate) > seconds and cut:
             break
         cut = candidate
+    if estimate_seconds(cut, rate) > seconds:
+        # One word longer than the time allowed ("aaaa…"): cut it between characters.
+        # (The estimate is a sum over characters, so it can be counted up as it goes.)
+        total, keep = 0.0, 1
+        for end, char in enumerate(cut, start=1):
+            total += estimate_seconds(char, rate)
+            if total > seconds:
+                break
+            keep = end
+        cut = cut[:keep]
     clause = max((cut.rfind(mark) for mark in _CLAUSE_MARKS), default=-1)
     if clause > len(cut) * 0.5:
         cut = cut[:clause]
@@ -139,7 +149,9 @@ def fit_to_seconds(text: str, seconds: float, rate: float = 1.0) -> str:
     return as_sentence(" ".join(words))
 
 
-def shorten_in_order(texts: list[str], seconds: list[float], budget: float, *, shortest: float = 1.0) -> list[int]:
+def shorten_in_order(
+    texts: list[str], seconds: list[float], budget: float, *, shortest: float = 1.0
+) -> list[int]:
     """Make `texts` (taking `seconds` each) fit in `budget`, in place: whole texts from the
     first on while they fit, the first that does not is cut (or dropped when less than
     `shortest` is left), the rest are dropped. Returns the indices of the texts cut."""

@@ -15,8 +15,13 @@ A spec is plain JSON (it is stored on the generation and sent to remote planners
         {"description": "...", "caption": "...", "duration": 5.0, "frames": 150,
          "camera": "zoom_in", "palette": ["#0b1d3a", "#1f4e79", "#f2c14e"], "motif": "waves"}
       ],
-      "music": {"mood": "calm", "tempo": 84}
+      "music": {"mood": "calm", "tempo": 84},
+      "narration": {...},                 # optional, from the plan phase: provider, voice, language,
+      "subtitles": {...}                  #   rate, track; subtitle language, burn, style, cues
     }
+
+Scenes may carry a `narration` (what the narrator says over them). Subtitle cues are in
+seconds of the whole video, in order, never overlapping, inside the duration.
 
 Scene `frames` are authoritative: they add up to exactly `duration * fps`, and each
 scene's `duration` is its `frames / fps` rounded to milliseconds.

@@ -34,7 +34,11 @@ class Cue:
 
 
 def cue_texts(narration: str) -> list[str]:
-    return [piece for sentence in split_sentences(narration) for piece in split_for_display(sentence, MAX_CUE_UNITS)]
+    return [
+        piece
+        for sentence in split_sentences(narration)
+        for piece in split_for_display(sentence, MAX_CUE_UNITS)
+    ]
 
 
 def time_scene_cues(

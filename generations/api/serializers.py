@@ -71,20 +71,55 @@ class AssetSerializer(StrictSerializer):
 COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 
 
+class JSONTyped:
+    """Refuses a value whose JSON type is not the one the schema states, which DRF would
+    otherwise convert (0 to "0" or to False, "1.5" to 1.5)."""
+
+    json_types: tuple[type, ...] = ()
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, self.json_types) or (isinstance(data, bool) and bool not in self.json_types):
+            self.fail("invalid", input=data)  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictBooleanField(JSONTyped, serializers.BooleanField):
+    json_types = (bool,)
+
+
+class StrictFloatField(JSONTyped, serializers.FloatField):
+    json_types = (int, float)
+
+
+class StrictIntegerField(JSONTyped, serializers.IntegerField):
+    json_types = (int,)
+
+
+class StrictCharField(JSONTyped, serializers.CharField):
+    json_types = (str,)
+
+
+class StrictRegexField(JSONTyped, serializers.RegexField):
+    json_types = (str,)
+
+
 class SubtitleStyleSerializer(StrictSerializer):
     """How burned-in subtitles look; every field is optional."""
 
     font = serializers.ChoiceField(choices=SUBTITLE_FONTS, required=False)
-    size = serializers.IntegerField(
+    size = StrictIntegerField(
         min_value=SUBTITLE_SIZE_RANGE[0],
         max_value=SUBTITLE_SIZE_RANGE[1],
         required=False,
         help_text=f"Pixels on the frame's short side (1080); {SUBTITLE_STYLE_DEFAULTS['size']} by default.",
     )
-    color = serializers.RegexField(COLOUR_PATTERN, required=False, help_text="#rrggbb")
-    outline_color = serializers.RegexField(COLOUR_PATTERN, required=False, help_text="#rrggbb")
-    outline = serializers.IntegerField(
-        min_value=SUBTITLE_OUTLINE_RANGE[0], max_value=SUBTITLE_OUTLINE_RANGE[1], required=False, help_text="Pixels."
+    color = StrictRegexField(COLOUR_PATTERN, required=False, help_text="#rrggbb")
+    outline_color = StrictRegexField(COLOUR_PATTERN, required=False, help_text="#rrggbb")
+    outline = StrictIntegerField(
+        min_value=SUBTITLE_OUTLINE_RANGE[0],
+        max_value=SUBTITLE_OUTLINE_RANGE[1],
+        required=False,
+        help_text="Pixels.",
     )
     position = serializers.ChoiceField(
         choices=SUBTITLE_POSITIONS, required=False, help_text="Inside the safe area (higher up in 9:16)."
@@ -113,40 +148,45 @@ class GenerateSerializer(StrictSerializer):
         help_text="Receives a signed POST of the VideoResponse when the video completes, fails or is canceled.",
     )
 
-    review = serializers.BooleanField(
+    review = StrictBooleanField(
         default=False,
         help_text="Stop after the storyboard (status awaiting_review) until approved; edit the spec meanwhile.",
     )
-    script = serializers.CharField(
+    script = StrictCharField(
         max_length=SCRIPT_LIMIT,
         allow_blank=True,
         default="",
         trim_whitespace=True,
         help_text="Your own narration, read instead of one the planner writes; blank lines split it into scenes.",
     )
-    narration = serializers.BooleanField(default=True, help_text="A voice reads the script over the music.")
-    voice = serializers.RegexField(
+    narration = StrictBooleanField(default=True, help_text="A voice reads the script over the music.")
+    voice = StrictRegexField(
         VOICE_PATTERN,
         allow_blank=True,
         default="",
         help_text="The speech provider's voice: espeak-ng `en-gb`, `en-us+f3` or a variant `+f3`; "
         "OpenAI `alloy`, `nova`... Blank: the language's default.",
     )
-    language = serializers.RegexField(
+    language = StrictRegexField(
         LANGUAGE_PATTERN, max_length=16, allow_blank=True, default="", help_text="BCP 47; blank: detected."
     )
-    speech_rate = serializers.FloatField(
-        min_value=SPEECH_RATE_RANGE[0], max_value=SPEECH_RATE_RANGE[1], default=1.0, help_text="1 = normal pace."
+    speech_rate = StrictFloatField(
+        min_value=SPEECH_RATE_RANGE[0],
+        max_value=SPEECH_RATE_RANGE[1],
+        default=1.0,
+        help_text="1 = normal pace.",
     )
-    subtitles = serializers.BooleanField(default=True, help_text="Write SRT and WebVTT subtitles.")
-    burn_subtitles = serializers.BooleanField(default=False, help_text="Draw the subtitles into the video.")
+    subtitles = StrictBooleanField(default=True, help_text="Write SRT and WebVTT subtitles.")
+    burn_subtitles = StrictBooleanField(default=False, help_text="Draw the subtitles into the video.")
     subtitle_style = SubtitleStyleSerializer(default=dict)
 
     def validate_webhook_url(self, value: str) -> str:
         return public_url(value) if value else value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        problem = script_problem(attrs.get("script", ""), attrs.get("duration", 30), attrs.get("speech_rate", 1.0))
+        problem = script_problem(
+            attrs.get("script", ""), attrs.get("duration", 30), attrs.get("speech_rate", 1.0)
+        )
         if problem:
             raise serializers.ValidationError({"script": [problem]})
         attrs["subtitle_style"] = dict(attrs.get("subtitle_style") or {})
@@ -237,14 +277,15 @@ class VideoResponseSerializer(MediaURLs, serializers.Serializer):
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
     spec = serializers.JSONField(allow_null=True)
-    subtitle_urls = serializers.SerializerMethodField(help_text="Empty until there are subtitles.")
+    subtitle_urls = serializers.SerializerMethodField(help_text="null until there are subtitles.")
 
     def get_final_video_url(self, obj: VideoGeneration) -> str | None:
         return self.media_url(obj.final_video_url)
 
     @extend_schema_field(SubtitleURLsSerializer)
     def get_subtitle_urls(self, obj: VideoGeneration) -> dict[str, str | None]:
-        return {kind: self.media_url(name) for kind, name in (obj.subtitle_urls or {}).items()}
+        names = obj.subtitle_urls or {}
+        return {kind: self.media_url(names.get(kind)) for kind in ("srt", "vtt")}
 
     def get_poster_url(self, obj: VideoGeneration) -> str | None:
         return self.media_url(obj.poster_url)

@@ -287,7 +287,9 @@ class OpenAISpeech:
         partial_path = Path(out_path).with_name(Path(out_path).name + ".partial")
         partial_path.write_bytes(audio)
         os.replace(partial_path, out_path)
-        logger.info("openai model=%s speech: voice=%s chars=%d bytes=%d", model, chosen, len(text), len(audio))
+        logger.info(
+            "openai model=%s speech: voice=%s chars=%d bytes=%d", model, chosen, len(text), len(audio)
+        )
         return chosen
 
     def _speak(self, model: str, voice: str, text: str, rate: float) -> bytes:

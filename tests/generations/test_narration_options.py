@@ -43,14 +43,19 @@ def test_the_api_stores_every_narration_option_on_the_generation(alice):
     assert generation.subtitle_style == OPTIONS["subtitle_style"]
     detail = api.get(f"/api/generations/{generation.id}/").json()
     assert detail["voice"] == "en-gb+f3" and detail["subtitle_style"]["font"] == "serif"
-    assert detail["subtitle_urls"] == {}
+    assert detail["subtitle_urls"] == {"srt": None, "vtt": None}
 
 
 def test_the_api_defaults_are_narration_and_subtitle_files_without_burning(alice):
     response = token_client(alice).post("/generate", {"prompt": PROMPT}, format="json")
     generation = VideoGeneration.objects.get(id=response.json()["video_id"])
     assert (generation.narration, generation.subtitles, generation.burn_subtitles) == (True, True, False)
-    assert (generation.script, generation.voice, generation.speech_rate, generation.subtitle_style) == ("", "", 1.0, {})
+    assert (generation.script, generation.voice, generation.speech_rate, generation.subtitle_style) == (
+        "",
+        "",
+        1.0,
+        {},
+    )
 
 
 @pytest.mark.parametrize(
@@ -96,7 +101,10 @@ def test_the_result_page_plays_the_video_with_the_subtitle_track(client, alice):
     client.force_login(alice)
     html = client.get(detail_url(generation)).content.decode()
     video = html[html.index('<video id="result-video"') : html.index("</video>")]
-    assert '<track kind="subtitles" src="/media/final/x/subtitles.vtt" srclang="ja" label="Subtitles" default>' in video
+    assert (
+        '<track kind="subtitles" src="/media/final/x/subtitles.vtt" srclang="ja" label="Subtitles" default>'
+        in video
+    )
     assert 'href="/media/final/x/subtitles.srt"' in html
 
 

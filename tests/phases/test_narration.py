@@ -28,7 +28,12 @@ def rms_db(samples: np.ndarray) -> float:
 def test_espeak_speaks_any_text_through_stdin(tmp_path):
     out = tmp_path / "speech.wav"
     voice = LocalSpeech().synthesize(
-        '-v xx --help "quoted" 100% \\ [[b]] <b>tags</b> 🚀', voice="", language="en", rate=1.0, out_path=out, meter=CostMeter()
+        '-v xx --help "quoted" 100% \\ [[b]] <b>tags</b> 🚀',
+        voice="",
+        language="en",
+        rate=1.0,
+        out_path=out,
+        meter=CostMeter(),
     )
     assert voice == "en-us"
     samples = media.decode_audio(out)
@@ -36,13 +41,17 @@ def test_espeak_speaks_any_text_through_stdin(tmp_path):
 
 
 def test_espeak_voices_follow_the_language_and_take_variants(tmp_path):
-    assert espeak_voice("ja") == "ja" and espeak_voice("zh-Hans") == "cmn" and espeak_voice("en-GB") == "en-gb"
+    assert (
+        espeak_voice("ja") == "ja" and espeak_voice("zh-Hans") == "cmn" and espeak_voice("en-GB") == "en-gb"
+    )
     voice = LocalSpeech().synthesize(
         "مرحبا", voice="+f3", language="ar", rate=1.5, out_path=tmp_path / "a.wav", meter=CostMeter()
     )
     assert voice == "ar+f3"
     with pytest.raises(ProviderError, match="espeak-ng has no voice 'xx-nope'") as caught:
-        LocalSpeech().synthesize("hi", voice="xx-nope", language="en", rate=1, out_path=tmp_path / "b.wav", meter=CostMeter())
+        LocalSpeech().synthesize(
+            "hi", voice="xx-nope", language="en", rate=1, out_path=tmp_path / "b.wav", meter=CostMeter()
+        )
     assert not caught.value.retryable
 
 
@@ -50,7 +59,14 @@ def test_a_faster_rate_makes_shorter_speech(tmp_path):
     lengths = []
     for rate in (0.7, 1.5):
         out = tmp_path / f"r{rate}.wav"
-        LocalSpeech().synthesize("The tide comes in slowly over the sand.", voice="", language="en", rate=rate, out_path=out, meter=CostMeter())
+        LocalSpeech().synthesize(
+            "The tide comes in slowly over the sand.",
+            voice="",
+            language="en",
+            rate=rate,
+            out_path=out,
+            meter=CostMeter(),
+        )
         lengths.append(len(media.decode_audio(out)))
     assert lengths[1] < 0.7 * lengths[0]
 
@@ -120,7 +136,10 @@ def test_without_narration_subtitles_are_timed_by_reading_rate_and_no_voice_is_m
 def test_everything_off_leaves_the_plan_as_it_was_but_for_the_texts(tmp_path):
     spec = make_spec(duration=6)
     narrated = narrate(
-        copy.deepcopy(spec), NarrationOptions(enabled=False, subtitles=False), workdir=tmp_path, meter=CostMeter()
+        copy.deepcopy(spec),
+        NarrationOptions(enabled=False, subtitles=False),
+        workdir=tmp_path,
+        meter=CostMeter(),
     )
     assert narrated.voice_track is None and "subtitles" not in narrated.spec
     assert [s["frames"] for s in narrated.spec["scenes"]] == [s["frames"] for s in spec["scenes"]]

@@ -25,8 +25,13 @@ from phases.providers.local.yuv import caption_overlay
 from phases.spec import scene_start_frame
 from phases.subtitles import cues_from_spec, to_webvtt
 from tests.phases.spec_factory import make_spec
-from tests.phases.subtitle_checks import assert_cues_well_formed, parse_webvtt, tofu_characters, uncovered_characters
-from tests.phases.test_pipeline import assert_conforming_video, frame_at, final_path
+from tests.phases.subtitle_checks import (
+    assert_cues_well_formed,
+    parse_webvtt,
+    tofu_characters,
+    uncovered_characters,
+)
+from tests.phases.test_pipeline import assert_conforming_video, final_path, frame_at
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -79,7 +84,9 @@ def test_generate_narrates_ducks_the_music_and_burns_and_writes_subtitles(tmp_pa
     # The left channel of each (a mono downmix would scale the sides by 1/sqrt(2)).
     final = media.decode_audio(final_path(generation), sample_rate=SAMPLE_RATE, channels=2)[:, 0]
     voice = media.decode_audio(stored(spec["narration"]["track"]), sample_rate=SAMPLE_RATE)[:, 0]
-    music = media.decode_audio(stored(f"final/{generation.id}/music.wav"), sample_rate=SAMPLE_RATE, channels=2)[:, 0]
+    music = media.decode_audio(
+        stored(f"final/{generation.id}/music.wav"), sample_rate=SAMPLE_RATE, channels=2
+    )[:, 0]
     length = min(len(final), len(voice), len(music))
     final, voice, music = final[:length], voice[:length], music[:length]
     speaking = np.zeros(length, dtype=bool)
@@ -94,7 +101,7 @@ def test_generate_narrates_ducks_the_music_and_burns_and_writes_subtitles(tmp_pa
         assert db(rms(heard_voice) / rms(bed)) > 10, f"the voice does not stand out under {cue.text!r}"
         assert db(rms(bed) / rms(music[window])) < -8, f"the music is not ducked under {cue.text!r}"
     quiet = ~speaking
-    quiet[: SAMPLE_RATE] = False  # the music's fade-in
+    quiet[:SAMPLE_RATE] = False  # the music's fade-in
     if quiet.sum() > SAMPLE_RATE // 4:
         assert db(rms(final[quiet]) / rms(music[quiet])) > -4, "the music comes back between narrations"
 
@@ -120,7 +127,10 @@ def test_generate_narrates_ducks_the_music_and_burns_and_writes_subtitles(tmp_pa
     elsewhere[y - 8 : y + picture.height + 8, x - 8 : x + picture.width + 8] = False
     caption = caption_overlay(spec["scenes"][scene]["caption"], spec["width"], spec["height"])
     if caption is not None:  # the plain render has the scene's caption, which burning replaces
-        elsewhere[caption.top - 8 : caption.top + caption.y.height + 8, caption.x - 8 : caption.x + caption.y.width + 8] = False
+        elsewhere[
+            caption.top - 8 : caption.top + caption.y.height + 8,
+            caption.x - 8 : caption.x + caption.y.width + 8,
+        ] = False
     assert difference[elsewhere].mean() < 3
 
 
@@ -148,12 +158,15 @@ def test_japanese_and_arabic_prompts_get_subtitles_without_tofu(alice, prompt, l
     for cue in cues:
         drawn = cue_picture(cue.text, spec["subtitles"]["style"], spec["width"], spec["height"])
         assert drawn is not None
-        picture, x, y = drawn
+        picture, _x, y = drawn
         # Ink for every character, and inside the 9:16 safe area.
         letters = sum(1 for c in cue.text if not c.isspace())
         assert picture.width >= letters * spec["subtitles"]["style"]["size"] * 0.25
         assert y + picture.height <= spec["height"] * PORTRAIT_SAFE["bottom"] + 1
-        assert picture.width <= spec["width"] * PORTRAIT_SAFE["width"] + 2 * spec["subtitles"]["style"]["outline"]
+        assert (
+            picture.width
+            <= spec["width"] * PORTRAIT_SAFE["width"] + 2 * spec["subtitles"]["style"]["outline"]
+        )
 
 
 def test_subtitles_are_burned_over_a_clip_from_elsewhere_with_one_more_encode(tmp_path):
@@ -161,13 +174,30 @@ def test_subtitles_are_burned_over_a_clip_from_elsewhere_with_one_more_encode(tm
     spec["subtitles"] = {
         "language": "en",
         "burn": True,
-        "style": {"font": "sans", "size": 80, "color": "#ff0000", "outline_color": "#000000", "outline": 4, "position": "center"},
+        "style": {
+            "font": "sans",
+            "size": 80,
+            "color": "#ff0000",
+            "outline_color": "#000000",
+            "outline": 4,
+            "position": "center",
+        },
         "cues": [{"start": 0.5, "end": 1.2, "text": "Red words", "scene": 0}],
     }
     frames = spec["scenes"][0]["frames"]
     clip = tmp_path / "remote.mp4"
     media.run_ffmpeg(
-        ["-f", "lavfi", "-i", "color=c=0x204060:s=1920x1080:r=30", "-frames:v", str(frames), "-pix_fmt", "yuv420p", str(clip)],
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x204060:s=1920x1080:r=30",
+            "-frames:v",
+            str(frames),
+            "-pix_fmt",
+            "yuv420p",
+            str(clip),
+        ],
         timeout=60,
     )
     burn_subtitles(clip, spec, 0, tmp_path, timeout=120)

@@ -38,7 +38,14 @@ def test_the_language_is_told_from_the_script_of_the_letters(text, language):
 
 
 def test_sentences_split_on_latin_cjk_and_arabic_ends():
-    assert split_sentences("One. Two? 三つ。四つ！ خمسة؟ ستة") == ["One.", "Two?", "三つ。", "四つ！", "خمسة؟", "ستة"]
+    assert split_sentences("One. Two? 三つ。四つ！ خمسة؟ ستة") == [
+        "One.",
+        "Two?",
+        "三つ。",
+        "四つ！",
+        "خمسة؟",
+        "ستة",
+    ]
     assert split_sentences("  \n\n ... \n") == []
 
 
@@ -74,7 +81,9 @@ def test_a_users_script_follows_the_scenes_by_paragraph_or_by_reading_time():
 
 
 def test_long_sentences_are_cut_for_display_at_commas_or_spaces_and_cjk_anywhere():
-    sentence = "The storm rolled over the harbour for hours, and the lighthouse kept turning through the night"
+    sentence = (
+        "The storm rolled over the harbour for hours, and the lighthouse kept turning through the night"
+    )
     pieces = split_for_display(sentence, 42)
     assert len(pieces) >= 2 and all(width_units(p) <= 42 for p in pieces)
     assert " ".join(p.strip() for p in pieces) == sentence
@@ -103,7 +112,11 @@ def test_a_long_narration_becomes_several_cues_each_fitting_two_lines():
 
 
 def test_webvtt_output_validates_and_keeps_any_text_safe():
-    cues = [Cue(0.3, 2.0, HOSTILE, 0), Cue(2.0, 3.25, "Line one\nline two\n\nthree", 1), Cue(3661.5, 3662.0, "late", 2)]
+    cues = [
+        Cue(0.3, 2.0, HOSTILE, 0),
+        Cue(2.0, 3.25, "Line one\nline two\n\nthree", 1),
+        Cue(3661.5, 3662.0, "late", 2),
+    ]
     vtt = to_webvtt(cues)
     parsed = parse_webvtt(vtt)
     assert [(c.start, c.end) for c in parsed] == [(0.3, 2.0), (2.0, 3.25), (3661.5, 3662.0)]

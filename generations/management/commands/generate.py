@@ -52,13 +52,20 @@ class Command(BaseCommand):
         narration = parser.add_argument_group("narration and subtitles")
         narration.add_argument("--script", default="", help="your own narration; @FILE reads it from a file")
         narration.add_argument("--no-narration", action="store_true", help="music only, no voice-over")
-        narration.add_argument("--voice", default="", help="e.g. en-gb, en-us+f3, +f3 (espeak-ng); alloy (OpenAI)")
+        narration.add_argument(
+            "--voice", default="", help="e.g. en-gb, en-us+f3, +f3 (espeak-ng); alloy (OpenAI)"
+        )
         narration.add_argument("--language", default="", help="BCP 47, e.g. ja; default: detected")
         narration.add_argument(
-            "--rate", type=float, default=1.0, help=f"speaking pace, {SPEECH_RATE_RANGE[0]}-{SPEECH_RATE_RANGE[1]}"
+            "--rate",
+            type=float,
+            default=1.0,
+            help=f"speaking pace, {SPEECH_RATE_RANGE[0]}-{SPEECH_RATE_RANGE[1]}",
         )
         narration.add_argument("--no-subtitles", action="store_true", help="write no SRT/WebVTT files")
-        narration.add_argument("--burn-subtitles", action="store_true", help="draw the subtitles into the video")
+        narration.add_argument(
+            "--burn-subtitles", action="store_true", help="draw the subtitles into the video"
+        )
         narration.add_argument("--subtitle-position", choices=SUBTITLE_POSITIONS, default=None)
         narration.add_argument("--subtitle-font", choices=SUBTITLE_FONTS, default=None)
 

@@ -328,11 +328,11 @@ def _narrations(shots: list[_Shot], duration: int) -> list[str]:
     """The prompt's own words, read once per clause over its first scene; when they take
     longer to say than the video lasts, the later ones are left out (the plan phase then
     fits the scenes to the real speech)."""
-    texts = ["" if shot.repeat else as_sentence(shot.clause)[:NARRATION_LIMIT] for shot in shots]
+    texts = ["" if shot.repeat else as_sentence(shot.clause) for shot in shots]
     seconds = [estimate_seconds(text) for text in texts]
     available = max(duration - NARRATION_MARGIN_SECONDS * sum(1 for text in texts if text), 1.0)
     shorten_in_order(texts, seconds, available)
-    return texts
+    return [text[:NARRATION_LIMIT] for text in texts]
 
 
 def _music(words: list[str], template: str, rng: random.Random) -> dict[str, Any]:

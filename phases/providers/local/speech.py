@@ -34,7 +34,9 @@ class LocalSpeech:
     ) -> str:
         chosen = voice if voice and not voice.startswith("+") else espeak_voice(language) + voice
         try:
-            media.speak(text, Path(out_path), voice=chosen, words_per_minute=round(NORMAL_WORDS_PER_MINUTE * rate))
+            media.speak(
+                text, Path(out_path), voice=chosen, words_per_minute=round(NORMAL_WORDS_PER_MINUTE * rate)
+            )
         except MediaError as exc:
             reason = str(exc).splitlines()[-1]
             if "voice does not exist" in reason:

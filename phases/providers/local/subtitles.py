@@ -21,7 +21,11 @@ from phases.providers.local.text import render_caption
 from phases.providers.local.yuv import rgb_to_yuv
 from phases.spec import SUBTITLE_STYLE_DEFAULTS, scene_start_frame
 
-FONT_FILES = {"sans": "DejaVuSans-Bold.ttf", "serif": "DejaVuSerif-Bold.ttf", "mono": "DejaVuSansMono-Bold.ttf"}
+FONT_FILES = {
+    "sans": "DejaVuSans-Bold.ttf",
+    "serif": "DejaVuSerif-Bold.ttf",
+    "mono": "DejaVuSansMono-Bold.ttf",
+}
 # Safe areas, as shares of the frame. A 9:16 video is watched in apps whose buttons cover the
 # right edge and whose captions cover the bottom fifth, so its subtitles sit higher and narrower.
 LANDSCAPE_SAFE = {"width": 0.84, "bottom": 0.92}
@@ -58,7 +62,7 @@ def scene_cues(spec: dict[str, Any], scene_index: int) -> list[dict[str, Any]]:
 
 
 def burn_fingerprint(spec: dict[str, Any], scene_index: int) -> str:
-    """"" when nothing is burned into the scene, else a short hash of what is (for file names)."""
+    """ "" when nothing is burned into the scene, else a short hash of what is (for file names)."""
     cues = scene_cues(spec, scene_index)
     if not cues:
         return ""
@@ -66,7 +70,9 @@ def burn_fingerprint(spec: dict[str, Any], scene_index: int) -> str:
     return hashlib.sha256(json.dumps(drawn, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:8]
 
 
-def cue_picture(text: str, style: dict[str, Any], width: int, height: int) -> tuple[Image.Image, int, int] | None:
+def cue_picture(
+    text: str, style: dict[str, Any], width: int, height: int
+) -> tuple[Image.Image, int, int] | None:
     """The cue drawn in `style`, and where its top-left corner goes; None if nothing is drawable."""
     style = {**SUBTITLE_STYLE_DEFAULTS, **style}
     safe = PORTRAIT_SAFE if height > width else LANDSCAPE_SAFE

@@ -20,7 +20,18 @@ from PIL import Image, ImageDraw, ImageFont, features
 FONT_ROOT = Path("/usr/share/fonts")
 PRIMARY_FONT = "DejaVuSans-Bold.ttf"
 # File-name hints for fonts that cover scripts and symbols DejaVu lacks.
-FALLBACK_HINTS = ("cjk", "wqy", "arabic", "naskh", "hebrew", "devanagari", "thai", "emoji", "symbola", "symbols")
+FALLBACK_HINTS = (
+    "cjk",
+    "wqy",
+    "arabic",
+    "naskh",
+    "hebrew",
+    "devanagari",
+    "thai",
+    "emoji",
+    "symbola",
+    "symbols",
+)
 GENERAL_FALLBACKS = ("DejaVuSans.ttf", "LiberationSans-Bold.ttf")
 ELLIPSIS = "…"
 LINE_SPACING = 1.22

@@ -74,6 +74,7 @@ def test_video_answers_the_seed_shape_with_urls_poster_and_costs(alice, alice_ap
         "created_at": body["created_at"],
         "completed_at": body["completed_at"],
         "spec": {"title": "Night sea", "scenes": []},
+        "subtitle_urls": {"srt": None, "vtt": None},
     }
     assert body["completed_at"] is not None
 

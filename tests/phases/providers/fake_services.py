@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 import threading
 import time
 import wave
@@ -394,12 +395,10 @@ def speech_wav(text: str, speed: float) -> bytes:
     syllable = np.sin(2 * math.pi * 140 * t) * np.sin(math.pi * t / t[-1]) * 0.6
     samples = np.concatenate([np.concatenate([syllable, np.zeros(gap)]) for _ in range(words)])
     pcm = (samples * 32767).astype("<i2").tobytes()
-    header = (
-        b"RIFF" + (0xFFFFFFFF).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little")
-        + (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + rate.to_bytes(4, "little")
-        + (rate * 2).to_bytes(4, "little") + (2).to_bytes(2, "little") + (16).to_bytes(2, "little")
-        + b"data" + (0xFFFFFFFF).to_bytes(4, "little")
-    )
+    # RIFF and data sizes of 0xFFFFFFFF: the length was not known when the header was sent.
+    header = b"RIFF" + struct.pack("<I", 0xFFFFFFFF) + b"WAVEfmt "
+    header += struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+    header += b"data" + struct.pack("<I", 0xFFFFFFFF)
     return header + pcm
 
 
@@ -480,5 +479,11 @@ def use_fake_services(settings: Any, fake: FakeServices) -> None:
 
 def clear_providers() -> None:
     """Forget the providers built so far, so the next getter call reads the settings again."""
-    for getter in (get_planner, get_image_provider, get_video_provider, get_music_provider, get_speech_provider):
+    for getter in (
+        get_planner,
+        get_image_provider,
+        get_video_provider,
+        get_music_provider,
+        get_speech_provider,
+    ):
         getter.cache_clear()

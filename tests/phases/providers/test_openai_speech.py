@@ -35,7 +35,13 @@ def test_it_writes_the_speech_the_server_sends_and_charges_per_hundred_character
     voice = speech.synthesize(TEXT, voice="", language="en", rate=1.25, out_path=out, meter=meter)
     assert voice == "alloy"
     [body] = fake.speech_requests
-    assert body == {"model": "tts-1", "voice": "alloy", "input": TEXT, "response_format": "wav", "speed": 1.25}
+    assert body == {
+        "model": "tts-1",
+        "voice": "alloy",
+        "input": TEXT,
+        "response_format": "wav",
+        "speed": 1.25,
+    }
     samples = media.decode_audio(out)  # the streamed header's unknown lengths are fine
     assert len(samples) / SAMPLE_RATE > 1.0
     [charge] = meter.charges
@@ -45,13 +51,17 @@ def test_it_writes_the_speech_the_server_sends_and_charges_per_hundred_character
 
 def test_a_chosen_voice_and_model_are_sent(speech, fake, settings, tmp_path):
     settings.OPENAI_SPEECH_MODEL = "gpt-4o-mini-tts"
-    speech.synthesize("Hello.", voice="nova", language="en", rate=1.0, out_path=tmp_path / "a.wav", meter=CostMeter())
+    speech.synthesize(
+        "Hello.", voice="nova", language="en", rate=1.0, out_path=tmp_path / "a.wav", meter=CostMeter()
+    )
     assert (fake.speech_requests[0]["model"], fake.speech_requests[0]["voice"]) == ("gpt-4o-mini-tts", "nova")
 
 
 def test_server_errors_are_retried_and_a_bad_key_is_not(speech, fake, settings, tmp_path):
     fake.fault("POST", "/v1/audio/speech", status=500, times=2)
-    speech.synthesize("Hello again.", voice="", language="en", rate=1.0, out_path=tmp_path / "a.wav", meter=CostMeter())
+    speech.synthesize(
+        "Hello again.", voice="", language="en", rate=1.0, out_path=tmp_path / "a.wav", meter=CostMeter()
+    )
     assert fake.count("POST", "/v1/audio/speech") == 3
     settings.OPENAI_API_KEY = "sk-wrong"
     clear_providers()

@@ -54,7 +54,13 @@ def test_without_keys_every_capability_is_local_and_no_vendor_sdk_is_loaded():
     result = start({}, code)
     assert result.returncode == 0, result.stderr[-2000:]
     providers, openai_loaded, replicate_loaded = json.loads(result.stdout.splitlines()[-1])
-    assert providers == {"planner": "local", "image": "local", "video": "local", "music": "local", "speech": "local"}
+    assert providers == {
+        "planner": "local",
+        "image": "local",
+        "video": "local",
+        "music": "local",
+        "speech": "local",
+    }
     assert not openai_loaded and not replicate_loaded
 
 

@@ -122,48 +122,21 @@ class IdempotencyConflict(Exception):
 
 
 def generation_create_idempotent(
-    *,
-    user: AbstractBaseUser,
-    idempotency_key: str,
-    prompt: str,
-    duration: int = 30,
-    aspect_ratio: str = "16:9",
-    template: str | None = None,
-    seed: int = 0,
-    assets: Iterable[dict[str, str]] = (),
-    webhook_url: str = "",
-    review: bool = False,
-    script: str = "",
-    narration: bool = True,
-    voice: str = "",
-    language: str = "",
-    speech_rate: float = 1.0,
-    subtitles: bool = True,
-    burn_subtitles: bool = False,
-    subtitle_style: dict[str, Any] | None = None,
+    *, user: AbstractBaseUser, idempotency_key: str, **options: Any
 ) -> tuple[VideoGeneration, bool]:
     """Create a generation once per (user, idempotency_key); returns (generation, created).
+    `options` are `generation_create`'s keyword arguments.
 
     Repeating the same request under the same key returns the generation the first one made
     and enqueues nothing. Raises IdempotencyConflict when the key was used for a different
     request."""
     request = {
-        "prompt": prompt.strip(),
-        "duration": duration,
-        "aspect_ratio": aspect_ratio,
-        "template": template or None,
-        "seed": seed,
-        "assets": [dict(asset) for asset in assets],
-        "webhook_url": webhook_url,
-        "review": review,
-        "script": script.strip(),
-        "narration": narration,
-        "voice": voice,
-        "language": language,
-        "speech_rate": speech_rate,
-        "subtitles": subtitles,
-        "burn_subtitles": burn_subtitles,
-        "subtitle_style": dict(subtitle_style or {}),
+        **options,
+        "prompt": options["prompt"].strip(),
+        "template": options.get("template") or None,
+        "assets": [dict(asset) for asset in options.get("assets", ())],
+        "script": options.get("script", "").strip(),
+        "subtitle_style": dict(options.get("subtitle_style") or {}),
     }
     fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
     try:

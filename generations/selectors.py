@@ -313,6 +313,7 @@ class VideoResult:
     subtitles_vtt_url: str | None = None
     subtitles_srt_url: str | None = None
     subtitles_language: str = ""
+    subtitles_burned: bool = False
 
 
 def generation_result(*, generation: VideoGeneration) -> VideoResult | None:
@@ -338,6 +339,7 @@ def generation_result(*, generation: VideoGeneration) -> VideoResult | None:
         subtitles_vtt_url=url_for((generation.subtitle_urls or {}).get("vtt")),
         subtitles_srt_url=url_for((generation.subtitle_urls or {}).get("srt")),
         subtitles_language=(spec.get("subtitles") or {}).get("language", ""),
+        subtitles_burned=bool((spec.get("subtitles") or {}).get("burn")),
     )
 
 

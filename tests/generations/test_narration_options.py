@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from generations.management.commands.generate import Command
 from generations.models import VideoGeneration
 from tests.generations.api.conftest import PROMPT, token_client
 from tests.generations.test_pages import detail_url, make_complete
@@ -108,6 +110,19 @@ def test_the_result_page_plays_the_video_with_the_subtitle_track(client, alice):
     assert 'href="/media/final/x/subtitles.srt"' in html
 
 
+def test_burned_subtitles_keep_the_track_but_do_not_show_it_twice(client, alice):
+    generation = make_complete(alice)
+    spec = {**generation.spec, "subtitles": {"language": "en", "burn": True, "style": {}, "cues": []}}
+    VideoGeneration.objects.filter(id=generation.id).update(
+        spec=spec, subtitle_urls={"srt": "final/x/subtitles.srt", "vtt": "final/x/subtitles.vtt"}
+    )
+    client.force_login(alice)
+    html = client.get(detail_url(generation)).content.decode()
+    assert (
+        '<track kind="subtitles" src="/media/final/x/subtitles.vtt" srclang="en" label="Subtitles">' in html
+    )
+
+
 def test_a_result_without_subtitles_has_no_track(client, alice):
     client.force_login(alice)
     html = client.get(detail_url(make_complete(alice))).content.decode()
@@ -159,3 +174,37 @@ def test_the_form_explains_a_script_too_long_for_the_video(client, alice):
     )
     assert response.status_code == 200
     assert "too long for a 5 s video" in response.context["form"].errors["script"][0]
+
+
+def test_the_generate_command_turns_its_flags_into_options(tmp_path):
+    command = Command()
+    script = tmp_path / "script.txt"
+    script.write_text("Read from a file.\n", encoding="utf-8")
+    flags = ["--no-narration", "--no-subtitles", "--burn-subtitles", "--voice", "+f3", "--rate", "1.5"]
+    flags += ["--subtitle-position", "center", "--script", f"@{script}"]
+    options = vars(command.create_parser("manage.py", "generate").parse_args([PROMPT, *flags]))
+    assert command._narration_options(options, 5) == {
+        "script": "Read from a file.",
+        "narration": False,
+        "voice": "+f3",
+        "language": "",
+        "speech_rate": 1.5,
+        "subtitles": False,
+        "burn_subtitles": True,
+        "subtitle_style": {"position": "center"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--voice", "en us"], "--voice"),
+        (["--language", "english"], "--language"),
+        (["--rate", "3"], "--rate"),
+        (["--script", "word " * 300], "too long for a 5 s video"),
+    ],
+)
+def test_the_generate_command_refuses_bad_narration_flags(db, flags, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("generate", PROMPT, "--duration", "5", *flags)
+    assert not VideoGeneration.objects.exists()

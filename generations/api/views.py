@@ -247,6 +247,7 @@ class GenerationViewSet(
 
     @extend_schema(
         summary="Redo one scene of a finished video; the other scenes are reused",
+        parameters=[OpenApiParameter("scene", OpenApiTypes.INT, OpenApiParameter.PATH, description="1-based")],
         request=RegenerateSceneSerializer,
         responses={202: GenerationDetailSerializer, **errors(400, 401, 404, 409)},
     )

@@ -36,7 +36,14 @@ class CostMeter:
     """
 
     on_charge: Callable[[Charge], None] | None = None
+    # Told when paid remote work starts (True) and ends (False), by provider and its id, so a
+    # user's cancel can stop it on the provider's side even after our job was killed.
+    on_remote_work: Callable[[str, str, bool], None] | None = None
     charges: list[Charge] = field(default_factory=list)
+
+    def remote_work(self, *, provider: str, work_id: str, running: bool) -> None:
+        if self.on_remote_work is not None:
+            self.on_remote_work(provider, work_id, running)
 
     def charge(self, *, provider: str, model: str, unit_usd: Decimal, units: Decimal | int = 1) -> None:
         units = Decimal(units)

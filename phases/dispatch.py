@@ -27,6 +27,8 @@ from rq.registry import DeferredJobRegistry, ScheduledJobRegistry, StartedJobReg
 logger = logging.getLogger(__name__)
 
 ADVANCE_TIMEOUT = 60
+# Longer than any job may run, so a key left by a killed job expires by itself.
+REMOTE_WORK_TTL = 24 * 3600
 # A stopped job's horse is killed before its `finally` blocks run; this removes its scratch files.
 CLEAN_WORKDIRS = Callback("phases.jobs.clean_workdirs")
 _inline_jobs: ContextVar[deque[tuple[str, tuple[Any, ...]]] | None] = ContextVar("inline_jobs", default=None)
@@ -147,6 +149,37 @@ def cancel_jobs(video_id: str) -> None:
                 send_stop_job_command(queue.connection, job_id)
             except InvalidJobOperation:
                 pass  # it finished between the listing and the command
+    # A killed job cannot cancel the predictions it was waiting for: do it from here.
+    cancel_remote_work(video_id)
+
+
+def track_remote_work(video_id: str, provider: str, work_id: str, running: bool) -> None:
+    """Remember (or forget) paid remote work in flight for a generation, in Redis where the
+    web process can find it when the user cancels."""
+    if _inline_jobs.get() is not None:
+        return
+    key, member = _remote_key(video_id), f"{provider}:{work_id}"
+    connection = get_queue().connection
+    if running:
+        connection.sadd(key, member)
+        connection.expire(key, REMOTE_WORK_TTL)
+    else:
+        connection.srem(key, member)
+
+
+def cancel_remote_work(video_id: str) -> None:
+    """Cancel, on the provider's side, every piece of remote work still in flight."""
+    from phases.providers.registry import cancel_remote_work as cancel_at_provider
+
+    connection = get_queue().connection
+    for member in connection.smembers(_remote_key(video_id)):
+        provider, _, work_id = member.decode().partition(":")
+        cancel_at_provider(provider, work_id)
+    connection.delete(_remote_key(video_id))
+
+
+def _remote_key(video_id: str) -> str:
+    return f"videogen:remote-work:{video_id}"
 
 
 def waiting_video_ids() -> set[str]:

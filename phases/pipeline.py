@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -376,7 +377,7 @@ def _context(video_id: str, phase: Phase, run: PhaseRun | None, workdir: Path) -
         video_id=video_id,
         phase=phase.name,
         workdir=workdir,
-        meter=CostMeter(on_charge=on_charge),
+        meter=CostMeter(on_charge=on_charge, on_remote_work=partial(dispatch.track_remote_work, video_id)),
         outputs=outputs,
         reuse_from=_ancestors(video_id),
         report_progress=report,

@@ -87,3 +87,11 @@ def active_providers() -> dict[str, str]:
         "music": get_music_provider().name,
         "speech": get_speech_provider().name,
     }
+
+
+def cancel_remote_work(provider: str, work_id: str) -> None:
+    """Stop paid work a provider is still doing for a job that no longer exists."""
+    if provider == "replicate":
+        from phases.providers.replicate import Predictions
+
+        Predictions().cancel(work_id, "work of a canceled generation")

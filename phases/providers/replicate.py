@@ -152,7 +152,7 @@ class Predictions:
             event_hooks={"response": [_raise_retryable]},
         )
 
-    def run(self, model: str, inputs: dict[str, Any], *, what: str) -> Any:
+    def run(self, model: str, inputs: dict[str, Any], *, what: str, meter: CostMeter) -> Any:
         """Run `model` (`owner/name:version` or `owner/name`) and return its output.
 
         Raises ProviderError when the prediction fails, is canceled, or does not finish within
@@ -160,11 +160,14 @@ class Predictions:
         so it stops costing money."""
         prediction = with_retries(partial(self._create, model, inputs, what))
         logger.info("replicate prediction=%s model=%s %s: created", prediction.id, model, what)
+        meter.remote_work(provider=PROVIDER, work_id=prediction.id, running=True)
         try:
             prediction = self._wait(prediction, what)
         except BaseException:
-            self._cancel(prediction.id, what)
+            self.cancel(prediction.id, what)
             raise
+        finally:
+            meter.remote_work(provider=PROVIDER, work_id=prediction.id, running=False)
         if prediction.status == "failed":
             raise ProviderError(
                 f"Replicate: {what} failed: {prediction.error or 'no error given'}", provider=PROVIDER
@@ -203,7 +206,7 @@ class Predictions:
             prediction = with_retries(poll, deadline=deadline)
         return prediction
 
-    def _cancel(self, prediction_id: str, what: str) -> None:
+    def cancel(self, prediction_id: str, what: str) -> None:
         """One attempt, never raising: it runs while another error is on its way up."""
         try:
             with _vendor_errors(what):
@@ -297,7 +300,7 @@ class ReplicateImages:
             "num_outputs": 1,
             "seed": _seed(spec, scene_index),
         }
-        output = self._predictions.run(model, inputs, what=what)
+        output = self._predictions.run(model, inputs, what=what, meter=meter)
         _fit_image(_fetch_output(output, out_path, what), out_path, size, what)
 
 
@@ -365,7 +368,7 @@ class ReplicateVideo:
         model = getattr(settings, video_model.setting)
         what = f"{family} clip for scene {scene_index + 1}"
         meter.charge(provider=PROVIDER, model=_model_name(model), unit_usd=video_model.unit_usd)
-        output = self._predictions.run(model, video_model.inputs(spec, scene_index), what=what)
+        output = self._predictions.run(model, video_model.inputs(spec, scene_index), what=what, meter=meter)
         clip = _fetch_output(output, Path(out_path), what)
         # Stitching is a stream copy: the clip must become exactly what the local renderer makes.
         media.fit_clip(
@@ -400,6 +403,6 @@ class ReplicateMusic:
             "normalization_strategy": "peak",
             "seed": _seed(spec, 0),
         }
-        output = self._predictions.run(model, inputs, what=what)
+        output = self._predictions.run(model, inputs, what=what, meter=meter)
         track = _fetch_output(output, Path(out_path), what)
         media.fit_audio(track, Path(out_path), seconds=spec["duration"], timeout=FIT_TIMEOUT)

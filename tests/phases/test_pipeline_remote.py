@@ -4,6 +4,11 @@ with every artifact stored in S3 (moto's server)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
@@ -12,14 +17,17 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.conf import settings
 from PIL import Image
 
 from generations import services
 from generations.models import CostEntry, PhaseRun, Status, VideoGeneration
 from phases import dispatch, media, storage
 from phases.costs import COST_GPT4_TURBO, COST_MUSICGEN, COST_SDXL_IMAGE, COST_ZEROSCOPE_VIDEO
+from tests.conftest import PROJECT_DIR
 from tests.phases.providers.fake_s3 import FakeS3, running_s3
 from tests.phases.providers.fake_services import (
+    REPLICATE_TOKEN,
     FakeServices,
     clear_providers,
     running_fake_services,
@@ -119,7 +127,9 @@ def test_every_capability_remote_and_s3_make_a_conforming_video(
         stored = [key for key in keys if key.startswith(f"{prefix}/{generation.id}/")]
         # One file per scene, named by scene number and the fingerprint of its inputs.
         assert len(stored) == SCENES and all(key.endswith(f".{suffix}") for key in stored)
-        assert [key.rsplit("/", 1)[1][:8] for key in stored] == [f"scene_{n:02d}" for n in range(1, SCENES + 1)]
+        assert [key.rsplit("/", 1)[1][:8] for key in stored] == [
+            f"scene_{n:02d}" for n in range(1, SCENES + 1)
+        ]
     assert f"final/{generation.id}/video.mp4" in keys and f"final/{generation.id}/poster.jpg" in keys
 
     assert len(remote.chat_requests) == 1
@@ -189,3 +199,43 @@ def test_our_timeout_cancels_the_remote_prediction_and_fails_the_generation(
     )
     [prediction] = remote.created("image")
     assert remote.canceled == [prediction["id"]] and prediction["status"] == "canceled"
+
+
+def test_canceling_stops_the_remote_prediction_a_worker_waits_for(
+    alice, remote: FakeServices, worker_env, queue, django_capture_on_commit_callbacks
+):
+    """The worker's job is killed on cancel, so the prediction it polled is canceled from
+    the web process, through the record of remote work in flight kept in Redis."""
+    remote.script("video", "hang", "hang", "hang")
+    env = {
+        **worker_env,
+        "VIDEO_PROVIDER": "replicate",
+        "REPLICATE_API_TOKEN": REPLICATE_TOKEN,
+        "REPLICATE_BASE_URL": remote.base_url,
+        "REPLICATE_POLL_INTERVAL": "0.05",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        generation = services.generation_create(user=alice, prompt=PROMPT, duration=5)
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "rqworker", settings.RQ_QUEUE],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not remote.created("video") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [prediction, *_] = remote.created("video")
+        services.generation_cancel(video_id=generation.id)
+        deadline = time.monotonic() + 10
+        while prediction["id"] not in remote.canceled and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert prediction["id"] in remote.canceled
+        generation.refresh_from_db()
+        assert generation.status == Status.CANCELED
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)

@@ -163,7 +163,7 @@ def test_a_phase_that_breaks_leaves_the_generation_failed_with_a_readable_messag
             user=alice, prompt="Snow falls on a quiet mountain village", duration=5
         )
         # Run the first three phases, then lose a reference image from storage.
-        while not PhaseRun.objects.filter(
+        while pending and not PhaseRun.objects.filter(
             generation=generation, phase="references", status=PhaseRun.State.SUCCEEDED
         ).exists():
             dispatch.drain(deque_of_one(pending))

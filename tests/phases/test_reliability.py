@@ -216,7 +216,7 @@ def test_retry_after_a_failure_skips_the_phases_that_finished(alice, tmp_path):
         references_done = lambda: PhaseRun.objects.filter(  # noqa: E731
             generation=generation, phase="references", status=PhaseRun.State.SUCCEEDED
         ).exists()
-        while not references_done():
+        while pending and not references_done():
             dispatch.drain(deque([pending.popleft()]))
         generation.refresh_from_db()
         lost = generation.reference_urls["scenes"][2]

@@ -157,7 +157,9 @@ async def _client(
         writer.close()
 
 
-def python_load(path: str, port: int, token: str, *, clients: int, seconds: float, interval: float) -> LoadResult:
+def python_load(
+    path: str, port: int, token: str, *, clients: int, seconds: float, interval: float
+) -> LoadResult:
     request = (
         f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Token {token}\r\n"
         "Connection: keep-alive\r\n\r\n"
@@ -176,10 +178,14 @@ def python_load(path: str, port: int, token: str, *, clients: int, seconds: floa
     latencies.sort()
 
     def pct(p: float) -> float:
-        return 1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else float("nan")
+        return (
+            1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else float("nan")
+        )
 
     shape = f"paced, 1 request / {interval:g} s each" if interval else "closed loop (python)"
-    return LoadResult(shape, clients, seconds, len(latencies), len(errors), len(latencies) / elapsed, pct(0.5), pct(0.99))
+    return LoadResult(
+        shape, clients, seconds, len(latencies), len(errors), len(latencies) / elapsed, pct(0.5), pct(0.99)
+    )
 
 
 def closed_loop(path: str, port: int, token: str, *, clients: int, seconds: int) -> LoadResult:

@@ -60,7 +60,7 @@ class Workers:
         self, count: int, env: dict[str, str], log_dir: Path, *, ffmpeg_threads: int = 0, nice: int = 0
     ) -> None:
         self.count = count
-        self.nice = nice
+        self.prefix = ["nice", "-n", str(nice)] if nice else []
         self.env = {**env, "FFMPEG_THREADS": str(ffmpeg_threads)}
         self.log_dir = log_dir
         self.procs: list[subprocess.Popen[bytes]] = []
@@ -76,8 +76,7 @@ class Workers:
             log = open(self.log_dir / f"worker-{len(os.listdir(self.log_dir))}-{number}.log", "wb")
             self.procs.append(
                 subprocess.Popen(
-                    [*(["nice", "-n", str(self.nice)] if self.nice else []), sys.executable]
-                    + ["manage.py", "rqworker", settings.RQ_QUEUE],
+                    [*self.prefix, sys.executable, "manage.py", "rqworker", settings.RQ_QUEUE],
                     cwd=PROJECT,
                     env=self.env,
                     stdout=log,
@@ -117,10 +116,12 @@ class Run:
     video_id: str
     wall: float  # created -> completed, from the row's own timestamps
     phases: dict[str, float]  # phase -> wall seconds (the chunks phase: fan-out to join)
+    phase_cpu: dict[str, float]  # phase -> CPU-seconds of the workers' trees meanwhile
     parts: list[tuple[float, float]]  # chunk part intervals, seconds from creation
     work: float  # seconds inside phase or part rendering (union of intervals)
     overhead: float  # wall - work: queue pickup, forks, DB transitions, enqueues
     python_peak_mib: float
+    python_peak_phase: str  # the phase running when the Python peak was reached
     ffmpeg_peak_mib: float
     cpu: float  # CPU-seconds of the workers' process trees over the whole run
     others: float  # cores the rest of the machine kept busy meanwhile (a noisy neighbour)
@@ -186,16 +187,25 @@ def measure(label: str, video_id: str, watch: Watch) -> Run:
         (rel(part.started_at), rel(part.finished_at))
         for part in PartRun.objects.filter(generation=generation, phase="chunks").order_by("index")
     ]
-    phases, work = {}, list(parts)
+    phases, phase_cpu, work = {}, {}, list(parts)
     chunks_window = (0.0, 0.0)
     for run in runs:
         phases[run.phase] = run.duration_seconds
+        phase_cpu[run.phase] = watch.cpu_between(run.started_at.timestamp(), run.finished_at.timestamp())[0]
         if run.phase == "chunks":
             chunks_window = (run.started_at.timestamp(), run.finished_at.timestamp())
         else:
             # duration_seconds is timed inside the phase (PhaseContext creation to output).
             work.append((rel(run.started_at), rel(run.started_at) + run.duration_seconds))
     busy = _union(work)
+    peak_phase = next(
+        (
+            run.phase
+            for run in reversed(runs)
+            if run.started_at.timestamp() <= watch.python_peak_at <= run.finished_at.timestamp() + 0.2
+        ),
+        "?",
+    )
     chunks_cpu, chunks_busy = watch.cpu_between(*chunks_window)
     total_cpu, total_busy = watch.cpu_between(t0.timestamp(), generation.completed_at.timestamp())
     export = next(run for run in runs if run.phase == "export").output_data
@@ -204,10 +214,12 @@ def measure(label: str, video_id: str, watch: Watch) -> Run:
         video_id=video_id,
         wall=wall,
         phases=phases,
+        phase_cpu=phase_cpu,
         parts=parts,
         work=busy,
         overhead=wall - busy,
         python_peak_mib=watch.python_peak_kib / 1024,
+        python_peak_phase=peak_phase,
         ffmpeg_peak_mib=watch.ffmpeg_peak_kib / 1024,
         cpu=total_cpu,
         others=(total_busy - total_cpu) / wall,
@@ -246,5 +258,7 @@ def media_paths(video_id: str) -> dict[str, Any]:
         "final": default_storage.path(generation.final_video_url),
         "music": default_storage.path(outputs["refine"]["music_url"]),
         "spec": generation.spec,
-        "references": [default_storage.path(name) for name in outputs["references"]["reference_urls"]["scenes"]],
+        "references": [
+            default_storage.path(name) for name in outputs["references"]["reference_urls"]["scenes"]
+        ],
     }

@@ -34,7 +34,9 @@ def ease(t: float) -> float:
     return t * t * (3 - 2 * t)
 
 
-def camera(kind: str, progress: float, canvas: tuple[int, int], frame: tuple[int, int]) -> tuple[float, float, float]:
+def camera(
+    kind: str, progress: float, canvas: tuple[int, int], frame: tuple[int, int]
+) -> tuple[float, float, float]:
     """(zoom, x0, y0): the canvas rectangle our background layer shows at `progress`."""
     (cw, ch), (w, h) = canvas, frame
     s = ease(progress)

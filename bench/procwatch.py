@@ -82,6 +82,7 @@ class Watch:
     roots: list[int]
     interval: float = 0.05
     python_peak_kib: int = 0
+    python_peak_at: float = 0.0  # when the Python peak was first seen (time.time())
     ffmpeg_peak_kib: int = 0
     samples: list[Sample] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -112,8 +113,8 @@ class Watch:
             name, hwm = _status(pid)
             if name == "ffmpeg":
                 self.ffmpeg_peak_kib = max(self.ffmpeg_peak_kib, hwm)
-            elif name:
-                self.python_peak_kib = max(self.python_peak_kib, hwm)
+            elif name and hwm > self.python_peak_kib:
+                self.python_peak_kib, self.python_peak_at = hwm, time.time()
             cpu += _cpu_seconds(pid) - self._base_cpu.get(pid, 0.0)
         self.samples.append(Sample(time.time(), cpu, system_busy_seconds()))
 

@@ -11,6 +11,7 @@ from statistics import median
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -31,10 +32,17 @@ DEFAULT_SECONDS_PER_VIDEO_SECOND = {
     "export": 0.02,
 }
 HISTORY_SIZE = 200
+RATES_CACHE_KEY = "videogen:phase-rates"
+RATES_CACHE_SECONDS = 10
 
 
 def recent_phase_rates() -> dict[str, float]:
-    """Median seconds of work per second of video for each phase, over recent successes."""
+    """Median seconds of work per second of video for each phase, over recent successes.
+    Cached for a few seconds: every status poll needs it, and it moves slowly."""
+    return cache.get_or_set(RATES_CACHE_KEY, _recent_phase_rates, RATES_CACHE_SECONDS)
+
+
+def _recent_phase_rates() -> dict[str, float]:
     rows = (
         PhaseRun.objects.filter(status=PhaseRun.State.SUCCEEDED, duration_seconds__isnull=False)
         .order_by("-finished_at")

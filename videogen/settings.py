@@ -299,6 +299,8 @@ PROVIDER_RETRY_MAX_DELAY = float(envdecimal("PROVIDER_RETRY_MAX_DELAY", "30"))
 # Limits on fetching a provider's output files into the work directory.
 PROVIDER_DOWNLOAD_MAX_BYTES = envint("PROVIDER_DOWNLOAD_MAX_BYTES", 512 * 1024 * 1024)
 PROVIDER_DOWNLOAD_TIMEOUT = float(envdecimal("PROVIDER_DOWNLOAD_TIMEOUT", "120"))
+# x264 threads per chunk encode; 0 lets x264 size its pool for the whole machine. With
+# several workers on one machine, cores / workers (bench/README.md measures it on 2 cores).
 FFMPEG_THREADS = envint("FFMPEG_THREADS", 0)
 
 # --- REST framework -----------------------------------------------------------------

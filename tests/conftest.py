@@ -84,3 +84,11 @@ def bob(db):
 @pytest.fixture
 def staff(db):
     return get_user_model().objects.create_superuser("operator", "ops@example.com", "operator-password-1")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty local cache (ETA rates, throttle counts)."""
+    from django.core.cache import caches
+
+    caches["default"].clear()

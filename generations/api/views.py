@@ -251,7 +251,7 @@ class GenerationViewSet(
         request=RegenerateSceneSerializer,
         responses={202: GenerationDetailSerializer, **errors(400, 401, 404, 409)},
     )
-    @action(detail=True, methods=["post"], url_path=r"scenes/(?P<scene>[^/.]+)/regenerate")
+    @action(detail=True, methods=["post"], url_path=r"scenes/(?P<scene>[^/]+)/regenerate")
     def regenerate_scene(self, request: Request, pk: str, scene: str) -> Response:
         generation = self.get_object()
         if not scene.isascii() or not scene.isdigit():

@@ -48,9 +48,12 @@ def advance(video_id: str) -> None:
     for phase in PHASES:
         if phase.name == "references" and generation.review and generation.approved_at is None:
             # The review gate: wait, holding no worker, until a person approves the storyboard.
-            services.generation_transition(
-                video_id=video_id, to=Status.AWAITING_REVIEW, note="storyboard ready for review"
-            )
+            # A retried generation passes through the statuses of its finished phases first.
+            if generation.status != Status.AWAITING_REVIEW:
+                _enter(generation, get_phase("animatic"))
+                services.generation_transition(
+                    video_id=video_id, to=Status.AWAITING_REVIEW, note="storyboard ready for review"
+                )
             return
         if phase.name not in finished:
             attempt = _last_attempt(video_id, phase.name) + 1

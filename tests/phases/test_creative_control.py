@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from generations import services
 from generations.models import PartRun, PhaseRun, Status, VideoGeneration
 from generations.selectors import generation_versions
+from phases import dispatch
 from tests.phases.test_pipeline import assert_conforming_video, final_path, frame_at, scene_middle
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -172,3 +173,20 @@ def test_a_remix_needs_a_prompt_or_a_spec(api, alice, queue):
     assert api.post(f"/api/generations/{parent.id}/remix/", {}, format="json").status_code == 400
     bad = api.post(f"/api/generations/{parent.id}/remix/", {"spec": {"version": 2}}, format="json")
     assert bad.status_code == 400
+
+
+def test_a_reviewed_generation_canceled_at_the_gate_comes_back_to_it_on_retry(alice):
+    with dispatch.inline() as pending:
+        generation = services.generation_create(
+            user=alice, prompt="A quiet garden with flowers", duration=5, review=True
+        )
+        dispatch.drain(pending)
+    generation.refresh_from_db()
+    assert generation.status == Status.AWAITING_REVIEW
+    services.generation_cancel(video_id=generation.id)
+    with dispatch.inline() as pending:
+        services.generation_retry(video_id=generation.id)
+        dispatch.drain(pending)
+    generation.refresh_from_db()
+    assert generation.status == Status.AWAITING_REVIEW
+    assert generation.phase_runs.filter(phase="animatic").count() == 1  # not drawn again

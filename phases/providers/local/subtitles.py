@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from phases.providers.local.text import render_caption
-from phases.providers.local.yuv import rgb_to_yuv
+from phases.providers.local.yuv import pad_even
 from phases.spec import SUBTITLE_STYLE_DEFAULTS, scene_start_frame
 
 FONT_FILES = {
@@ -121,15 +121,11 @@ class ColourOverlay:
 
     @classmethod
     def from_rgba(cls, image: Image.Image, x: int, top: int) -> ColourOverlay:
-        # Even sizes and positions keep each chroma sample over exactly two luma pixels.
+        # Even positions keep each chroma sample over exactly two luma pixels.
         x, top = x - x % 2, top - top % 2
-        w, h = image.width + image.width % 2, image.height + image.height % 2
-        padded = Image.new("RGBA", (w, h))
-        padded.paste(image, (0, 0))
-        rgba = np.asarray(padded, dtype=np.float32) / 255
-        y, u, v = rgb_to_yuv(rgba[..., :3])
+        padded, (y, u, v) = pad_even(image)
         a_y = padded.getchannel("A")
-        half = (w // 2, h // 2)
+        half = (padded.width // 2, padded.height // 2)
         return cls(
             _plane(y),
             _plane(u).resize(half, Image.Resampling.BOX),

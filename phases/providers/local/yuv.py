@@ -198,6 +198,15 @@ def sprites_for(groups: list[Particles]) -> list[list[list[Sprite]]]:
     return [[[_sprite(patch) for patch in frames] for frames in group.patches] for group in groups]
 
 
+def pad_even(image: Image.Image) -> tuple[Image.Image, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """An RGBA picture padded to even width and height, so each chroma sample lies over
+    exactly two luma pixels, and its colour as full-resolution Y, U, V arrays."""
+    padded = Image.new("RGBA", (image.width + image.width % 2, image.height + image.height % 2))
+    padded.paste(image, (0, 0))
+    rgba = np.asarray(padded, dtype=np.float32) / 255
+    return padded, rgb_to_yuv(rgba[..., :3])
+
+
 @dataclass
 class Overlay:
     """A neutral (grey-only) overlay: luma, its coverage at luma and chroma resolution, and
@@ -211,15 +220,14 @@ class Overlay:
 
     @classmethod
     def from_rgba(cls, image: Image.Image, x: int, top: int) -> Overlay:
-        # Even sizes and positions keep chroma aligned with luma.
-        w, h = image.width + image.width % 2, image.height + image.height % 2
-        padded = Image.new("RGBA", (w, h))
-        padded.paste(image, (0, 0))
-        rgba = np.asarray(padded, dtype=np.float32) / 255
-        luma, _, _ = rgb_to_yuv(rgba[..., :3])
+        padded, (luma, _, _) = pad_even(image)
         a_y = padded.getchannel("A")
         return cls(
-            _gray(luma), a_y, a_y.resize((w // 2, h // 2), Image.Resampling.BOX), x - x % 2, top - top % 2
+            _gray(luma),
+            a_y,
+            a_y.resize((padded.width // 2, padded.height // 2), Image.Resampling.BOX),
+            x - x % 2,
+            top - top % 2,
         )
 
     def paste(

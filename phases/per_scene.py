@@ -64,6 +64,7 @@ def store_each_scene(
     """Make (or reuse) one PNG per scene under `<prefix>/<video_id>/`, reporting progress;
     returns the stored names in scene order. `tags[i]`, when given, joins scene i's name."""
     scenes = spec["scenes"]
+    tags = [*(tags or []), *[""] * len(scenes)]
     names = []
     for index in range(len(scenes)):
         ctx.check_canceled()
@@ -71,7 +72,7 @@ def store_each_scene(
             find_or_make(
                 ctx,
                 prefix,
-                scene_filename(spec, index, ".png", (tags or [])[index] if index < len(tags or []) else ""),
+                scene_filename(spec, index, ".png", tags[index]),
                 lambda path, index=index: render(spec, index, path, ctx.meter),
             )
         )

@@ -11,7 +11,7 @@ PORT=${PORT:-8000}
 python manage.py reconcile
 python manage.py rqworker --with-scheduler "${RQ_QUEUE:-videogen}" &
 worker=$!
-python manage.py rqcron phases.cron &
+python manage.py rqcron generations.orchestration.cron &
 cron=$!
 trap 'kill $worker $cron 2>/dev/null; wait $worker $cron 2>/dev/null' EXIT INT TERM
 

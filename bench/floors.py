@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from phases.media import F_SETPIPE_SZ, PIPE_SIZE, _x264_args
+from media import F_SETPIPE_SZ, PIPE_SIZE, _x264_args
 
 WIDTH, HEIGHT, FPS, FRAMES = 1920, 1080, 30, 900
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

@@ -69,7 +69,7 @@ class Workers:
         from django.conf import settings
         from rq import Worker
 
-        from phases.dispatch import get_queue
+        from generations.orchestration.dispatch import get_queue
 
         queue = get_queue()
         for number in range(self.count):

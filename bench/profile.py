@@ -44,10 +44,10 @@ def main() -> None:
 
     from generations import services
     from generations.models import VideoGeneration
-    from phases import dispatch
-    from phases.costs import CostMeter
-    from phases.providers.local.video import LocalVideo
+    from generations.orchestration import dispatch
     from phases.storage import local_copy
+    from providers.costs import CostMeter
+    from providers.local.video import LocalVideo
 
     call_command("migrate", verbosity=0)
     profiler = Profiler(interval=args.interval)

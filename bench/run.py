@@ -70,7 +70,7 @@ def setup_django(env: dict[str, str]) -> None:
     db = int(settings.REDIS_URL.rsplit("/", 1)[1])
     if db not in (7, 8):
         raise SystemExit(f"refusing to flush Redis database {db}: the bench uses 8")
-    from phases.dispatch import get_queue
+    from generations.orchestration.dispatch import get_queue
 
     get_queue().connection.flushdb()
 
@@ -129,7 +129,7 @@ def peer(media: dict[str, Any], tmp: Path) -> dict[str, Any]:
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if proc.returncode != 0:
         raise RuntimeError("moviepy peer failed")
-    from phases import media as ffmedia
+    import media as ffmedia
 
     probed = ffmedia.probe(out)
     wall = float(json.loads(stdout.strip().splitlines()[-1])["wall"])

@@ -54,7 +54,9 @@ def _allowed_transitions() -> dict[Status, frozenset[Status]]:
     # The review gate: a generation created with review=True waits after its storyboard
     # until a person approves it (on to the references) or cancels it.
     allowed[Status.GENERATING_ANIMATIC] |= {Status.AWAITING_REVIEW}
-    allowed[Status.AWAITING_REVIEW] = frozenset({Status.GENERATING_REFERENCES, Status.FAILED, Status.CANCELED})
+    allowed[Status.AWAITING_REVIEW] = frozenset(
+        {Status.GENERATING_REFERENCES, Status.FAILED, Status.CANCELED}
+    )
     # Leaving COMPLETE, FAILED or CANCELED is only possible through an explicit restart:
     # a retry, or regenerating one scene of a finished video.
     allowed[Status.COMPLETE] = frozenset({Status.QUEUED})
@@ -105,7 +107,9 @@ class VideoGeneration(models.Model):
         blank=True, default="", help_text="The user's own narration script; empty: the planner writes one."
     )
     narration = models.BooleanField(default=True, help_text="Read the script aloud over the music.")
-    voice = models.CharField(max_length=64, blank=True, default="", help_text="TTS voice; empty: by language.")
+    voice = models.CharField(
+        max_length=64, blank=True, default="", help_text="TTS voice; empty: by language."
+    )
     language = models.CharField(
         max_length=16, blank=True, default="", help_text="BCP 47 language; empty: detected from the text."
     )

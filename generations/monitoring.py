@@ -13,10 +13,10 @@ from django.db import connection
 from django.db.models import Count, Q, Sum
 from rq import Worker
 
+import media
 from generations.models import PhaseRun, Status, VideoGeneration
-from phases import media
-from phases.dispatch import get_queue
-from phases.providers.registry import active_providers
+from generations.orchestration.dispatch import get_queue
+from providers.registry import active_providers
 
 PHASE_DURATION_BUCKETS = (0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 

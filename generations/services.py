@@ -35,11 +35,11 @@ from generations.models import (
     VideoGeneration,
     new_video_id,
 )
-from phases import dispatch
-from phases.exceptions import ValidationException
+from generations.orchestration import dispatch
 from phases.registry import get_phase
-from phases.spec import validate_spec
 from phases.storage import REFERENCES_PREFIX, artifact_name
+from providers.spec import validate_spec
+from toolbox.exceptions import ValidationException
 
 logger = logging.getLogger(__name__)
 # Ledger amounts are kept to 1/100 of a cent, the precision of the seed's SDXL price.

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from generations.models import Status
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
 from phases.per_scene import store_each_scene
-from phases.providers.registry import get_image_provider
 from phases.storage import ANIMATIC_PREFIX
+from providers.registry import get_image_provider
 
 
 class AnimaticPhase:
     name = "animatic"
     number = 2
-    status = Status.GENERATING_ANIMATIC
+    status = "generating_animatic"
     timeout = 300
     weight = 4.0
     record_fields = ("animatic_urls",)

@@ -18,9 +18,9 @@ import httpx
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from generations.api.ssrf import UnsafeURL, check_url, pinned
-from phases.exceptions import PhaseException
 from phases.storage import local_copy
+from toolbox.exceptions import PhaseException
+from toolbox.ssrf import UnsafeURL, check_url, pinned
 
 MAX_REDIRECTS = 3
 

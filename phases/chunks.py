@@ -9,20 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from generations.models import Status
-from phases import media
+import media
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
-from phases.exceptions import PhaseException
 from phases.per_scene import find_or_make, scene_filename
-from phases.providers.local.subtitles import burn_fingerprint, cue_pictures
-from phases.providers.registry import get_video_provider
 from phases.storage import CHUNKS_PREFIX, local_copy
+from providers.local.subtitles import burn_fingerprint, cue_pictures
+from providers.registry import get_video_provider
+from toolbox.exceptions import PhaseException
 
 
 class ChunksPhase:
     name = "chunks"
     number = 4
-    status = Status.GENERATING_CHUNKS
+    status = "generating_chunks"
     timeout = 600
     weight = 60.0
     record_fields = ("chunk_urls",)

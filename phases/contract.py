@@ -3,7 +3,7 @@
 A phase is a plain object with a name, the generation status it runs under, the seed's
 timeout, a progress weight, and `run(PhaseInput, PhaseContext) -> PhaseOutput`. A fan-out
 phase also splits its work into parts (one RQ job each) and joins them in `run`.
-Phases never touch the queue or a generation's status: `phases.pipeline` does.
+Phases never touch the queue or a generation's status: `generations.orchestration.pipeline` does.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from generations.models import Status
-from phases.costs import CostMeter
-from phases.exceptions import PhaseException
+from providers.costs import CostMeter
+from toolbox.exceptions import PhaseException
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,8 @@ class PhaseContext:
 class Phase(Protocol):
     name: str
     number: int
-    status: Status
+    # The generation's status while this phase runs (one of the record's status values).
+    status: str
     timeout: int
     weight: float
     # Output keys copied onto the generation record when the phase succeeds.

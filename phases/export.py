@@ -3,12 +3,11 @@ SRT and WebVTT beside it, their URLs."""
 
 from __future__ import annotations
 
-from generations.models import Status
-from phases import media
+import media
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
-from phases.exceptions import PhaseException
 from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
 from phases.subtitles import cues_from_spec, write_subtitle_files
+from toolbox.exceptions import PhaseException
 
 DURATION_TOLERANCE_SECONDS = 0.1
 
@@ -16,7 +15,7 @@ DURATION_TOLERANCE_SECONDS = 0.1
 class ExportPhase:
     name = "export"
     number = 6
-    status = Status.EXPORTING
+    status = "exporting"
     timeout = 180
     weight = 10.0
     record_fields = ("final_video_url", "poster_url", "subtitle_urls")

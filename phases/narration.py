@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from phases import media
-from phases.costs import CostMeter
-from phases.exceptions import ValidationException
-from phases.mixing import SAMPLE_RATE, write_wav
-from phases.providers.base import SpeechProvider
-from phases.script import (
+import media
+from media.audio import SAMPLE_RATE, write_wav
+from phases.subtitles import Cue, time_scene_cues
+from providers.base import SpeechProvider
+from providers.costs import CostMeter
+from providers.script import (
     as_sentence,
     assign_script,
     clean,
@@ -34,14 +34,14 @@ from phases.script import (
     fit_to_seconds,
     shorten_in_order,
 )
-from phases.spec import (
+from providers.spec import (
     NARRATION_LIMIT,
     SPEECH_RATE_RANGE,
     SUBTITLE_STYLE_DEFAULTS,
     frames_to_seconds,
     split_frames,
 )
-from phases.subtitles import Cue, time_scene_cues
+from toolbox.exceptions import ValidationException
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ def narrate(
     voice_used = options.voice
     if options.enabled:
         if provider is None:
-            from phases.providers.registry import get_speech_provider
+            from providers.registry import get_speech_provider
 
             provider = get_speech_provider()
         pending = [i for i, text in enumerate(texts) if text]

@@ -13,8 +13,8 @@ from typing import Any
 from django.core.files.storage import default_storage
 
 from phases.contract import PhaseContext
-from phases.costs import CostMeter
 from phases.storage import artifact_name, local_copy, store_file
+from providers.costs import CostMeter
 
 SceneRenderer = Callable[[dict[str, Any], int, Path, CostMeter], None]
 # Spec fields that change how every scene is drawn.

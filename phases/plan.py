@@ -3,20 +3,19 @@ voiced here because its length decides how long each scene is."""
 
 from __future__ import annotations
 
-from generations.models import Status
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
-from phases.exceptions import ValidationException
 from phases.narration import NarrationOptions, narrate
-from phases.providers.base import PlanRequest
-from phases.providers.registry import get_planner
-from phases.spec import validate_spec
 from phases.storage import FINAL_PREFIX, artifact_name, store_file
+from providers.base import PlanRequest
+from providers.registry import get_planner
+from providers.spec import validate_spec
+from toolbox.exceptions import ValidationException
 
 
 class PlanPhase:
     name = "plan"
     number = 1
-    status = Status.VALIDATING
+    status = "validating"
     timeout = 60
     weight = 3.0
     record_fields = ("spec", "template")

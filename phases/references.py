@@ -7,20 +7,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-from generations.models import Status
 from phases.assets import fit_reference, image_assets
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
-from phases.costs import CostMeter
-from phases.exceptions import PhaseException
 from phases.per_scene import store_each_scene
-from phases.providers.registry import get_image_provider
 from phases.storage import REFERENCES_PREFIX
+from providers.costs import CostMeter
+from providers.registry import get_image_provider
+from toolbox.exceptions import PhaseException
 
 
 class ReferencesPhase:
     name = "references"
     number = 3
-    status = Status.GENERATING_REFERENCES
+    status = "generating_references"
     timeout = 300
     weight = 10.0
     record_fields = ("reference_urls",)

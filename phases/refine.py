@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from generations.models import Status
-from phases import media
+import media
+from media.audio import SAMPLE_RATE, duck_and_mix, write_wav
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
-from phases.mixing import SAMPLE_RATE, duck_and_mix, write_wav
-from phases.providers.registry import get_music_provider
 from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
+from providers.registry import get_music_provider
 
 
 class RefinePhase:
     name = "refine"
     number = 5
-    status = Status.REFINING
+    status = "refining"
     timeout = 300
     weight = 13.0
     record_fields = ("stitched_url", "refined_url")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from phases.script import estimate_seconds, split_for_display, split_sentences
+from providers.script import estimate_seconds, split_for_display, split_sentences
 
 MAX_CUE_UNITS = 84  # two lines of 42 half-width characters, the usual broadcast limit
 LINGER_SECONDS = 0.5

@@ -44,9 +44,8 @@ def worker_env(transactional_db) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="videogen.settings_test",
         DATABASE_URL=_database_url(),
-        REDIS_URL=settings.REDIS_URL,
-        RQ_QUEUE=settings.RQ_QUEUE,
-        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        TEST_REDIS_URL=settings.REDIS_URL,
+        TEST_MEDIA_ROOT=str(settings.MEDIA_ROOT),
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -85,7 +85,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_rq",
     "generations",
-    "phases",
 ]
 
 MIDDLEWARE = [
@@ -155,7 +154,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env("MEDIA_URL", "/media/")
-MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Not ./media: that is the `media` package (the ffmpeg layer).
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # Where phases write scratch files while they work; cleaned after each job.
 WORK_ROOT = env("WORK_ROOT") or None
 

@@ -8,7 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("generations.api.urls")),
-    path("", include("generations.urls")),
+    path("", include("generations.pages.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -13,10 +13,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from generations import selectors
-from generations.api.ssrf import UnsafeURL, check_url
 from generations.models import AspectRatio, PhaseRun, Status, VideoGeneration
 from phases.narration import LANGUAGE_PATTERN, SCRIPT_LIMIT, VOICE_PATTERN, script_problem
-from phases.spec import (
+from phases.storage import url_for
+from providers.spec import (
     MAX_DURATION,
     MIN_DURATION,
     SPEECH_RATE_RANGE,
@@ -27,7 +27,7 @@ from phases.spec import (
     SUBTITLE_STYLE_DEFAULTS,
     TEMPLATES,
 )
-from phases.storage import url_for
+from toolbox.ssrf import UnsafeURL, check_url
 
 MAX_ASSETS = 10
 # Image models take 32-bit seeds.

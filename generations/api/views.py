@@ -42,7 +42,7 @@ from generations.api.serializers import (
 )
 from generations.api.throttling import GenerateRateThrottle, TokenRateThrottle
 from generations.models import VideoGeneration
-from phases.exceptions import ValidationException
+from toolbox.exceptions import ValidationException
 
 # Generated ids are 32 hex digits; anything that could not be an id (a NUL byte, a
 # thousand characters) is a 404 before it reaches the database.
@@ -247,7 +247,9 @@ class GenerationViewSet(
 
     @extend_schema(
         summary="Redo one scene of a finished video; the other scenes are reused",
-        parameters=[OpenApiParameter("scene", OpenApiTypes.INT, OpenApiParameter.PATH, description="1-based")],
+        parameters=[
+            OpenApiParameter("scene", OpenApiTypes.INT, OpenApiParameter.PATH, description="1-based")
+        ],
         request=RegenerateSceneSerializer,
         responses={202: GenerationDetailSerializer, **errors(400, 401, 404, 409)},
     )

@@ -9,7 +9,7 @@ from django.urls import reverse
 from generations.management.commands.generate import Command
 from generations.models import VideoGeneration
 from tests.generations.api.conftest import PROMPT, token_client
-from tests.generations.test_pages import detail_url, make_complete
+from tests.generations.pages.test_pages import detail_url, make_complete
 
 OPTIONS = {
     "script": "The tide comes in. The gulls fly home.",

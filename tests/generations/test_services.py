@@ -12,7 +12,7 @@ from generations.models import (
     StatusEvent,
     VideoGeneration,
 )
-from phases import dispatch
+from generations.orchestration import dispatch
 
 
 @pytest.fixture
@@ -218,5 +218,5 @@ def test_failing_marks_running_phase_runs_failed(generation):
 def test_inline_dispatch_collects_jobs_instead_of_touching_redis(alice, queue):
     with dispatch.inline() as pending:
         generation = services.generation_create(user=alice, prompt="A city street in the rain at night")
-    assert list(pending) == [("phases.jobs.advance", (generation.id,))]
+    assert list(pending) == [("generations.orchestration.jobs.advance", (generation.id,))]
     assert queue.count == 0

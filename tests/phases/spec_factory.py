@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from phases.spec import FPS, MOTIFS, SIZES, frames_to_seconds, split_frames, validate_spec
+from providers.spec import FPS, MOTIFS, SIZES, frames_to_seconds, split_frames, validate_spec
 
 _PALETTES = [
     ["#0b3d5c", "#1f6f9f", "#5fb3d9", "#e8f4f8"],

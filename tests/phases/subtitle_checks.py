@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
-from phases.providers.local.text import _font_index, font_chain, load_font
+from providers.local.text import _font_index, font_chain, load_font
 
 _TIMESTAMP = r"(\d{2,}):([0-5]\d):([0-5]\d)\.(\d{3})"
 _TIMING = re.compile(rf"^{_TIMESTAMP} --> {_TIMESTAMP}(?: [^\s:]+:[^\s]+)*$")

@@ -9,14 +9,14 @@ import wave
 import numpy as np
 import pytest
 
-from phases import media
-from phases.costs import CostMeter
-from phases.exceptions import ProviderError, ValidationException
-from phases.mixing import SAMPLE_RATE, duck_and_mix, voice_envelope
+import media
+from media.audio import SAMPLE_RATE, duck_and_mix, voice_envelope
 from phases.narration import NarrationOptions, fit_scene_frames, narrate, script_problem
-from phases.providers.local.speech import LocalSpeech, espeak_voice
-from phases.spec import validate_spec
+from providers.costs import CostMeter
+from providers.local.speech import LocalSpeech, espeak_voice
+from providers.spec import validate_spec
 from tests.phases.spec_factory import make_spec
+from toolbox.exceptions import ProviderError, ValidationException
 
 pytestmark = pytest.mark.skipif(not media.espeak_available(), reason="espeak-ng is not installed")
 

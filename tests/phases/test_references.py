@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from generations.models import Status
-from tests.phases.test_pipeline import final_path, frame_at, make_inline, scene_middle
+from tests.generations.orchestration.test_pipeline import final_path, frame_at, make_inline, scene_middle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,7 +57,7 @@ def mean_color(generation, scene: int, tmp_path) -> np.ndarray:
 
 def test_an_uploaded_image_becomes_the_first_scene(alice, tmp_path):
     from generations import services
-    from phases import dispatch
+    from generations.orchestration import dispatch
 
     with dispatch.inline() as pending:
         generation = services.generation_create(

@@ -14,7 +14,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from phases import storage
-from tests.phases.providers.fake_s3 import FakeS3, running_s3
+from tests.providers.fake_s3 import FakeS3, running_s3
 
 BUCKET = "videogen-storage-test"
 

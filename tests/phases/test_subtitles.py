@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from phases.script import (
+from phases.subtitles import MAX_CUE_UNITS, Cue, time_scene_cues, to_srt, to_webvtt
+from providers.script import (
     as_sentence,
     assign_script,
     detect_language,
@@ -15,7 +16,6 @@ from phases.script import (
     split_sentences,
     width_units,
 )
-from phases.subtitles import MAX_CUE_UNITS, Cue, time_scene_cues, to_srt, to_webvtt
 from tests.phases.subtitle_checks import ParsedCue, assert_cues_well_formed, parse_webvtt
 
 HOSTILE = 'He said "stop": 100% of it\\n --> <b>now</b> & then %s {x} 🌊🚀 مرحبا 東京の夜。'

@@ -16,9 +16,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from generations import services
 from generations.models import PhaseRun, Status, VideoGeneration
-from phases import dispatch
+from generations.orchestration import dispatch
 from phases.narration import LANGUAGE_PATTERN, VOICE_PATTERN, script_problem
-from phases.spec import (
+from phases.storage import local_copy
+from providers.spec import (
     MAX_DURATION,
     MIN_DURATION,
     SIZES,
@@ -27,7 +28,6 @@ from phases.spec import (
     SUBTITLE_POSITIONS,
     TEMPLATES,
 )
-from phases.storage import local_copy
 
 BAR_WIDTH = 30
 
@@ -47,7 +47,9 @@ class Command(BaseCommand):
         parser.add_argument("--sync", action="store_true", help="run every phase in this process, no worker")
         parser.add_argument("--timeout", type=int, default=1800, help="seconds to wait for a worker")
         parser.add_argument(
-            "--review", action="store_true", help="stop after the storyboard until it is approved (page or API)"
+            "--review",
+            action="store_true",
+            help="stop after the storyboard until it is approved (page or API)",
         )
         narration = parser.add_argument_group("narration and subtitles")
         narration.add_argument("--script", default="", help="your own narration; @FILE reads it from a file")

@@ -7,7 +7,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from phases.reconcile import reconcile
+from generations.orchestration.reconcile import reconcile
 
 
 class Command(BaseCommand):
@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--stale-after", type=float, default=None,
+            "--stale-after",
+            type=float,
+            default=None,
             help=f"seconds without a heartbeat or change (default {settings.RECONCILE_STALE_SECONDS})",
         )
         parser.add_argument("--every", type=float, default=None, help="repeat every N seconds until stopped")

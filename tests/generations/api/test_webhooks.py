@@ -16,10 +16,10 @@ import pytest
 from rq import SimpleWorker
 
 from generations import services
-from generations.api import ssrf, webhooks
 from generations.models import Status, WebhookDelivery
-from phases import dispatch
+from generations.orchestration import dispatch, webhooks
 from tests.generations.api.conftest import PROMPT, walk_to
+from toolbox import ssrf
 
 
 @dataclass
@@ -109,7 +109,7 @@ def test_a_generation_without_a_webhook_enqueues_no_delivery(alice):
     with dispatch.inline() as pending:
         generation = services.generation_create(user=alice, prompt=PROMPT)
         services.generation_cancel(video_id=generation.id)
-    assert [func for func, _args in pending] == ["phases.jobs.advance"]
+    assert [func for func, _args in pending] == ["generations.orchestration.jobs.advance"]
 
 
 def test_a_worker_retries_a_refused_delivery_and_records_each_attempt(

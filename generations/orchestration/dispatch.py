@@ -1,0 +1,218 @@
+"""Putting pipeline work on the RQ queue, or running it in this process (`inline()`).
+
+Job functions are referenced by dotted path (`generations.orchestration.jobs.*`) and take ids only. Job ids
+are deterministic so a job enqueued twice for the same work is one job in Redis. With
+django-rq's `on_db_commit` mode, an enqueue inside a transaction happens only once the
+transaction commits, so a worker never sees a row that is not there yet.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from importlib import import_module
+from typing import Any
+
+import django_rq
+from django.conf import settings
+from rq import Callback, Retry
+from rq.command import send_stop_job_command
+from rq.exceptions import InvalidJobOperation
+from rq.registry import DeferredJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+
+logger = logging.getLogger(__name__)
+
+ADVANCE_TIMEOUT = 60
+# Longer than any job may run, so a key left by a killed job expires by itself.
+REMOTE_WORK_TTL = 24 * 3600
+# A stopped job's horse is killed before its `finally` blocks run; this removes its scratch files.
+CLEAN_WORKDIRS = Callback("generations.orchestration.jobs.clean_workdirs")
+_inline_jobs: ContextVar[deque[tuple[str, tuple[Any, ...]]] | None] = ContextVar("inline_jobs", default=None)
+
+
+def get_queue() -> Any:
+    return django_rq.get_queue(settings.RQ_QUEUE)
+
+
+def _enqueue(
+    func: str,
+    *args: Any,
+    job_id: str,
+    timeout: int,
+    description: str,
+    retry: Retry | None = None,
+    on_stopped: Callback | None = None,
+) -> None:
+    pending = _inline_jobs.get()
+    if pending is not None:
+        pending.append((func, args))
+        return
+    get_queue().enqueue_call(
+        func,
+        args=args,
+        job_id=job_id,
+        timeout=timeout,
+        description=description,
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+        retry=retry,
+        on_stopped=on_stopped,
+    )
+
+
+def enqueue_next(video_id: str) -> None:
+    """Enqueue the job that finds and starts the generation's first unfinished phase."""
+    _enqueue(
+        "generations.orchestration.jobs.advance",
+        video_id,
+        job_id=f"{_job_prefix(video_id)}advance",
+        timeout=ADVANCE_TIMEOUT,
+        description=f"advance {video_id}",
+    )
+
+
+def enqueue_storyboard_refresh(video_id: str) -> None:
+    _enqueue(
+        "generations.orchestration.jobs.refresh_storyboard",
+        video_id,
+        job_id=f"{_job_prefix(video_id)}storyboard-{uuid.uuid4().hex[:8]}",
+        timeout=ADVANCE_TIMEOUT + 240,
+        description=f"storyboard refresh {video_id}",
+        on_stopped=CLEAN_WORKDIRS,
+    )
+
+
+def enqueue_phase(video_id: str, phase: str, *, attempt: int, timeout: int) -> None:
+    _enqueue(
+        "generations.orchestration.jobs.run_phase",
+        video_id,
+        phase,
+        job_id=f"{_job_prefix(video_id)}{phase}-{attempt}",
+        timeout=timeout,
+        description=f"{phase} {video_id}",
+        on_stopped=CLEAN_WORKDIRS,
+    )
+
+
+def enqueue_part(video_id: str, phase: str, index: int, *, attempt: int, timeout: int) -> None:
+    _enqueue(
+        "generations.orchestration.jobs.run_part",
+        video_id,
+        phase,
+        index,
+        job_id=f"{_job_prefix(video_id)}{phase}-{index}-{attempt}",
+        timeout=timeout,
+        description=f"{phase}[{index}] {video_id}",
+        on_stopped=CLEAN_WORKDIRS,
+    )
+
+
+def enqueue_webhook(video_id: str, event: str, cycle: int) -> None:
+    """Enqueue the POST announcing that the generation reached the final status `event`
+    in its attempt `cycle`; a failed delivery is retried with the configured backoff.
+
+    The job id does not start with `vg-<id>-`, so `cancel_jobs` leaves the "canceled"
+    notification alone."""
+    intervals = settings.WEBHOOK_RETRY_INTERVALS
+    _enqueue(
+        "generations.orchestration.webhooks.deliver",
+        video_id,
+        event,
+        cycle,
+        job_id=f"webhook-{video_id}-{cycle}-{event}",
+        timeout=settings.WEBHOOK_TIMEOUT + 30,
+        description=f"webhook {event} {video_id}",
+        retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
+    )
+
+
+def cancel_jobs(video_id: str) -> None:
+    """Drop the generation's jobs still waiting in the queue and stop the ones running:
+    RQ's stop-job command kills the work horse, whose `on_stopped` callback then removes
+    its scratch files."""
+    if _inline_jobs.get() is not None:
+        return
+    queue = get_queue()
+    prefix = _job_prefix(video_id)
+    for job_id in queue.get_job_ids():
+        if job_id.startswith(prefix):
+            job = queue.fetch_job(job_id)
+            if job is not None:
+                job.cancel()
+    for job_id in StartedJobRegistry(queue=queue).get_job_ids():
+        if job_id.startswith(prefix):
+            try:
+                send_stop_job_command(queue.connection, job_id)
+            except InvalidJobOperation:
+                pass  # it finished between the listing and the command
+    # A killed job cannot cancel the predictions it was waiting for: do it from here.
+    cancel_remote_work(video_id)
+
+
+def track_remote_work(video_id: str, provider: str, work_id: str, running: bool) -> None:
+    """Remember (or forget) paid remote work in flight for a generation, in Redis where the
+    web process can find it when the user cancels."""
+    if _inline_jobs.get() is not None:
+        return
+    key, member = _remote_key(video_id), f"{provider}:{work_id}"
+    connection = get_queue().connection
+    if running:
+        connection.sadd(key, member)
+        connection.expire(key, REMOTE_WORK_TTL)
+    else:
+        connection.srem(key, member)
+
+
+def cancel_remote_work(video_id: str) -> None:
+    """Cancel, on the provider's side, every piece of remote work still in flight."""
+    from providers.registry import cancel_remote_work as cancel_at_provider
+
+    connection = get_queue().connection
+    for member in connection.smembers(_remote_key(video_id)):
+        provider, _, work_id = member.decode().partition(":")
+        cancel_at_provider(provider, work_id)
+    connection.delete(_remote_key(video_id))
+
+
+def _remote_key(video_id: str) -> str:
+    return f"videogen:remote-work:{video_id}"
+
+
+def waiting_video_ids() -> set[str]:
+    """Ids of generations that have a job waiting in Redis (queued, scheduled for a retry,
+    or deferred): work that a worker will pick up without help."""
+    queue = get_queue()
+    job_ids = [
+        *queue.get_job_ids(),
+        *ScheduledJobRegistry(queue=queue).get_job_ids(),
+        *DeferredJobRegistry(queue=queue).get_job_ids(),
+    ]
+    return {job_id.split("-")[1] for job_id in job_ids if job_id.startswith("vg-")}
+
+
+def _job_prefix(video_id: str) -> str:
+    return f"vg-{video_id}-"
+
+
+@contextmanager
+def inline() -> Iterator[deque[tuple[str, tuple[Any, ...]]]]:
+    """Run pipeline jobs in this process instead of Redis: jobs enqueued inside the block
+    are collected and executed in order by `drain()`."""
+    pending: deque[tuple[str, tuple[Any, ...]]] = deque()
+    token = _inline_jobs.set(pending)
+    try:
+        yield pending
+    finally:
+        _inline_jobs.reset(token)
+
+
+def drain(pending: deque[tuple[str, tuple[Any, ...]]]) -> None:
+    """Execute inline jobs, including those they enqueue, until none remain."""
+    while pending:
+        func_path, args = pending.popleft()
+        module_name, func_name = func_path.rsplit(".", 1)
+        getattr(import_module(module_name), func_name)(*args)

@@ -1,0 +1,33 @@
+"""RQ entry points: ids in, the orchestrator does the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generations.orchestration import pipeline
+from generations.orchestration import reconcile as reconciler
+
+
+def advance(video_id: str) -> None:
+    pipeline.advance(video_id)
+
+
+def run_phase(video_id: str, phase: str) -> None:
+    pipeline.run_phase(video_id, phase)
+
+
+def run_part(video_id: str, phase: str, index: int) -> None:
+    pipeline.run_part(video_id, phase, index)
+
+
+def refresh_storyboard(video_id: str) -> None:
+    pipeline.refresh_storyboard(video_id)
+
+
+def clean_workdirs(job: Any, connection: Any, *args: Any) -> None:
+    """RQ `on_stopped` callback: the killed horse could not remove its own scratch files."""
+    pipeline.remove_workdirs(job.args[0])
+
+
+def reconcile() -> None:
+    reconciler.reconcile()

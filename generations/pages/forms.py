@@ -1,0 +1,371 @@
+"""Forms of the server-rendered pages: the new-video form and the history filter."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from decimal import Decimal
+from io import BytesIO
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import RegexValidator, URLValidator
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from generations.models import AspectRatio
+from phases.narration import SCRIPT_LIMIT, VOICE_PATTERN, script_problem
+from providers.spec import (
+    DEFAULT_DURATION,
+    MAX_DURATION,
+    MAX_SCENES,
+    MIN_DURATION,
+    MIN_SCENES,
+    MUSIC_MOODS,
+    SUBTITLE_STYLE_DEFAULTS,
+    TEMPLATES,
+    frames_to_seconds,
+    split_frames,
+)
+
+PROMPT_MIN, PROMPT_MAX = 10, 1000
+DURATIONS = tuple(d for d in (5, 10, 15, 20, 30, 45, 60, 90, 120) if MIN_DURATION <= d <= MAX_DURATION)
+MAX_REFERENCES = 4
+MAX_REFERENCE_BYTES = 10 * 1024 * 1024
+# Checked on the header before any pixel is decoded: a small file can claim a huge canvas.
+MAX_REFERENCE_PIXELS = 40_000_000
+# Providers never need more than this; storing less keeps every later download small.
+MAX_REFERENCE_SIDE = 2048
+REFERENCE_FORMATS = ("PNG", "JPEG", "WEBP")
+LANGUAGES = (
+    ("", "Detect from the text"),
+    ("en", "English"),
+    ("ja", "Japanese"),
+    ("zh", "Chinese"),
+    ("ko", "Korean"),
+    ("ar", "Arabic"),
+    ("he", "Hebrew"),
+    ("hi", "Hindi"),
+    ("ru", "Russian"),
+    ("fr", "French"),
+    ("de", "German"),
+    ("es", "Spanish"),
+    ("pt", "Portuguese"),
+    ("it", "Italian"),
+)
+SPEECH_RATES = ((0.8, "Slow"), (1.0, "Normal"), (1.25, "Fast"), (1.5, "Very fast"))
+SUBTITLE_SIZES = ((42, "Small"), (54, "Medium"), (72, "Large"))
+SUBTITLE_OUTLINES = ((0, "None"), (2, "Thin"), (4, "Normal"), (8, "Thick"))
+
+
+class MultipleImageInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Any number of uploaded files (Django's documented pattern for `multiple`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/png,image/jpeg,image/webp"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = data if isinstance(data, list | tuple) else [data]
+        cleaned = [super(MultipleImageField, self).clean(item, initial) for item in files]
+        return [item for item in cleaned if item]
+
+
+def reencode_reference_image(upload: UploadedFile) -> bytes:
+    """The upload decoded and saved again as a plain RGB PNG, at most MAX_REFERENCE_SIDE on
+    its longer side. Re-encoding drops whatever else the file carried (metadata, trailing
+    data, a second image); raises ValidationError for anything that is not a sane image."""
+    name = upload.name or "image"
+    if upload.size is not None and upload.size > MAX_REFERENCE_BYTES:
+        raise forms.ValidationError(
+            f"“{name}” is larger than {MAX_REFERENCE_BYTES // (1024 * 1024)} MB.", code="too_large"
+        )
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns about a likely decompression bomb below its hard limit.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload, formats=REFERENCE_FORMATS) as image:
+                if image.width * image.height > MAX_REFERENCE_PIXELS:
+                    raise forms.ValidationError(
+                        f"“{name}” is {image.width} x {image.height} pixels; "
+                        f"keep images under {MAX_REFERENCE_PIXELS // 1_000_000} megapixels.",
+                        code="too_many_pixels",
+                    )
+                upright = ImageOps.exif_transpose(image)
+                upright.thumbnail((MAX_REFERENCE_SIDE, MAX_REFERENCE_SIDE))
+                rgb = upright.convert("RGB")
+    except forms.ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise forms.ValidationError(
+            f"“{name}” claims to be too many pixels to open safely.", code="too_many_pixels"
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise forms.ValidationError(
+            f"“{name}” is not a PNG, JPEG or WebP image we can read.", code="invalid_image"
+        ) from None
+    buffer = BytesIO()
+    rgb.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class GenerationForm(forms.Form):
+    prompt = forms.CharField(
+        label="Describe your video",
+        min_length=PROMPT_MIN,
+        max_length=PROMPT_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=f"{PROMPT_MIN} to {PROMPT_MAX} characters: the scenes, the mood, what happens.",
+        error_messages={
+            "required": "Describe the video you want.",
+            "min_length": "Write at least %(limit_value)d characters (this has %(show_value)d).",
+            "max_length": "Keep it to %(limit_value)d characters (this has %(show_value)d).",
+        },
+    )
+    duration = forms.TypedChoiceField(
+        label="Length",
+        choices=[(seconds, f"{seconds} seconds") for seconds in DURATIONS],
+        coerce=int,
+        initial=DEFAULT_DURATION,
+    )
+    aspect_ratio = forms.ChoiceField(
+        label="Shape",
+        choices=AspectRatio.choices,
+        initial=AspectRatio.LANDSCAPE,
+        widget=forms.RadioSelect,
+    )
+    template = forms.ChoiceField(
+        label="Style",
+        choices=[("", "Let the planner choose"), *((name, name.title()) for name in TEMPLATES)],
+        required=False,
+    )
+    reference_images = MultipleImageField(
+        label="Upload images",
+        required=False,
+        help_text=f"Optional: up to {MAX_REFERENCES} PNG, JPEG or WebP images, "
+        f"{MAX_REFERENCE_BYTES // (1024 * 1024)} MB each.",
+    )
+    reference_urls = forms.CharField(
+        label="Image links",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "https://…"}),
+        help_text="Optional: one image URL per line.",
+    )
+
+    script = forms.CharField(
+        label="Narration script",
+        required=False,
+        max_length=SCRIPT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional: your own words for the narrator; empty, the planner writes them from the "
+        "description. Blank lines split it into scenes.",
+    )
+    review = forms.BooleanField(
+        label="Let me review and edit the storyboard before the video is rendered", required=False
+    )
+    narration = forms.BooleanField(label="Narrate the video", required=False, initial=True)
+    voice = forms.CharField(
+        label="Voice",
+        required=False,
+        max_length=64,
+        validators=[RegexValidator(VOICE_PATTERN, "Letters, digits and - _ . + only, e.g. en-gb or +f3.")],
+        widget=forms.TextInput(attrs={"placeholder": "default"}),
+        help_text="Optional, e.g. en-gb or +f3 (offline voices), alloy or nova (OpenAI).",
+    )
+    language = forms.ChoiceField(label="Language", choices=LANGUAGES, required=False)
+    # The options below are optional so that a form posted without them (an older page, a
+    # script) still makes a video, with the defaults.
+    speech_rate = forms.TypedChoiceField(
+        label="Speaking pace",
+        choices=SPEECH_RATES,
+        coerce=float,
+        initial=1.0,
+        required=False,
+        empty_value=1.0,
+    )
+    subtitles = forms.BooleanField(label="Subtitles (SRT and WebVTT files)", required=False, initial=True)
+    burn_subtitles = forms.BooleanField(label="Burn subtitles into the video", required=False)
+    subtitle_position = forms.ChoiceField(
+        label="Subtitle position",
+        choices=(("bottom", "Bottom"), ("center", "Center")),
+        initial="bottom",
+        required=False,
+    )
+    subtitle_font = forms.ChoiceField(
+        label="Subtitle font",
+        choices=(("sans", "Sans"), ("serif", "Serif"), ("mono", "Mono")),
+        initial="sans",
+        required=False,
+    )
+    subtitle_size = forms.TypedChoiceField(
+        label="Subtitle size",
+        choices=SUBTITLE_SIZES,
+        coerce=int,
+        initial=SUBTITLE_STYLE_DEFAULTS["size"],
+        required=False,
+        empty_value=SUBTITLE_STYLE_DEFAULTS["size"],
+    )
+    subtitle_color = forms.CharField(
+        label="Subtitle colour",
+        initial=SUBTITLE_STYLE_DEFAULTS["color"],
+        required=False,
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Pick a colour.")],
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    subtitle_outline = forms.TypedChoiceField(
+        label="Subtitle outline",
+        choices=SUBTITLE_OUTLINES,
+        coerce=int,
+        initial=SUBTITLE_STYLE_DEFAULTS["outline"],
+        required=False,
+        empty_value=SUBTITLE_STYLE_DEFAULTS["outline"],
+    )
+
+    def clean_reference_images(self) -> list[bytes]:
+        images = self.cleaned_data["reference_images"]
+        if len(images) > MAX_REFERENCES:
+            raise forms.ValidationError(f"Choose at most {MAX_REFERENCES} images.", code="too_many")
+        return [reencode_reference_image(upload) for upload in images]
+
+    def clean_reference_urls(self) -> list[str]:
+        urls = [line.strip() for line in self.cleaned_data["reference_urls"].splitlines() if line.strip()]
+        validate = URLValidator(schemes=["http", "https"])
+        for url in urls:
+            validate(url)
+        return urls
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        count = len(cleaned.get("reference_images") or []) + len(cleaned.get("reference_urls") or [])
+        if count > MAX_REFERENCES:
+            self.add_error(None, f"Use at most {MAX_REFERENCES} reference images in all, uploads and links.")
+        if cleaned.get("script") and "duration" in cleaned and "speech_rate" in cleaned:
+            problem = script_problem(cleaned["script"], cleaned["duration"], cleaned["speech_rate"])
+            if problem:
+                self.add_error("script", problem)
+        return cleaned
+
+    def generation_options(self) -> dict[str, Any]:
+        """Keyword arguments for `services.generation_create`, from a valid form."""
+        data = self.cleaned_data
+        return {
+            "prompt": data["prompt"],
+            "duration": data["duration"],
+            "aspect_ratio": data["aspect_ratio"],
+            "template": data["template"] or None,
+            "review": data["review"],
+            "assets": [{"type": "image", "url": url} for url in data["reference_urls"]],
+            "reference_images": data["reference_images"],
+            "script": data["script"],
+            "narration": data["narration"],
+            "voice": data["voice"],
+            "language": data["language"],
+            "speech_rate": data["speech_rate"],
+            "subtitles": data["subtitles"],
+            "burn_subtitles": data["burn_subtitles"],
+            "subtitle_style": {
+                "position": data["subtitle_position"] or SUBTITLE_STYLE_DEFAULTS["position"],
+                "font": data["subtitle_font"] or SUBTITLE_STYLE_DEFAULTS["font"],
+                "size": data["subtitle_size"],
+                "color": (data["subtitle_color"] or SUBTITLE_STYLE_DEFAULTS["color"]).lower(),
+                "outline": data["subtitle_outline"],
+            },
+        }
+
+
+class HistoryFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Show",
+        required=False,
+        widget=forms.Select(attrs={"data-autosubmit": ""}),
+        choices=[
+            ("", "All videos"),
+            ("active", "In progress"),
+            ("complete", "Complete"),
+            ("failed", "Failed"),
+            ("canceled", "Canceled"),
+        ],
+    )
+
+
+class SceneReviewForm(forms.Form):
+    """One scene on the storyboard screen."""
+
+    description = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    caption = forms.CharField(max_length=120, required=False)
+    duration = forms.DecimalField(min_value=Decimal("0.5"), max_value=60, decimal_places=3, label="Seconds")
+    order = forms.IntegerField(min_value=1, max_value=99, label="Order")
+    remove = forms.BooleanField(required=False, label="Remove")
+
+
+SceneReviewFormSet = forms.formset_factory(SceneReviewForm, extra=0)
+
+
+class StoryboardReviewForm(forms.Form):
+    """The spec-wide part of the storyboard screen; the scenes are a formset beside it."""
+
+    music_mood = forms.ChoiceField(
+        choices=[(mood, mood.capitalize()) for mood in MUSIC_MOODS], label="Music mood"
+    )
+
+    def __init__(self, *args: Any, spec: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.spec = spec
+        self.scenes = SceneReviewFormSet(
+            *args,
+            prefix="scene",
+            initial=[
+                {
+                    "description": scene["description"],
+                    "caption": scene["caption"],
+                    "duration": scene["duration"],
+                    "order": number,
+                }
+                for number, scene in enumerate(spec["scenes"], start=1)
+            ],
+        )
+        self.fields["music_mood"].initial = spec["music"]["mood"]
+
+    def is_valid(self) -> bool:
+        return super().is_valid() & self.scenes.is_valid() and self._check_scene_count()
+
+    def _check_scene_count(self) -> bool:
+        kept = [form for form in self.scenes.forms if not form.cleaned_data.get("remove")]
+        if not MIN_SCENES <= len(kept) <= MAX_SCENES:
+            self.add_error(None, f"Keep between {MIN_SCENES} and {MAX_SCENES} scenes.")
+            return False
+        return True
+
+    def edited_spec(self) -> dict[str, Any]:
+        """The spec with the edits applied: scenes in their new order, removed ones dropped,
+        and their lengths scaled to fill exactly the video's duration."""
+        kept = sorted(
+            (
+                (form.cleaned_data["order"], number, form.cleaned_data)
+                for number, form in enumerate(self.scenes.forms)
+                if not form.cleaned_data.get("remove")
+            ),
+            key=lambda item: (item[0], item[1]),
+        )
+        spec = copy.deepcopy(self.spec)
+        total_frames = spec["duration"] * spec["fps"]
+        frames = split_frames(total_frames, [float(data["duration"]) for _, _, data in kept])
+        scenes = []
+        for (_, original, data), scene_frames in zip(kept, frames, strict=True):
+            scene = {**spec["scenes"][original], "description": data["description"].strip()}
+            scene["caption"] = data["caption"].strip()
+            scene["frames"] = scene_frames
+            scene["duration"] = frames_to_seconds(scene_frames, spec["fps"])
+            scenes.append(scene)
+        spec["scenes"] = scenes
+        spec["music"] = {**spec["music"], "mood": self.cleaned_data["music_mood"]}
+        return spec
+
+
+class RegenerateSceneForm(forms.Form):
+    caption = forms.CharField(max_length=120, required=False, label="New caption (optional)")

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from generations.pages import views
+
+urlpatterns = [
+    path("", views.root, name="home"),
+    path("health", views.health, name="health"),
+    path("metrics", views.metrics, name="metrics"),
+    path("generations/", views.history, name="generation-history"),
+    path("generations/<str:video_id>/", views.generation_detail, name="generation-detail"),
+    path("generations/<str:video_id>/live/", views.generation_live, name="generation-live"),
+    path("generations/<str:video_id>/cancel/", views.generation_cancel, name="generation-cancel"),
+    path("generations/<str:video_id>/retry/", views.generation_retry, name="generation-retry"),
+    path("generations/<str:video_id>/review/", views.generation_review, name="generation-review"),
+    path(
+        "generations/<str:video_id>/scenes/<int:scene_number>/regenerate/",
+        views.generation_regenerate_scene,
+        name="generation-regenerate-scene",
+    ),
+]

@@ -1,0 +1,220 @@
+"""The local image provider: procedural artwork drawn from the spec, offline and free.
+
+A scene is drawn as two layers (a background, and a foreground with coverage that the
+video renderer moves faster for parallax) plus groups of moving particles; the reference
+image is their composite at t = 0. `scene_layers` is the building block the local video
+provider animates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, PngImagePlugin
+
+from providers.costs import CostMeter
+from providers.local.elements import Colors, Scene
+from providers.local.motifs import MOTIFS
+from providers.local.painting import Canvas, Layer, apply_grain_and_vignette, to_uint8
+from providers.local.particles import Particles, composite_rgb
+from providers.local.text import render_caption
+
+# Bumped whenever drawing changes, so a stored reference from older code is not mistaken
+# for what this code would draw.
+RENDER_VERSION = 1
+SCENE_KEY_FIELD = "videogen-scene"
+STORYBOARD_LONG_SIDE = 480
+PAPER = (243, 237, 222)
+INK = (58, 54, 50)
+RED_PENCIL = (186, 52, 40)
+LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+
+
+@dataclass
+class SceneLayers:
+    canvas: Canvas
+    background: np.ndarray  # (h, w, 3) float32 RGB in [0, 1]
+    foreground: np.ndarray  # (h, w, 3) float32 RGB premultiplied by `alpha`
+    alpha: np.ndarray  # (h, w) float32 foreground coverage
+    particles: list[Particles]
+
+    def foreground_top(self) -> int:
+        """First canvas row with any foreground, so renderers can skip the empty sky above."""
+        rows = np.flatnonzero(self.alpha.max(axis=1) > 1 / 255)
+        return int(rows[0]) if rows.size else self.canvas.height
+
+    def foreground_solid(self) -> int:
+        """First canvas row from which the foreground is opaque all the way down."""
+        opaque = self.alpha.min(axis=1) >= 254.5 / 255
+        solid_below = np.logical_and.accumulate(opaque[::-1])[::-1]
+        rows = np.flatnonzero(solid_below)
+        return int(rows[0]) if rows.size else self.canvas.height
+
+    def composite(self, t: float = 0.0) -> np.ndarray:
+        """The whole canvas as float32 RGB, particles placed where they are at time t."""
+        image = self.background * (1 - self.alpha[..., None]) + self.foreground
+        composite_rgb(image, (self.canvas.x0, self.canvas.y0), self.particles, t)
+        return np.clip(image, 0, 1)
+
+
+def scene_rng(spec: dict[str, Any], scene_index: int) -> np.random.Generator:
+    variation = spec["scenes"][scene_index].get("variation", 0)
+    return np.random.default_rng([spec["seed"] % 2**63, scene_index, variation])
+
+
+def scene_layers(
+    spec: dict[str, Any],
+    scene_index: int,
+    *,
+    frame_size: tuple[int, int] | None = None,
+    oversize: float = 1.0,
+    grain: bool = True,
+) -> SceneLayers:
+    """Draw scene `scene_index` on a canvas `oversize` times the frame (spec size by default),
+    centred on the frame; the middle of any canvas is the same picture."""
+    width, height = frame_size or (spec["width"], spec["height"])
+    scene_spec = spec["scenes"][scene_index]
+    canvas = Canvas.around_frame(width, height, oversize)
+    rng = scene_rng(spec, scene_index)
+    scene = Scene(
+        canvas=canvas,
+        rng=rng,
+        colors=Colors.from_palette(scene_spec["palette"]),
+        bg=Layer(canvas, opaque=True),
+        fg=Layer(canvas, opaque=False),
+        horizon=height * 0.6,
+    )
+    MOTIFS[scene_spec["motif"]](scene)
+    # Grain suits a still; in video it would only cost bits, so the video provider skips it.
+    tile = None
+    if grain:
+        tile = np.random.default_rng([spec["seed"] % 2**63, scene_index, 1]).normal(0, 0.012, (128, 128))
+    for layer in (scene.bg, scene.fg):
+        apply_grain_and_vignette(layer, None if tile is None else tile.astype(np.float32), vignette=0.28)
+    return SceneLayers(canvas, np.clip(scene.bg.rgb, 0, 1), scene.fg.rgb, scene.fg.alpha, scene.particles)
+
+
+def scene_key(spec: dict[str, Any], scene_index: int) -> str:
+    """What the local reference of this scene depends on, hashed: the video provider reads it
+    back from the PNG to know it may redraw the same scene as layers instead of a flat image."""
+    scene = spec["scenes"][scene_index]
+    drawn = [RENDER_VERSION, spec["seed"], spec["width"], spec["height"], scene_index]
+    drawn += [scene["motif"], scene["palette"], scene.get("variation", 0)]
+    return hashlib.sha256(json.dumps(drawn).encode()).hexdigest()[:32]
+
+
+def render_reference(spec: dict[str, Any], scene_index: int) -> Image.Image:
+    layers = scene_layers(spec, scene_index)
+    return Image.fromarray(to_uint8(layers.composite(0.0)), "RGB")
+
+
+def _storyboard_size(spec: dict[str, Any]) -> tuple[int, int]:
+    scale = STORYBOARD_LONG_SIDE / max(spec["width"], spec["height"])
+    return round(spec["width"] * scale), round(spec["height"] * scale)
+
+
+def render_storyboard(spec: dict[str, Any], scene_index: int) -> Image.Image:
+    """A pencil sketch of the scene: its outlines and a light wash on paper, a frame border,
+    the scene number, the caption and an arrow for the camera move."""
+    width, height = _storyboard_size(spec)
+    layers = scene_layers(spec, scene_index, frame_size=(width, height), grain=False)
+    gray = layers.composite(0.0) @ LUMA
+    soft = Image.fromarray(to_uint8(gray), "L").filter(ImageFilter.BoxBlur(1))
+    edges = np.asarray(soft.filter(ImageFilter.FIND_EDGES), dtype=np.float32) / 255
+    # Normalised by the picture's own strongest edges, so soft hazy scenes still get lines.
+    strong = max(float(np.percentile(edges, 99.5)), 0.04)
+    ink = np.clip(edges / strong - 0.08, 0, 0.85)[..., None]
+    wash = (0.8 + 0.2 * gray)[..., None]
+    paper = np.array(PAPER, dtype=np.float32) * wash
+    sketch = paper + (np.array(INK, dtype=np.float32) - paper) * ink
+    image = Image.fromarray(np.clip(sketch, 0, 255).astype(np.uint8), "RGB")
+    scene = spec["scenes"][scene_index]
+    draw = ImageDraw.Draw(image)
+    margin = max(4, round(min(width, height) * 0.025))
+    draw.rectangle((margin, margin, width - margin - 1, height - margin - 1), outline=INK, width=2)
+    _camera_hint(draw, scene["camera"], width, height)
+    label_size = max(10, round(min(width, height) * 0.06))
+    label = render_caption(
+        f"Scene {scene_index + 1}",
+        max_width=width // 2,
+        font_size=label_size,
+        fill=INK,
+        outline=PAPER,
+        outline_width=2,
+    )
+    image.paste(label, (margin * 2, margin * 2), label)
+    caption = render_caption(
+        scene["caption"],
+        max_width=width - 6 * margin,
+        font_size=max(9, round(label_size * 0.8)),
+        fill=INK,
+        outline=PAPER,
+        outline_width=2,
+        max_lines=2,
+    )
+    image.paste(caption, ((width - caption.width) // 2, height - 2 * margin - caption.height), caption)
+    return image
+
+
+def _arrow(
+    draw: ImageDraw.ImageDraw, start: tuple[float, float], end: tuple[float, float], size: float
+) -> None:
+    draw.line([start, end], fill=RED_PENCIL, width=max(2, round(size / 4)))
+    angle = math.atan2(end[1] - start[1], end[0] - start[0])
+    head = [
+        end,
+        (end[0] - size * math.cos(angle - 0.45), end[1] - size * math.sin(angle - 0.45)),
+        (end[0] - size * math.cos(angle + 0.45), end[1] - size * math.sin(angle + 0.45)),
+    ]
+    draw.polygon(head, fill=RED_PENCIL)
+
+
+def _camera_hint(draw: ImageDraw.ImageDraw, camera: str, width: int, height: int) -> None:
+    cx, cy, size = width / 2, height / 2, min(width, height) * 0.05
+    reach = min(width, height) * 0.18
+    if camera in ("zoom_in", "zoom_out"):
+        for sx in (-1, 1):
+            for sy in (-1, 1):
+                outer = (cx + sx * reach * 1.6, cy + sy * reach)
+                inner = (cx + sx * reach * 0.9, cy + sy * reach * 0.55)
+                _arrow(
+                    draw,
+                    outer if camera == "zoom_in" else inner,
+                    inner if camera == "zoom_in" else outer,
+                    size,
+                )
+        return
+    directions = {"pan_left": (-1, 0), "pan_right": (1, 0), "pan_up": (0, -1), "pan_down": (0, 1)}
+    if camera in directions:
+        dx, dy = directions[camera]
+        _arrow(draw, (cx - dx * reach, cy - dy * reach), (cx + dx * reach, cy + dy * reach), size)
+        return
+    draw.ellipse((cx - size / 2, cy - size / 2, cx + size / 2, cy + size / 2), outline=RED_PENCIL, width=2)
+
+
+def _save_png(image: Image.Image, out_path: Path, key: str | None = None) -> None:
+    info = PngImagePlugin.PngInfo()
+    if key is not None:
+        info.add_text(SCENE_KEY_FIELD, key)
+    # Level 1: grain makes PNGs slow to squeeze, and these files are intermediates.
+    image.save(out_path, format="PNG", compress_level=1, pnginfo=info)
+
+
+class LocalImages:
+    name = "local"
+
+    def storyboard_frame(
+        self, spec: dict[str, Any], scene_index: int, out_path: Path, meter: CostMeter
+    ) -> None:
+        _save_png(render_storyboard(spec, scene_index), Path(out_path))
+
+    def reference_image(
+        self, spec: dict[str, Any], scene_index: int, out_path: Path, meter: CostMeter
+    ) -> None:
+        _save_png(render_reference(spec, scene_index), Path(out_path), scene_key(spec, scene_index))

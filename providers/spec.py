@@ -1,0 +1,269 @@
+"""The video spec: the one JSON schema every planner's output must pass, and its arithmetic.
+
+A spec is plain JSON (it is stored on the generation and sent to remote planners):
+
+    {
+      "version": 1,
+      "title": "Moonlit tide",
+      "prompt": "...",                    # the user's prompt, verbatim
+      "duration": 30,                     # seconds, exactly the requested total
+      "fps": 30,
+      "aspect_ratio": "16:9", "width": 1920, "height": 1080,
+      "template": "cinematic",            # style template name
+      "seed": 0,
+      "scenes": [                         # 3 to 8
+        {"description": "...", "caption": "...", "duration": 5.0, "frames": 150,
+         "camera": "zoom_in", "palette": ["#0b1d3a", "#1f4e79", "#f2c14e"], "motif": "waves"}
+      ],
+      "music": {"mood": "calm", "tempo": 84},
+      "narration": {...},                 # optional, from the plan phase: provider, voice, language,
+      "subtitles": {...}                  #   rate, track; subtitle language, burn, style, cues
+    }
+
+Scenes may carry a `narration` (what the narrator says over them). Subtitle cues are in
+seconds of the whole video, in order, never overlapping, inside the duration.
+
+Scene `frames` are authoritative: they add up to exactly `duration * fps`, and each
+scene's `duration` is its `frames / fps` rounded to milliseconds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+
+from toolbox.exceptions import ValidationException
+
+FPS = 30
+DEFAULT_DURATION = 30
+DEFAULT_RESOLUTION = "1080p"
+MIN_DURATION, MAX_DURATION = 5, 120
+MIN_SCENES, MAX_SCENES = 3, 8
+
+SIZES: dict[str, tuple[int, int]] = {
+    "16:9": (1920, 1080),
+    "9:16": (1080, 1920),
+    "1:1": (1080, 1080),
+}
+CAMERA_MOTIONS = ("static", "zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down")
+MOTIFS = (
+    "waves",
+    "trees",
+    "stars",
+    "mountains",
+    "city",
+    "clouds",
+    "bubbles",
+    "sun",
+    "rain",
+    "snow",
+    "birds",
+    "flowers",
+    "dunes",
+    "fire",
+    "abstract",
+)
+MUSIC_MOODS = ("calm", "upbeat", "dramatic", "mysterious", "playful", "epic")
+TEMPLATES = ("cinematic", "minimal", "vibrant", "noir", "pastel")
+
+_COLOR = {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}
+
+# Narration and subtitles (optional: specs from before them, or with both off, have neither).
+SUBTITLE_FONTS = ("sans", "serif", "mono")
+SUBTITLE_POSITIONS = ("bottom", "center")
+SUBTITLE_SIZE_RANGE = (20, 120)  # pixels on the frame's short side, which is 1080 for every size
+SUBTITLE_OUTLINE_RANGE = (0, 12)
+SUBTITLE_STYLE_DEFAULTS: dict[str, Any] = {
+    "font": "sans",
+    "size": 54,
+    "color": "#ffffff",
+    "outline_color": "#000000",
+    "outline": 4,
+    "position": "bottom",
+}
+SPEECH_RATE_RANGE = (0.5, 2.0)
+NARRATION_LIMIT = 1000  # characters per scene
+SUBTITLE_STYLE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": list(SUBTITLE_STYLE_DEFAULTS),
+    "properties": {
+        "font": {"enum": list(SUBTITLE_FONTS)},
+        "size": {"type": "integer", "minimum": SUBTITLE_SIZE_RANGE[0], "maximum": SUBTITLE_SIZE_RANGE[1]},
+        "color": _COLOR,
+        "outline_color": _COLOR,
+        "outline": {
+            "type": "integer",
+            "minimum": SUBTITLE_OUTLINE_RANGE[0],
+            "maximum": SUBTITLE_OUTLINE_RANGE[1],
+        },
+        "position": {"enum": list(SUBTITLE_POSITIONS)},
+    },
+}
+
+SPEC_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "required": [
+        "version",
+        "title",
+        "prompt",
+        "duration",
+        "fps",
+        "aspect_ratio",
+        "width",
+        "height",
+        "template",
+        "seed",
+        "scenes",
+        "music",
+    ],
+    "properties": {
+        "version": {"const": 1},
+        "title": {"type": "string", "minLength": 1, "maxLength": 120},
+        "prompt": {"type": "string", "minLength": 1, "maxLength": 1000},
+        "duration": {"type": "integer", "minimum": MIN_DURATION, "maximum": MAX_DURATION},
+        "fps": {"const": FPS},
+        "aspect_ratio": {"enum": list(SIZES)},
+        "width": {"type": "integer"},
+        "height": {"type": "integer"},
+        "template": {"enum": list(TEMPLATES)},
+        "seed": {"type": "integer"},
+        "scenes": {
+            "type": "array",
+            "minItems": MIN_SCENES,
+            "maxItems": MAX_SCENES,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["description", "caption", "duration", "frames", "camera", "palette", "motif"],
+                "properties": {
+                    "description": {"type": "string", "minLength": 1, "maxLength": 500},
+                    "caption": {"type": "string", "maxLength": 120},
+                    "duration": {"type": "number", "exclusiveMinimum": 0},
+                    "frames": {"type": "integer", "minimum": FPS // 2},
+                    "camera": {"enum": list(CAMERA_MOTIONS)},
+                    "palette": {"type": "array", "minItems": 3, "maxItems": 5, "items": _COLOR},
+                    "motif": {"enum": list(MOTIFS)},
+                    # Bumped when one scene of a finished video is regenerated.
+                    "variation": {"type": "integer", "minimum": 0},
+                    # What the narrator reads over this scene ("" for none).
+                    "narration": {"type": "string", "maxLength": NARRATION_LIMIT},
+                },
+            },
+        },
+        "music": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["mood", "tempo"],
+            "properties": {
+                "mood": {"enum": list(MUSIC_MOODS)},
+                "tempo": {"type": "integer", "minimum": 50, "maximum": 180},
+            },
+        },
+        # Set by the plan phase, not by planners: how the narration was voiced.
+        "narration": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["provider", "voice", "language", "rate"],
+            "properties": {
+                "provider": {"type": "string", "maxLength": 32},
+                "voice": {"type": "string", "maxLength": 64},
+                "language": {"type": "string", "maxLength": 16},
+                "rate": {"type": "number", "minimum": SPEECH_RATE_RANGE[0], "maximum": SPEECH_RATE_RANGE[1]},
+                # The stored voice track (a storage name), as long as the video.
+                "track": {"type": "string", "maxLength": 500},
+            },
+        },
+        # Set by the plan phase: subtitle cues in seconds of the whole video, and their look.
+        "subtitles": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["language", "burn", "style", "cues"],
+            "properties": {
+                "language": {"type": "string", "maxLength": 16},
+                "burn": {"type": "boolean"},
+                "style": SUBTITLE_STYLE_SCHEMA,
+                "cues": {
+                    "type": "array",
+                    "maxItems": 1000,
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["start", "end", "text", "scene"],
+                        "properties": {
+                            "start": {"type": "number", "minimum": 0},
+                            "end": {"type": "number", "exclusiveMinimum": 0},
+                            "text": {"type": "string", "minLength": 1, "maxLength": 500},
+                            "scene": {"type": "integer", "minimum": 0},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+_validator = jsonschema.Draft202012Validator(SPEC_SCHEMA)
+
+
+def split_frames(total_frames: int, weights: list[float]) -> list[int]:
+    """Split `total_frames` in proportion to `weights`, exactly (largest remainder)."""
+    total_weight = sum(weights)
+    raw = [total_frames * w / total_weight for w in weights]
+    frames = [int(r) for r in raw]
+    by_remainder = sorted(range(len(raw)), key=lambda i: raw[i] - frames[i], reverse=True)
+    for i in by_remainder[: total_frames - sum(frames)]:
+        frames[i] += 1
+    return frames
+
+
+def frames_to_seconds(frames: int, fps: int = FPS) -> float:
+    return round(frames / fps, 3)
+
+
+def validate_spec(spec: Any) -> dict[str, Any]:
+    """Return `spec` if it is a valid spec, else raise ValidationException naming every problem."""
+    problems = [
+        f"{'/'.join(str(p) for p in error.absolute_path) or 'spec'}: {error.message}"
+        for error in sorted(_validator.iter_errors(spec), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    if problems:
+        raise ValidationException("invalid spec: " + "; ".join(problems[:10]))
+    width, height = SIZES[spec["aspect_ratio"]]
+    if (spec["width"], spec["height"]) != (width, height):
+        problems.append(f"width/height must be {width}x{height} for {spec['aspect_ratio']}")
+    total_frames = spec["duration"] * spec["fps"]
+    if sum(scene["frames"] for scene in spec["scenes"]) != total_frames:
+        problems.append(f"scene frames must add up to {total_frames} (duration x fps)")
+    for number, scene in enumerate(spec["scenes"], start=1):
+        if abs(scene["duration"] - scene["frames"] / spec["fps"]) > 0.001:
+            problems.append(f"scenes/{number}: duration must equal frames / fps")
+    problems += _cue_problems(spec)
+    if problems:
+        raise ValidationException("invalid spec: " + "; ".join(problems))
+    return spec
+
+
+def _cue_problems(spec: dict[str, Any]) -> list[str]:
+    """Cues play in order, never overlap, and stay inside the video. (Not checked against
+    scene bounds: an edit that moves frames must not make a finished plan invalid.)"""
+    problems: list[str] = []
+    previous_end = 0.0
+    for number, cue in enumerate(spec.get("subtitles", {}).get("cues", []), start=1):
+        if cue["start"] >= cue["end"]:
+            problems.append(f"subtitles/cues/{number}: start must come before end")
+        if cue["start"] < previous_end - 0.0005:
+            problems.append(f"subtitles/cues/{number}: overlaps the cue before it")
+        if cue["end"] > spec["duration"] + 0.0005:
+            problems.append(f"subtitles/cues/{number}: ends after the video")
+        if cue["scene"] >= len(spec["scenes"]):
+            problems.append(f"subtitles/cues/{number}: no scene {cue['scene'] + 1}")
+        previous_end = max(previous_end, cue["end"])
+    return problems
+
+
+def scene_start_frame(spec: dict[str, Any], scene_index: int) -> int:
+    return sum(scene["frames"] for scene in spec["scenes"][:scene_index])

@@ -177,7 +177,7 @@ def generation_timeline(*, generation: VideoGeneration) -> list[PhaseStep]:
             PhaseStep(
                 number=phase.number,
                 name=phase.name,
-                label=phase.status.label,
+                label=Status(phase.status).label,
                 state=state,
                 attempt=run.attempt if run is not None else 0,
                 seconds=_run_seconds(run, now) if run is not None and state != "waiting" else None,

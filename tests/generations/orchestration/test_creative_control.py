@@ -15,7 +15,12 @@ from generations import services
 from generations.models import PartRun, PhaseRun, Status, VideoGeneration
 from generations.orchestration import dispatch
 from generations.selectors import generation_versions
-from tests.generations.orchestration.test_pipeline import assert_conforming_video, final_path, frame_at, scene_middle
+from tests.generations.orchestration.test_pipeline import (
+    assert_conforming_video,
+    final_path,
+    frame_at,
+    scene_middle,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -25,6 +25,7 @@ from providers.local.subtitles import PORTRAIT_SAFE, cue_picture
 from providers.local.video import LocalVideo
 from providers.local.yuv import caption_overlay
 from providers.spec import scene_start_frame
+from tests.generations.orchestration.test_pipeline import assert_conforming_video, final_path, frame_at
 from tests.phases.spec_factory import make_spec
 from tests.phases.subtitle_checks import (
     assert_cues_well_formed,
@@ -32,7 +33,6 @@ from tests.phases.subtitle_checks import (
     tofu_characters,
     uncovered_characters,
 )
-from tests.generations.orchestration.test_pipeline import assert_conforming_video, final_path, frame_at
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -9,7 +9,6 @@ import random
 import subprocess
 import sys
 import unicodedata
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +17,8 @@ from providers.base import PlanRequest
 from providers.costs import CostMeter
 from providers.local.planner import FRAMINGS, LocalPlanner
 from providers.spec import FPS, SIZES, TEMPLATES, validate_spec
+from tests.conftest import PROJECT_DIR
 from toolbox.exceptions import ValidationException
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def plan(prompt: str = "A calm ocean at night", **options: Any) -> dict[str, Any]:

@@ -22,8 +22,8 @@ import numpy as np
 
 import media
 from media.audio import SAMPLE_RATE, write_wav
-from phases.subtitles import Cue, time_scene_cues
-from providers.base import SpeechProvider
+from phases.subtitles import Cue, Word, time_scene_cues
+from providers.base import SpeechProvider, Spoken, WordTiming
 from providers.costs import CostMeter
 from providers.script import (
     as_sentence,
@@ -75,6 +75,11 @@ class NarrationOptions:
     burn: bool = False
     style: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def words(self) -> bool:
+        """Word-by-word captions: the cues carry each word's time."""
+        return self.style.get("mode") == "words"
+
     @classmethod
     def from_request(cls, request: Mapping[str, Any]) -> NarrationOptions:
         low, high = SPEECH_RATE_RANGE
@@ -100,10 +105,30 @@ class Narrated:
 class _Speech:
     source: Path
     samples: np.ndarray  # mono float32 at SAMPLE_RATE, silence trimmed from both ends
+    # The engine's word timings in seconds of the source file, and where `samples` starts in it.
+    words: tuple[WordTiming, ...] = ()
+    skipped: float = 0.0
 
     @property
     def seconds(self) -> float:
         return len(self.samples) / SAMPLE_RATE
+
+    @classmethod
+    def load(cls, source: Path, words: tuple[WordTiming, ...] = (), tempo: float = 1.0) -> _Speech:
+        samples = media.decode_audio(source, sample_rate=SAMPLE_RATE, tempo=tempo)[:, 0]
+        first, last = _trim_bounds(samples)
+        return cls(source, samples[first:last], words, first / SAMPLE_RATE)
+
+    def heard_words(self, offset: float, tempo: float = 1.0) -> list[Word]:
+        """The engine's words in seconds of the video, for speech placed at `offset`."""
+        return [
+            Word(
+                round(offset + max(w.start / tempo - self.skipped, 0.0), 3),
+                round(offset + max(w.end / tempo - self.skipped, 0.0), 3),
+                w.text,
+            )
+            for w in self.words
+        ]
 
 
 def script_problem(script: str, duration: int, rate: float = 1.0) -> str | None:
@@ -174,7 +199,7 @@ def narrate(
             for index in pending:
                 check_canceled()
                 source = workdir / f"speech_{index + 1:02d}.wav"
-                voice_used = provider.synthesize(
+                said = provider.synthesize(
                     texts[index],
                     voice=options.voice,
                     language=language,
@@ -182,9 +207,8 @@ def narrate(
                     out_path=source,
                     meter=meter,
                 )
-                speech[index] = _Speech(
-                    source, _trim(media.decode_audio(source, sample_rate=SAMPLE_RATE)[:, 0])
-                )
+                voice_used, words = (said.voice, said.words) if isinstance(said, Spoken) else (said, ())
+                speech[index] = _Speech.load(source, words)
             lengths = [s.seconds if s else 0.0 for s in speech]
             # The planner's narration is cut when it would have to be said too fast; the
             # user's own script never is (it fails below instead, with a reason).
@@ -230,21 +254,31 @@ def narrate(
             continue
         room = max(count / fps - pads[index], 0.5 * count / fps)
         pauses: list[tuple[float, float]] = []
+        heard: list[Word] = []
         clip = speech[index]
         if clip is not None:
             tempo = clip.seconds / room
             if tempo > 1.0:
-                samples = _trim(media.decode_audio(clip.source, sample_rate=SAMPLE_RATE, tempo=tempo)[:, 0])
-                clip = _Speech(clip.source, _fit_length(samples, room))
+                clip = _Speech.load(clip.source, clip.words, tempo)
+                clip.samples = _fit_length(clip.samples, room)
             lead = min(LEAD_SECONDS, max((count / fps - clip.seconds) / 2, 0.0))
             offset = round((scene_start + lead) * SAMPLE_RATE)
             track[offset : offset + len(clip.samples)] = clip.samples[: len(track) - offset]
             spoken = (offset / SAMPLE_RATE, offset / SAMPLE_RATE + clip.seconds)
             pauses = [(offset / SAMPLE_RATE + a, offset / SAMPLE_RATE + b) for a, b in _pauses(clip.samples)]
+            heard = clip.heard_words(offset / SAMPLE_RATE, max(tempo, 1.0))
         else:
             spoken = (scene_start + LEAD_SECONDS, scene_start + LEAD_SECONDS + min(lengths[index], room))
         if options.subtitles:
-            cues += time_scene_cues(text, scene=index, speech=spoken, scene_end=scene_end, pauses=pauses)
+            cues += time_scene_cues(
+                text,
+                scene=index,
+                speech=spoken,
+                scene_end=scene_end,
+                pauses=pauses,
+                words=options.words,
+                heard_words=heard,
+            )
 
     spoken = options.enabled and any(texts)
     if spoken:
@@ -326,15 +360,15 @@ def _threshold(levels: np.ndarray) -> float:
     return max(peak * 10 ** (-_SILENCE_BELOW_PEAK_DB / 20), 1e-4)
 
 
-def _trim(samples: np.ndarray) -> np.ndarray:
-    """The speech without the silence a voice puts before and after it."""
+def _trim_bounds(samples: np.ndarray) -> tuple[int, int]:
+    """Where the speech starts and ends, without the silence a voice puts around it."""
     levels = _window_levels(samples)
     loud = np.flatnonzero(levels > _threshold(levels))
     if loud.size == 0:
-        return samples[:0]
+        return 0, 0
     window = round(_WINDOW_SECONDS * SAMPLE_RATE)
     margin = 2 * window
-    return samples[max(loud[0] * window - margin, 0) : min((loud[-1] + 1) * window + margin, len(samples))]
+    return max(loud[0] * window - margin, 0), min((loud[-1] + 1) * window + margin, len(samples))
 
 
 def _pauses(samples: np.ndarray) -> list[tuple[float, float]]:

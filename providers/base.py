@@ -70,12 +70,30 @@ class MusicProvider(Protocol):
         """Write a 48 kHz stereo WAV of exactly the spec's total duration to `out_path`."""
 
 
+@dataclass(frozen=True)
+class WordTiming:
+    """When a speech engine says one word, in seconds from the start of its audio file."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """What an engine that reports word timings returns from `synthesize`."""
+
+    voice: str
+    words: tuple[WordTiming, ...] = ()
+
+
 class SpeechProvider(Protocol):
     name: str
 
     def synthesize(
         self, text: str, *, voice: str, language: str, rate: float, out_path: Path, meter: CostMeter
-    ) -> str:
+    ) -> str | Spoken:
         """Write `text` spoken as an audio file (WAV, any sample rate) to `out_path`, with
         `voice` ("" for the provider's default for `language`, a BCP 47 tag) at `rate` times
-        the voice's normal pace; returns the voice actually used."""
+        the voice's normal pace; returns the voice actually used, with the words' timings
+        when the engine reports them (else they are estimated from syllables)."""

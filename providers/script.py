@@ -227,3 +227,60 @@ def split_for_display(sentence: str, max_units: int) -> list[str]:
     cut = min(candidates, key=lambda i: abs(i - middle)) if candidates else middle
     cut = min(max(cut, 1), len(sentence) - 1)
     return split_for_display(sentence[:cut], max_units) + split_for_display(sentence[cut:], max_units)
+
+
+# Vowel letters of the alphabets whose syllables are their vowel groups (Latin, Cyrillic, Greek).
+_VOWELS = frozenset(
+    "aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœāēīōūăĕĭŏŭąęįųőűạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
+    "аеёиоуыэюяіїєў"
+    "αεηιουωάέήίόύώϊϋΐΰ"
+)
+# Scripts where each character is a syllable (or a mora, which takes about as long to say).
+_SYLLABIC_SCRIPTS = frozenset({"han", "kana", "hangul"})
+
+
+def split_words(text: str) -> list[str]:
+    """The words of `text` as they are spoken one after another: runs between spaces, and
+    each character of a script written without spaces (CJK) on its own. Punctuation stays
+    with the word before it, so the words joined back give the text's visible characters."""
+    words: list[str] = []
+    for run in clean(text).split(" "):
+        for unit in re.findall(r"[^\u2E80-\u9FFF\uAC00-\uD7A3\uF900-\uFAFF\uFF00-\uFFEF]+|.", run):
+            if words and not _meaningful(unit) and not words[-1].endswith(" "):
+                words[-1] += unit
+            else:
+                words.append(unit)
+        if words:
+            words[-1] += " "
+    return [word.strip() for word in words if word.strip()]
+
+
+def syllables(word: str) -> int:
+    """About how many syllables `word` has, at least 1: its vowel groups in alphabets that
+    write vowels, one per character in CJK, a digit each for numbers, and one per two
+    letters in scripts that mostly leave vowels out (Arabic, Hebrew) or that we do not know."""
+    count, letters, in_vowel = 0, 0, False
+    for char in word.lower():
+        if char.isdigit():
+            count, in_vowel = count + 1, False
+        elif char in _VOWELS:
+            count, in_vowel = count + (not in_vowel), True
+        elif unicodedata.category(char)[0] == "L":
+            if script_of(char) in _SYLLABIC_SCRIPTS:
+                count += 1
+            elif not char.isascii() and not ("\u0400" <= char <= "\u04ff" or "\u0370" <= char <= "\u03ff"):
+                letters += 1
+            in_vowel = False
+        else:
+            in_vowel = False
+    # A silent final "e" ("stone", "wave") is not a syllable of its own.
+    if count > 1 and re.search(r"[^aeiouy]e$", word.lower().rstrip(_FINAL_MARKS + _CLAUSE_MARKS + "\"')")):
+        count -= 1
+    return max(count + (letters + 1) // 2, 1)
+
+
+def word_weight(word: str) -> float:
+    """How long `word` takes to say relative to other words: its syllables, plus a breath
+    after a clause or sentence mark."""
+    pause = 0.6 if word and word[-1] in _CLAUSE_MARKS + _FINAL_MARKS else 0.0
+    return syllables(word) + 0.3 + pause

@@ -71,7 +71,11 @@ _COLOR = {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}
 
 # Narration and subtitles (optional: specs from before them, or with both off, have neither).
 SUBTITLE_FONTS = ("sans", "serif", "mono")
-SUBTITLE_POSITIONS = ("bottom", "center")
+# Where the subtitles sit inside the safe area; "center" is the older name of "middle".
+SUBTITLE_POSITIONS = ("bottom", "middle", "top", "center")
+# "lines": each cue in one colour; "words": the word being spoken is drawn in the highlight colour.
+SUBTITLE_MODES = ("lines", "words")
+SUBTITLE_BACKGROUND_RANGE = (0, 100)  # opacity in percent of a dark box behind the text
 SUBTITLE_SIZE_RANGE = (20, 120)  # pixels on the frame's short side, which is 1080 for every size
 SUBTITLE_OUTLINE_RANGE = (0, 12)
 SUBTITLE_STYLE_DEFAULTS: dict[str, Any] = {
@@ -81,13 +85,18 @@ SUBTITLE_STYLE_DEFAULTS: dict[str, Any] = {
     "outline_color": "#000000",
     "outline": 4,
     "position": "bottom",
+    "mode": "lines",
+    "highlight_color": "#ffd400",
+    "background": 0,
 }
+# Specs written before word captions have only these, so only these are required.
+_SUBTITLE_STYLE_REQUIRED = ["font", "size", "color", "outline_color", "outline", "position"]
 SPEECH_RATE_RANGE = (0.5, 2.0)
 NARRATION_LIMIT = 1000  # characters per scene
 SUBTITLE_STYLE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "required": list(SUBTITLE_STYLE_DEFAULTS),
+    "required": _SUBTITLE_STYLE_REQUIRED,
     "properties": {
         "font": {"enum": list(SUBTITLE_FONTS)},
         "size": {"type": "integer", "minimum": SUBTITLE_SIZE_RANGE[0], "maximum": SUBTITLE_SIZE_RANGE[1]},
@@ -99,6 +108,13 @@ SUBTITLE_STYLE_SCHEMA: dict[str, Any] = {
             "maximum": SUBTITLE_OUTLINE_RANGE[1],
         },
         "position": {"enum": list(SUBTITLE_POSITIONS)},
+        "mode": {"enum": list(SUBTITLE_MODES)},
+        "highlight_color": _COLOR,
+        "background": {
+            "type": "integer",
+            "minimum": SUBTITLE_BACKGROUND_RANGE[0],
+            "maximum": SUBTITLE_BACKGROUND_RANGE[1],
+        },
     },
 }
 
@@ -198,6 +214,21 @@ SPEC_SCHEMA: dict[str, Any] = {
                             "end": {"type": "number", "exclusiveMinimum": 0},
                             "text": {"type": "string", "minLength": 1, "maxLength": 500},
                             "scene": {"type": "integer", "minimum": 0},
+                            # Word-by-word captions: when each word is said, in order, inside the cue.
+                            "words": {
+                                "type": "array",
+                                "maxItems": 200,
+                                "items": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "required": ["start", "end", "text"],
+                                    "properties": {
+                                        "start": {"type": "number", "minimum": 0},
+                                        "end": {"type": "number", "minimum": 0},
+                                        "text": {"type": "string", "minLength": 1, "maxLength": 500},
+                                    },
+                                },
+                            },
                         },
                     },
                 },
@@ -261,6 +292,12 @@ def _cue_problems(spec: dict[str, Any]) -> list[str]:
             problems.append(f"subtitles/cues/{number}: ends after the video")
         if cue["scene"] >= len(spec["scenes"]):
             problems.append(f"subtitles/cues/{number}: no scene {cue['scene'] + 1}")
+        last = cue["start"]
+        for word in cue.get("words", ()):
+            if not last - 0.0005 <= word["start"] <= word["end"] <= cue["end"] + 0.0005:
+                problems.append(f"subtitles/cues/{number}: words must follow each other inside the cue")
+                break
+            last = word["end"]
         previous_end = max(previous_end, cue["end"])
     return problems
 

@@ -20,7 +20,9 @@ from providers.spec import (
     MAX_DURATION,
     MIN_DURATION,
     SPEECH_RATE_RANGE,
+    SUBTITLE_BACKGROUND_RANGE,
     SUBTITLE_FONTS,
+    SUBTITLE_MODES,
     SUBTITLE_OUTLINE_RANGE,
     SUBTITLE_POSITIONS,
     SUBTITLE_SIZE_RANGE,
@@ -122,7 +124,21 @@ class SubtitleStyleSerializer(StrictSerializer):
         help_text="Pixels.",
     )
     position = serializers.ChoiceField(
-        choices=SUBTITLE_POSITIONS, required=False, help_text="Inside the safe area (higher up in 9:16)."
+        choices=SUBTITLE_POSITIONS,
+        required=False,
+        help_text="Inside the safe area (further in on 9:16); center is the older name of middle.",
+    )
+    mode = serializers.ChoiceField(
+        choices=SUBTITLE_MODES,
+        required=False,
+        help_text="words: the word being spoken is highlighted (burned in; WebVTT gets word timestamps).",
+    )
+    highlight_color = StrictRegexField(COLOUR_PATTERN, required=False, help_text="#rrggbb, for mode words.")
+    background = StrictIntegerField(
+        min_value=SUBTITLE_BACKGROUND_RANGE[0],
+        max_value=SUBTITLE_BACKGROUND_RANGE[1],
+        required=False,
+        help_text="Opacity in percent of a box in the outline colour behind the text; 0: none.",
     )
 
 

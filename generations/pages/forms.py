@@ -192,8 +192,14 @@ class GenerationForm(forms.Form):
     burn_subtitles = forms.BooleanField(label="Burn subtitles into the video", required=False)
     subtitle_position = forms.ChoiceField(
         label="Subtitle position",
-        choices=(("bottom", "Bottom"), ("center", "Center")),
+        choices=(("bottom", "Bottom"), ("middle", "Middle"), ("top", "Top"), ("center", "Center")),
         initial="bottom",
+        required=False,
+    )
+    subtitle_mode = forms.ChoiceField(
+        label="Subtitle style",
+        choices=(("lines", "Whole lines"), ("words", "Word by word (the spoken word highlighted)")),
+        initial="lines",
         required=False,
     )
     subtitle_font = forms.ChoiceField(
@@ -274,6 +280,7 @@ class GenerationForm(forms.Form):
                 "size": data["subtitle_size"],
                 "color": (data["subtitle_color"] or SUBTITLE_STYLE_DEFAULTS["color"]).lower(),
                 "outline": data["subtitle_outline"],
+                "mode": data["subtitle_mode"] or SUBTITLE_STYLE_DEFAULTS["mode"],
             },
         }
 

@@ -1,5 +1,6 @@
 """Burned-in subtitles: each cue drawn once as a picture (any text: see text.py), placed in
-the frame's safe area, and pasted into the frames it covers.
+the frame's safe area, and pasted into the frames it covers. Word-by-word captions draw a
+cue once per word, that word in the highlight colour, each shown while its word is said.
 
 The local renderer pastes the pictures into its Y, U, V planes as it draws a scene, so
 burning costs no extra encode; `cue_pictures` also serves the chunks phase, which draws
@@ -27,9 +28,10 @@ FONT_FILES = {
     "mono": "DejaVuSansMono-Bold.ttf",
 }
 # Safe areas, as shares of the frame. A 9:16 video is watched in apps whose buttons cover the
-# right edge and whose captions cover the bottom fifth, so its subtitles sit higher and narrower.
-LANDSCAPE_SAFE = {"width": 0.84, "bottom": 0.92}
-PORTRAIT_SAFE = {"width": 0.76, "bottom": 0.76}
+# right edge, whose captions cover the bottom fifth and whose tabs cover the top, so its
+# subtitles sit further in and narrower.
+LANDSCAPE_SAFE = {"width": 0.84, "bottom": 0.92, "top": 0.08}
+PORTRAIT_SAFE = {"width": 0.76, "bottom": 0.76, "top": 0.14}
 MAX_LINES = 3
 
 
@@ -71,9 +73,17 @@ def burn_fingerprint(spec: dict[str, Any], scene_index: int) -> str:
 
 
 def cue_picture(
-    text: str, style: dict[str, Any], width: int, height: int
+    text: str,
+    style: dict[str, Any],
+    width: int,
+    height: int,
+    *,
+    highlight: str | None = None,
+    after: str = "",
 ) -> tuple[Image.Image, int, int] | None:
-    """The cue drawn in `style`, and where its top-left corner goes; None if nothing is drawable."""
+    """The cue drawn in `style`, and where its top-left corner goes; None if nothing is
+    drawable. `highlight` is a word to draw in the highlight colour (its first occurrence
+    after the text `after`)."""
     style = {**SUBTITLE_STYLE_DEFAULTS, **style}
     safe = PORTRAIT_SAFE if height > width else LANDSCAPE_SAFE
     scale = min(width, height) / 1080
@@ -86,24 +96,46 @@ def cue_picture(
         outline_width=round(style["outline"] * scale),
         max_lines=MAX_LINES,
         font=FONT_FILES.get(style["font"], FONT_FILES["sans"]),
+        highlight=(highlight, _rgb(style["highlight_color"])) if highlight else None,
+        after=after,
+        box=style["background"],
     )
     if image.getchannel("A").getbbox() is None:
         return None
     x = (width - image.width) // 2
-    if style["position"] == "center":
+    if style["position"] in ("middle", "center"):
         y = (height - image.height) // 2
+    elif style["position"] == "top":
+        y = round(height * safe["top"])
     else:
         y = round(height * safe["bottom"]) - image.height
     return image, max(x, 0), max(y, 0)
 
 
 def cue_pictures(spec: dict[str, Any], scene_index: int) -> list[CuePicture]:
+    """The pictures to show and when: one per cue, or with word times one per word (that word
+    highlighted from its start to the next word's), and the plain cue before the first word
+    and after the last."""
     style = (spec.get("subtitles") or {}).get("style", {})
     pictures = []
     for cue in scene_cues(spec, scene_index):
-        drawn = cue_picture(cue["text"], style, spec["width"], spec["height"])
-        if drawn is not None:
-            pictures.append(CuePicture(cue["start"], cue["end"], *drawn))
+        words = cue.get("words") or []
+        if not words:
+            spans = [(cue["start"], cue["end"], None, "")]
+        else:
+            spans = [(cue["start"], words[0]["start"], None, "")]
+            said = ""
+            for number, word in enumerate(words):
+                until = words[number + 1]["start"] if number + 1 < len(words) else word["end"]
+                spans.append((word["start"], until, word["text"], said))
+                said += word["text"]
+            spans.append((words[-1]["end"], cue["end"], None, ""))
+        for start, end, word, said in spans:
+            if end <= start:
+                continue
+            drawn = cue_picture(cue["text"], style, spec["width"], spec["height"], highlight=word, after=said)
+            if drawn is not None:
+                pictures.append(CuePicture(start, end, *drawn))
     return pictures
 
 

@@ -202,9 +202,17 @@ def render_caption(
     outline_width: int = 0,
     max_lines: int = 3,
     font: str = PRIMARY_FONT,
+    highlight: tuple[str, RGB] | None = None,
+    after: str = "",
+    box: int = 0,
 ) -> Image.Image:
     """Centred, word-wrapped text as a tight RGBA image (1x1 and transparent if nothing is
-    drawable); `font` is the file name of the font tried first."""
+    drawable); `font` is the file name of the font tried first.
+
+    `highlight` = (word, colour) draws the first occurrence of `word` after the text `after`
+    in that colour (word-by-word captions: the same text drawn once per word has the same
+    size, so the pictures can replace each other). `box` is the opacity in percent of a
+    backdrop in the outline colour behind the text."""
     layout = _Layout(font_size, font)
     if not layout.chain:
         return Image.new("RGBA", (1, 1))
@@ -221,20 +229,61 @@ def render_caption(
     size = (round(max(widths)) + 2 * pad, line_height * len(lines) + 2 * pad)
     image = Image.new("RGBA", size, (*outline, 0))
     draw = ImageDraw.Draw(image)
-    for number, (line, width) in enumerate(zip(lines, widths, strict=True)):
-        x = (size[0] - width) / 2
-        baseline = pad + number * line_height + ascent
-        for run, index in layout.runs(line):
+    if box:
+        inset = max(outline_width + font_size // 4, 1)
+        draw.rounded_rectangle(
+            (inset, inset, size[0] - inset, size[1] - inset),
+            radius=font_size // 3,
+            fill=(*outline, round(255 * min(box, 100) / 100)),
+        )
+
+    def draw_text(x: float, baseline: float, text: str, colour: RGB) -> None:
+        for run, index in layout.runs(text):
             font = layout.font(index)
             draw.text(
                 (x, baseline),
                 run,
                 font=font,
-                fill=fill,
+                fill=colour,
                 anchor="ls",
                 stroke_width=outline_width,
                 stroke_fill=outline,
             )
             x += font.getlength(run)
-    box = image.getchannel("A").getbbox()
-    return image.crop(box) if box else Image.new("RGBA", (1, 1))
+
+    starts = [(size[0] - width) / 2 for width in widths]
+    for number, line in enumerate(lines):
+        draw_text(starts[number], pad + number * line_height + ascent, line, fill)
+    if highlight is not None:
+        word, colour = highlight
+        for number, first, last in locate_word(lines, word, after):
+            line = lines[number]
+            x = starts[number] + layout.width(line[:first])
+            draw_text(x, pad + number * line_height + ascent, line[first:last], colour)
+    bbox = image.getchannel("A").getbbox()
+    return image.crop(bbox) if bbox else Image.new("RGBA", (1, 1))
+
+
+def locate_word(lines: list[str], word: str, after: str = "") -> list[tuple[int, int, int]]:
+    """Where `word` was laid out: (line, first, end) character ranges, one per line it spans,
+    for its first occurrence after the characters of `after`. Spaces are ignored (wrapping
+    drops them at line ends) and characters no font draws were dropped from the lines, so
+    the search matches the visible characters in order and skips what is missing."""
+    flat = [(n, i, ch) for n, line in enumerate(lines) for i, ch in enumerate(line) if not ch.isspace()]
+    cursor = 0
+    for ch in (c for c in after if not c.isspace()):
+        found = next((k for k in range(cursor, min(cursor + 3, len(flat))) if flat[k][2] == ch), None)
+        if found is not None:
+            cursor = found + 1
+    spans: list[tuple[int, int, int]] = []
+    for ch in (c for c in word if not c.isspace()):
+        found = next((k for k in range(cursor, min(cursor + 3, len(flat))) if flat[k][2] == ch), None)
+        if found is None:
+            continue
+        cursor = found + 1
+        number, index, _ = flat[found]
+        if spans and spans[-1][0] == number:
+            spans[-1] = (number, spans[-1][1], index + 1)
+        else:
+            spans.append((number, index, index + 1))
+    return spans

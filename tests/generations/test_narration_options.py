@@ -66,7 +66,7 @@ def test_the_api_defaults_are_narration_and_subtitle_files_without_burning(alice
         ("voice", "en; rm -rf /"),
         ("language", "english please"),
         ("speech_rate", 3.0),
-        ("subtitle_style", {"position": "top"}),
+        ("subtitle_style", {"position": "left"}),
         ("subtitle_style", {"color": "red"}),
         ("subtitle_style", {"size": 500}),
         ("subtitle_style", {"shadow": True}),

@@ -14,6 +14,8 @@ from providers.local.text import _font_index, font_chain, load_font
 _TIMESTAMP = r"(\d{2,}):([0-5]\d):([0-5]\d)\.(\d{3})"
 _TIMING = re.compile(rf"^{_TIMESTAMP} --> {_TIMESTAMP}(?: [^\s:]+:[^\s]+)*$")
 _ENTITY = re.compile(r"&(amp|lt|gt|lrm|rlm|nbsp);")
+# The only tags we write: class spans around words, and the timestamps of word captions.
+_TAG = re.compile(r"</?c>|<(\d{2,}):([0-5]\d):([0-5]\d)\.(\d{3})>")
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,23 @@ def parse_webvtt(text: str) -> list[ParsedCue]:
         payload = rows[1:]
         assert payload and all(row.strip() for row in payload), f"empty cue text: {block!r}"
         for row in payload:
-            assert "-->" not in row and "<" not in row and ">" not in row, f"raw markup in {row!r}"
+            bare = _TAG.sub("", row)
+            assert "-->" not in row and "<" not in bare and ">" not in bare, f"raw markup in {row!r}"
             assert "&" not in _ENTITY.sub("", row), f"bare or unknown entity in {row!r}"
         if cues:
             assert start >= cues[-1].start, "cues must be in start order"
-        cues.append(ParsedCue(start, end, html.unescape("\n".join(payload))))
+        cues.append(ParsedCue(start, end, html.unescape(_TAG.sub("", "\n".join(payload)))))
     return cues
+
+
+def parse_word_times(text: str) -> list[tuple[ParsedCue, list[float]]]:
+    """Each cue of a WebVTT file with the word timestamps inside it, in the order written."""
+    blocks = [block for block in re.split(r"\n{2,}", text.strip("\n")) if block][1:]
+    cues = parse_webvtt(text)
+    return [
+        (cue, [_seconds(*m.groups()) for m in _TAG.finditer(block) if m.group(1) is not None])
+        for cue, block in zip(cues, blocks, strict=True)
+    ]
 
 
 def assert_cues_well_formed(cues: list[ParsedCue], duration: float) -> None:

@@ -25,6 +25,7 @@ from providers.spec import (
     SIZES,
     SPEECH_RATE_RANGE,
     SUBTITLE_FONTS,
+    SUBTITLE_MODES,
     SUBTITLE_POSITIONS,
     TEMPLATES,
 )
@@ -70,6 +71,12 @@ class Command(BaseCommand):
         )
         narration.add_argument("--subtitle-position", choices=SUBTITLE_POSITIONS, default=None)
         narration.add_argument("--subtitle-font", choices=SUBTITLE_FONTS, default=None)
+        narration.add_argument(
+            "--subtitle-mode",
+            choices=SUBTITLE_MODES,
+            default=None,
+            help="words: highlight each word as it is said",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         prompt = str(options["prompt"]).strip()
@@ -127,7 +134,11 @@ class Command(BaseCommand):
             raise CommandError(f"--script: {problem}")
         style = {
             key: options[name]
-            for key, name in (("position", "subtitle_position"), ("font", "subtitle_font"))
+            for key, name in (
+                ("position", "subtitle_position"),
+                ("font", "subtitle_font"),
+                ("mode", "subtitle_mode"),
+            )
             if options[name]
         }
         return {

@@ -152,6 +152,7 @@ def test_the_form_offers_the_options_and_passes_them_on(client, alice):
             "subtitle_size": "72",
             "subtitle_color": "#00FF00",
             "subtitle_outline": "8",
+            "subtitle_mode": "words",
         },
     )
     assert response.status_code == 302
@@ -164,6 +165,7 @@ def test_the_form_offers_the_options_and_passes_them_on(client, alice):
         "size": 72,
         "color": "#00ff00",
         "outline": 8,
+        "mode": "words",
     }
 
 

@@ -13,7 +13,9 @@ A spec is plain JSON (it is stored on the generation and sent to remote planners
       "seed": 0,
       "scenes": [                         # 3 to 8
         {"description": "...", "caption": "...", "duration": 5.0, "frames": 150,
-         "camera": "zoom_in", "palette": ["#0b1d3a", "#1f4e79", "#f2c14e"], "motif": "waves"}
+         "camera": "zoom_in", "palette": ["#0b1d3a", "#1f4e79", "#f2c14e"], "motif": "waves",
+         "elements": [{"name": "ship", "icon": "fluent-emoji-flat:ship", "motion": "drift"}],
+         "time": "night", "weather": "storm"}                   # the last three optional
       ],
       "music": {"mood": "calm", "tempo": 84},
       "narration": {...},                 # optional, from the plan phase: provider, voice, language,
@@ -62,8 +64,38 @@ MOTIFS = (
     "flowers",
     "dunes",
     "fire",
+    "ice",
     "abstract",
 )
+# What a scene shows: the subjects drawn in it, the light of its time of day and its weather.
+ELEMENT_MOTIONS = (
+    "idle",
+    "walk",
+    "drive",
+    "fly",
+    "drift",
+    "swim",
+    "rise",
+    "fall",
+    "jump",
+    "spin",
+    "grow",
+    "shine",
+)
+MAX_ELEMENTS = 6
+TIMES_OF_DAY = ("dawn", "day", "sunset", "night")
+WEATHERS = ("snow", "rain", "storm", "fog")
+ELEMENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "icon", "motion"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 60},
+        # A picture library id, "set:name" (the local providers' library is fluent-emoji-flat).
+        "icon": {"type": "string", "pattern": "^[a-z0-9-]+:[a-z0-9-]+$", "maxLength": 120},
+        "motion": {"enum": list(ELEMENT_MOTIONS)},
+    },
+}
 MUSIC_MOODS = ("calm", "upbeat", "dramatic", "mysterious", "playful", "epic")
 TEMPLATES = ("cinematic", "minimal", "vibrant", "noir", "pastel")
 
@@ -167,6 +199,9 @@ SPEC_SCHEMA: dict[str, Any] = {
                     "variation": {"type": "integer", "minimum": 0},
                     # What the narrator reads over this scene ("" for none).
                     "narration": {"type": "string", "maxLength": NARRATION_LIMIT},
+                    "elements": {"type": "array", "maxItems": MAX_ELEMENTS, "items": ELEMENT_SCHEMA},
+                    "time": {"enum": list(TIMES_OF_DAY)},
+                    "weather": {"enum": list(WEATHERS)},
                 },
             },
         },

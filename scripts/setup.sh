@@ -34,6 +34,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt_install $(printf '%s\n' "${missing[@]}" | sort -u)
 fi
 
+# The pictures the offline providers draw a prompt's subjects with: an Iconify JSON set and
+# emoji keyword lists from the npm registry, pinned by scripts/icons/package-lock.json.
+icons_stamp="var/icons/.installed-$(cat scripts/icons/package.json scripts/icons/package-lock.json | sha256sum | cut -c1-16)"
+if [ ! -f "$icons_stamp" ]; then
+  command -v npm >/dev/null || apt_install nodejs npm
+  log "installing the subject pictures into var/icons"
+  rm -rf var/icons && mkdir -p var/icons
+  cp scripts/icons/package.json scripts/icons/package-lock.json var/icons/
+  npm ci --prefix var/icons --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+  touch "$icons_stamp"
+fi
+
 PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
 if [ ! -x .venv/bin/python ]; then
   log "creating .venv with $($PYTHON --version)"

@@ -156,6 +156,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env("MEDIA_URL", "/media/")
 # Not ./media: that is the `media` package (the ffmpeg layer).
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# The npm packages of pictures the offline providers draw subjects with (scripts/setup.sh).
+ICON_LIBRARY_DIR = Path(env("ICON_LIBRARY_DIR", str(BASE_DIR / "var" / "icons" / "node_modules")))
 # Where phases write scratch files while they work; cleaned after each job.
 WORK_ROOT = env("WORK_ROOT") or None
 

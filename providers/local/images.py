@@ -19,15 +19,17 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, PngImagePlugin
 
 from providers.costs import CostMeter
+from providers.local.actors import place_actors
 from providers.local.elements import Colors, Scene
 from providers.local.motifs import MOTIFS
 from providers.local.painting import Canvas, Layer, apply_grain_and_vignette, to_uint8
 from providers.local.particles import Particles, composite_rgb
 from providers.local.text import render_caption
+from providers.local.weather import time_of_day, weather
 
 # Bumped whenever drawing changes, so a stored reference from older code is not mistaken
 # for what this code would draw.
-RENDER_VERSION = 1
+RENDER_VERSION = 2
 SCENE_KEY_FIELD = "videogen-scene"
 STORYBOARD_LONG_SIDE = 480
 PAPER = (243, 237, 222)
@@ -91,6 +93,9 @@ def scene_layers(
         horizon=height * 0.6,
     )
     MOTIFS[scene_spec["motif"]](scene)
+    time_of_day(scene, scene_spec["motif"], scene_spec.get("time"))
+    weather(scene, scene_spec["motif"], scene_spec.get("weather"))
+    place_actors(scene, scene_spec.get("elements", []), scene_spec["frames"] / spec["fps"])
     # Grain suits a still; in video it would only cost bits, so the video provider skips it.
     tile = None
     if grain:
@@ -106,6 +111,7 @@ def scene_key(spec: dict[str, Any], scene_index: int) -> str:
     scene = spec["scenes"][scene_index]
     drawn = [RENDER_VERSION, spec["seed"], spec["width"], spec["height"], scene_index]
     drawn += [scene["motif"], scene["palette"], scene.get("variation", 0)]
+    drawn += [scene.get("elements", []), scene.get("time"), scene.get("weather")]
     return hashlib.sha256(json.dumps(drawn).encode()).hexdigest()[:32]
 
 

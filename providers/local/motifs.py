@@ -29,6 +29,7 @@ from providers.local.elements import (
     star_field,
     sun,
 )
+from providers.local.ice import ice
 from providers.local.painting import Color, ShapeMask, disc, fill_below, gaussian, haze_above, mix
 from providers.local.particles import Particles, scatter
 
@@ -401,5 +402,6 @@ MOTIFS: dict[str, Callable[[Scene], None]] = {
     "flowers": flowers,
     "dunes": dunes_motif,
     "fire": fire,
+    "ice": ice,
     "abstract": abstract,
 }

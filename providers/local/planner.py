@@ -7,18 +7,21 @@ and seed, never from `hash()`, which is salted per process.
 
 from __future__ import annotations
 
-import colorsys
 import hashlib
+import logging
 import math
 import random
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from providers.base import PlanRequest
 from providers.costs import CostMeter
+from providers.local.icons import IconLibraryMissing
+from providers.local.keywords import hits, keyword_index, ranked
+from providers.local.setting import scene_setting
+from providers.local.subjects import find_elements
 from providers.script import as_sentence, estimate_seconds, shorten_in_order
 from providers.spec import (
     CAMERA_MOTIONS,
@@ -35,6 +38,8 @@ from providers.spec import (
 )
 from toolbox.exceptions import ValidationException
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_TEMPLATE = "cinematic"
 TITLE_LIMIT = CAPTION_LIMIT = 60
 # Leaves room for a framing prefix under the schema's 500.
@@ -45,52 +50,7 @@ MAX_SCENE_SHARE = 2.5  # times the mean scene length
 NARRATION_MARGIN_SECONDS = 0.6
 
 # Keyword tables are "key: words"; a plural in the prompt finds its singular here. On a tie the
-# earlier key wins, so the more specific motifs come first.
-MOTIF_KEYWORDS = {
-    "bubbles": "bubble underwater reef coral fish aquarium diver jellyfish",
-    "waves": "ocean sea wave beach tide surf shore coast lake harbor",
-    "trees": "forest tree woods jungle leaf leaves pine oak grove",
-    "stars": "night star starry galaxy space cosmos universe moon planet nebula",
-    "mountains": "mountain hill peak valley cliff summit alps canyon",
-    "city": "city street neon town urban skyline building downtown traffic",
-    "sun": "sun sunrise sunset summer dawn sunny sunshine sunlight",
-    "rain": "rain rainy storm stormy thunder drizzle lightning puddle",
-    "snow": "snow snowy winter ice icy frost blizzard frozen snowflake",
-    "birds": "bird fly flying flight wing eagle seagull gull flock",
-    "flowers": "flower garden spring blossom bloom rose petal meadow tulip",
-    "dunes": "desert sand dune sahara camel oasis",
-    "fire": "fire flame volcano lava ember campfire blaze burn burning",
-    "clouds": "cloud cloudy sky fog foggy mist misty haze",
-}
-MOTIF_PALETTES = {
-    "waves": ("#0b3d5c", "#1f6f9f", "#5fb3d9", "#e8f4f8"),
-    "trees": ("#1b3a2a", "#2f6b3f", "#7fb069", "#e6d9a8"),
-    "stars": ("#070b1f", "#1b1f4a", "#4b3f8c", "#f4e9b8"),
-    "mountains": ("#2e3b4e", "#5b6f88", "#a7b8c8", "#f1efe9"),
-    "city": ("#14121f", "#3d2c8d", "#ff3c8e", "#27e0d8"),
-    "clouds": ("#6f8fb5", "#a9c6e8", "#dbe9f7", "#fbfdff"),
-    "bubbles": ("#023047", "#0a6c8c", "#48cae4", "#caf0f8"),
-    "sun": ("#7a2e0e", "#e4572e", "#f3a712", "#ffe8a3"),
-    "rain": ("#1e2a36", "#3e5566", "#7d93a5", "#c9d6df"),
-    "snow": ("#35506b", "#8fb3d1", "#dbe8f3", "#f8fbff"),
-    "birds": ("#2b4c7e", "#5f8dc4", "#f0c27b", "#fdf3e1"),
-    "flowers": ("#6a1b4d", "#d1495b", "#f7a1c4", "#9bc53d"),
-    "dunes": ("#5e3a1a", "#b5763a", "#e0b872", "#f6e3b4"),
-    "fire": ("#2b0a06", "#8c1c13", "#e2541b", "#ffc233"),
-    "abstract": ("#22223b", "#4a4e69", "#9a8c98", "#f2e9e4"),
-}
-# (saturation factor, contrast around mid-grey, lift towards white)
-TEMPLATE_GRADES = {
-    "cinematic": (1.05, 1.15, 0.0),
-    "minimal": (0.4, 0.9, 0.05),
-    "vibrant": (1.45, 1.05, 0.0),
-    "noir": (0.06, 1.35, 0.0),
-    "pastel": (0.55, 0.7, 0.45),
-}
-TONE_KEYWORDS = {
-    "dark": "night dark midnight shadow gloomy moonlit dusk black",
-    "bright": "sunny bright light morning day daylight shiny glowing noon",
-}
+# earlier key wins.
 CAMERA_KEYWORDS = {
     "pan_up": "rise rising up ascend climb soar lift tower tall",
     "pan_down": "fall falling down descend dive sink drop below",
@@ -154,14 +114,8 @@ _EDGE_PUNCTUATION = (
 _SMALL_WORDS = frozenset("a an and as at but by for in of on or the to with".split())
 
 
-def _index(table: dict[str, str]) -> dict[str, str]:
-    return {word: key for key, words in table.items() for word in words.split()}
-
-
-_MOTIF_INDEX = _index(MOTIF_KEYWORDS)
-_CAMERA_INDEX = _index(CAMERA_KEYWORDS)
-_MOOD_INDEX = _index(MOOD_KEYWORDS)
-_TONE_INDEX = _index(TONE_KEYWORDS)
+_CAMERA_INDEX = keyword_index(CAMERA_KEYWORDS)
+_MOOD_INDEX = keyword_index(MOOD_KEYWORDS)
 
 
 @dataclass(frozen=True)
@@ -198,10 +152,13 @@ class LocalPlanner:
             "height": height,
             "template": template,
             "seed": request.seed,
-            "scenes": [
-                {**_scene(shot, n, prompt_words, template, rng), "narration": narration}
-                for shot, n, narration in zip(shots, frames, narrations, strict=True)
-            ],
+            "scenes": _with_elements(
+                [
+                    {**_scene(shot, n, template, rng), "narration": narration}
+                    for shot, n, narration in zip(shots, frames, narrations, strict=True)
+                ],
+                shots,
+            ),
             "music": _music(prompt_words, template, rng),
         }
 
@@ -288,7 +245,7 @@ def _shots(clauses: list[str], count: int, rng: random.Random) -> list[_Shot]:
             framing = next(f for f in framings if f[1] != previous)
             framings.remove(framing)
             framings.append(framing)
-        hints = ([framing[1]] if framing else []) + _hits(_words(clause), _CAMERA_INDEX)
+        hints = ([framing[1]] if framing else []) + hits(_words(clause), _CAMERA_INDEX)
         camera = next((c for c in hints if c != previous), None)
         camera = camera or rng.choice([c for c in CAMERA_MOTIONS if c != previous])
         shots.append(_Shot(clause, repeat, framing, camera))
@@ -305,13 +262,7 @@ def _weights(clauses: list[str], duration: int) -> list[float]:
     return weights
 
 
-def _scene(
-    shot: _Shot, frames: int, prompt_words: list[str], template: str, rng: random.Random
-) -> dict[str, Any]:
-    words = _words(shot.clause)
-    motifs = _ranked(words, _MOTIF_INDEX) or _ranked(prompt_words, _MOTIF_INDEX) or ["abstract"]
-    motif = motifs[shot.repeat % len(motifs)]
-    tones = _ranked(words, _TONE_INDEX) or _ranked(prompt_words, _TONE_INDEX) or [None]
+def _scene(shot: _Shot, frames: int, template: str, rng: random.Random) -> dict[str, Any]:
     description = _shorten(shot.clause.rstrip(",;: ") or shot.clause, DESCRIPTION_LIMIT)
     return {
         "description": f"{shot.framing[0]}: {description}" if shot.framing else description,
@@ -319,9 +270,25 @@ def _scene(
         "duration": frames_to_seconds(frames),
         "frames": frames,
         "camera": shot.camera,
-        "palette": _palette(motif, template, tones[0], rng),
-        "motif": motif,
+        # The place, light and weather come from this scene's own sentence, never the prompt's others.
+        **scene_setting(_words(shot.clause), template, rng),
     }
+
+
+def _with_elements(scenes: list[dict[str, Any]], shots: list[_Shot]) -> list[dict[str, Any]]:
+    """Each scene's subjects from its own sentence; one that goes on without naming its
+    subject ("then rests on a hill") keeps the scene before's."""
+    previous: list[dict[str, Any]] = []
+    for scene, shot in zip(scenes, shots, strict=True):
+        try:
+            elements = find_elements(shot.clause, previous)
+        except IconLibraryMissing:
+            logger.warning("no icon library installed: scenes are planned without their subjects")
+            return scenes
+        if elements:
+            scene["elements"] = elements
+        previous = elements
+    return scenes
 
 
 def _narrations(shots: list[_Shot], duration: int) -> list[str]:
@@ -336,46 +303,11 @@ def _narrations(shots: list[_Shot], duration: int) -> list[str]:
 
 
 def _music(words: list[str], template: str, rng: random.Random) -> dict[str, Any]:
-    moods = _ranked(words, _MOOD_INDEX)
+    moods = ranked(words, _MOOD_INDEX)
     mood = moods[0] if moods else TEMPLATE_MOODS[template]
     low, high = MOOD_TEMPOS[mood]
     pace = min(max(sum(PACE_WORDS.get(w, 0) for w in words), -20), 20)
     return {"mood": mood, "tempo": min(max(rng.randint(low, high) + pace, 50), 180)}
-
-
-def _lemma(word: str, index: dict[str, str]) -> str | None:
-    forms = (word, word[:-1], word[:-2], word[:-3] + "y") if word.endswith("s") else (word,)
-    return next((form for form in forms if form in index), None)
-
-
-def _hits(words: list[str], index: dict[str, str]) -> list[str]:
-    """The keys that `words` point at, in the order the words come."""
-    return [index[lemma] for word in words if (lemma := _lemma(word, index))]
-
-
-def _ranked(words: list[str], index: dict[str, str]) -> list[str]:
-    """The keys that `words` point at, most hits first; ties keep the table's order."""
-    counts = Counter(_hits(words, index))
-    order = list(dict.fromkeys(index.values()))
-    return sorted(counts, key=lambda key: (-counts[key], order.index(key)))
-
-
-def _palette(motif: str, template: str, tone: str | None, rng: random.Random) -> list[str]:
-    saturation, contrast, lift = TEMPLATE_GRADES[template]
-    hue_shift = rng.uniform(-0.02, 0.02)
-    graded = []
-    for colour in MOTIF_PALETTES[motif]:
-        hue, light, sat = colorsys.rgb_to_hls(*(int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)))
-        if tone == "dark":
-            light *= 0.7
-        elif tone == "bright":
-            light += (1 - light) * 0.3
-        # Kept off pure black and white so that a graded palette still has distinct colours.
-        light = min(max(0.5 + (light - 0.5) * contrast, 0.03), 0.97)
-        light += (0.97 - light) * lift
-        rgb = colorsys.hls_to_rgb((hue + hue_shift) % 1, light, min(sat * saturation, 1.0))
-        graded.append("#" + "".join(f"{min(max(round(c * 255), 0), 255):02x}" for c in rgb))
-    return graded
 
 
 def _trim(text: str) -> str:

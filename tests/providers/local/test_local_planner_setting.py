@@ -42,7 +42,11 @@ def test_the_fox_runs_through_snowy_trees_at_dawn_then_rests_by_a_frozen_lake() 
 def test_the_lighthouse_keeper_and_the_ship_each_appear_in_their_own_scene() -> None:
     scenes = by_caption(plan(LIGHTHOUSE))
     climb = scenes["A lighthouse keeper climbs the stairs at night"]
-    assert (subjects(climb), climb["elements"][0]["motion"], climb.get("time")) == (["keeper"], "rise", "night")
+    assert (subjects(climb), climb["elements"][0]["motion"], climb.get("time")) == (
+        ["keeper"],
+        "rise",
+        "night",
+    )
     lamp = scenes["Lights the lamp"]
     assert "lamp" in subjects(lamp) and lamp["motif"] == "abstract" and "time" not in lamp
     storm = scenes["A ship passes safely through the storm"]

@@ -86,7 +86,9 @@ def test_nouns_and_their_synonyms_find_their_picture(word: str, icon: str) -> No
     assert found is not None and found.name == icon
 
 
-@pytest.mark.parametrize("word", ["forest", "night", "storm", "snow", "lake", "over", "three", "quiet", "zorblax"])
+@pytest.mark.parametrize(
+    "word", ["forest", "night", "storm", "snow", "lake", "over", "three", "quiet", "zorblax"]
+)
 def test_places_weather_small_words_and_unknown_words_are_not_subjects(word: str) -> None:
     assert lookup(word) is None
 

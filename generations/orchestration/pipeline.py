@@ -389,7 +389,21 @@ def _context(video_id: str, phase: Phase, run: PhaseRun | None, workdir: Path) -
 
 
 def _charge(video_id: str, phase_name: str, charge: Charge) -> None:
-    """Check the budget, then write the ledger line, before the paid call is made."""
+    """Check the budget, then write the ledger line, before the paid call is made. A line
+    that settles an earlier estimate is written without a check: that money is spent."""
+    if not charge.adjusts:
+        _check_budget(video_id, charge)
+    services.ledger_record(
+        video_id=video_id,
+        phase=phase_name,
+        provider=charge.provider,
+        model=charge.model,
+        units=charge.units,
+        usd=charge.usd,
+    )
+
+
+def _check_budget(video_id: str, charge: Charge) -> None:
     spent, user_id = VideoGeneration.objects.values_list("cost_usd", "user_id").get(id=video_id)
     cap = settings.MAX_COST_PER_GENERATION_USD
     if spent + charge.usd > cap:
@@ -407,14 +421,6 @@ def _charge(video_id: str, phase_name: str, charge: Charge) -> None:
             raise BudgetExceeded(
                 f"budget exceeded: ${today} spent in the last 24 h of the ${daily_cap} daily cap"
             )
-    services.ledger_record(
-        video_id=video_id,
-        phase=phase_name,
-        provider=charge.provider,
-        model=charge.model,
-        units=charge.units,
-        usd=charge.usd,
-    )
 
 
 def _report(video_id: str, phase: Phase, run_id: int, done: int, total: int) -> None:

@@ -34,14 +34,16 @@ from providers.registry import (
     get_speech_provider,
     get_video_provider,
 )
+from providers.replicate.schemas import forget_schemas
 from tests.phases.spec_factory import make_spec
+from tests.providers.replicate_models import CATALOG, CatalogModel
 
 REPLICATE_TOKEN = "r8_fake_token"
 OPENAI_KEY = "sk-fake-key"
 VARIANTS = 4
 # Model outputs at the models' own sizes, so the adapters' fitting is exercised.
 IMAGE_SIZE = (1344, 768)
-CLIP_SIZE, CLIP_FPS, CLIP_SECONDS = (1024, 576), 8, 3
+CLIP_SIZE = (640, 360)
 MUSIC_RATE, MUSIC_SECONDS = 32000, 8
 COLOURS = [(200, 40, 40), (40, 160, 60), (40, 70, 200), (220, 200, 40)]
 
@@ -60,8 +62,12 @@ class Fault:
 @dataclass
 class FakeModel:
     name: str  # owner/name
-    kind: str  # image, video or audio
-    list_output: bool
+    version: str
+    spec: CatalogModel
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
 
 
 @dataclass
@@ -84,13 +90,20 @@ class FakeServices:
             self.chat_requests: list[dict[str, Any]] = []
             self.chat_replies: deque[dict[str, str]] = deque()
             self.speech_requests: list[dict[str, Any]] = []
+            self.schema_requests: list[str] = []
 
     # --- scripting -----------------------------------------------------------------------
 
-    def add_model(self, ref: str, kind: str, *, list_output: bool) -> None:
-        """Serve `ref` (`owner/name:version` or `owner/name`) as a model making `kind` files."""
+    def add_model(self, ref: str, spec: CatalogModel | None = None) -> None:
+        """Serve `ref` (`owner/name:version` or `owner/name`) as the catalog's model of that
+        name, or as `spec`."""
         name, _, version = ref.partition(":")
-        self.models[version or name] = FakeModel(name=name, kind=kind, list_output=list_output)
+        self.models[version or name] = FakeModel(
+            name=name, version=version or f"{abs(hash(name)):064x}"[-64:], spec=spec or CATALOG[name]
+        )
+
+    def model_named(self, name: str) -> FakeModel | None:
+        return next((model for model in self.models.values() if model.name == name), None)
 
     def script(self, kind: str, *outcomes: Any) -> None:
         """What the next predictions of `kind` do: "succeed", "hang" or ("fail", message)."""
@@ -183,15 +196,22 @@ class FakeServices:
                 else:
                     prediction["status"] = "succeeded"
                     prediction["output"] = self.output_for(prediction)
+                    spec = self.models[prediction["_key"]].spec
+                    prediction["metrics"] = {
+                        "predict_time": spec.predict_time,
+                        "total_time": spec.predict_time + 1,
+                    }
 
     def output_for(self, prediction: dict[str, Any]) -> Any:
         model = self.models[prediction["_key"]]
         variant = prediction["_number"] % VARIANTS
-        name = {"image": f"image-{variant}.png", "video": f"clip-{variant}.mp4", "audio": "music.wav"}[
-            model.kind
-        ]
+        if model.kind == "video":
+            seconds, fps = clip_length(model.spec, prediction["input"])
+            name = make_clip(self.assets, variant, seconds, fps)
+        else:
+            name = {"image": f"image-{variant}.png", "audio": "music.wav"}[model.kind]
         url = f"{self.base_url}/files/{prediction['id']}/{name}"
-        return [url] if model.list_output else url
+        return [url] if model.spec.list_output else url
 
     def chat_reply(self, body: dict[str, Any]) -> dict[str, str]:
         with self.lock:
@@ -267,6 +287,8 @@ class _Handler(BaseHTTPRequestHandler):
             and parts[4] == "predictions"
         ):
             return lambda body: self._create(f"{parts[2]}/{parts[3]}", body)
+        if method == "GET" and parts[:2] == ["v1", "models"] and len(parts) in (4, 6):
+            return lambda body: self._model(f"{parts[2]}/{parts[3]}", parts[5] if len(parts) == 6 else None)
         if method == "GET" and len(parts) == 3 and parts[:2] == ["v1", "predictions"]:
             return lambda body: self._get(parts[2])
         if (
@@ -308,6 +330,43 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         self._json(201, _public(fake.create_prediction(key, body)))
+
+    def _model(self, name: str, version: str | None) -> None:
+        """A model and its latest version, or one version of it, with the version's schema."""
+        fake = self.server.fake
+        with fake.lock:
+            fake.schema_requests.append(name)
+        model = fake.model_named(name)
+        if model is None or (version is not None and version != model.version):
+            self._json(404, {"detail": "Not found", "status": 404})
+            return
+        found = {
+            "id": model.version,
+            "created_at": "2025-06-01T00:00:00.000000Z",
+            "cog_version": "0.14.0",
+            "openapi_schema": model.spec.openapi(),
+        }
+        if version is not None:
+            self._json(200, found)
+            return
+        owner, short = name.split("/")
+        self._json(
+            200,
+            {
+                "url": f"https://replicate.com/{name}",
+                "owner": owner,
+                "name": short,
+                "description": f"{name}, as the fake serves it",
+                "visibility": "public",
+                "github_url": None,
+                "paper_url": None,
+                "license_url": None,
+                "run_count": 1000,
+                "cover_image_url": None,
+                "default_example": None,
+                "latest_version": found,
+            },
+        )
 
     def _get(self, prediction_id: str) -> None:
         prediction = self.server.fake.predictions.get(prediction_id)
@@ -411,24 +470,46 @@ class _Server(ThreadingHTTPServer):
     fake: FakeServices
 
 
+def clip_length(spec: CatalogModel, inputs: dict[str, Any]) -> tuple[float, int]:
+    """Seconds and frame rate of the clip a video model makes for `inputs`, as the model
+    would: from its frame count and rate, or its duration, else its one clip length."""
+    fps = int(inputs.get(spec.fps_input, spec.fps)) if spec.fps_input else spec.fps
+    if spec.frames_input and spec.frames_input in inputs:
+        return int(inputs[spec.frames_input]) / fps, fps
+    if spec.seconds_input and spec.seconds_input in inputs:
+        return float(inputs[spec.seconds_input]), fps
+    return spec.clip_seconds, fps
+
+
+def make_clip(folder: Path, variant: int, seconds: float, fps: int) -> str:
+    """A clip of `variant`'s colour with a moving box, made once per length and rate."""
+    name = f"clip-{variant}-{seconds:.3f}s-{fps}fps.mp4"
+    if not (folder / name).exists():
+        colour = COLOURS[variant]
+        width, height = CLIP_SIZE
+        partial = folder / f".{name}"
+        media.run_ffmpeg(
+            [
+                *["-f", "lavfi", "-i", f"color=c=0x{bytes(colour).hex()}:s={width}x{height}:r={fps}"],
+                *["-vf", f"drawbox=x='mod(t*300,{width})':y=200:w=160:h=160:color=white:t=fill"],
+                *["-t", f"{seconds:.3f}", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
+                *["-f", "mp4", str(partial)],
+            ],
+            timeout=60,
+        )
+        partial.replace(folder / name)
+    return name
+
+
 def make_assets(folder: Path) -> None:
-    """The files the fake models hand out: distinct images and clips, and a loud WAV."""
+    """The files the fake models hand out: distinct images and a loud WAV (clips are made
+    on demand, as long as each request asks)."""
     folder.mkdir(parents=True, exist_ok=True)
     for variant, colour in enumerate(COLOURS):
         image = Image.new("RGB", IMAGE_SIZE, colour)
         draw = ImageDraw.Draw(image)
         draw.ellipse((400, 150, 944, 618), fill=tuple(255 - c for c in colour))
         image.save(folder / f"image-{variant}.png")
-        width, height = CLIP_SIZE
-        media.run_ffmpeg(
-            [
-                *["-f", "lavfi", "-i", f"color=c=0x{bytes(colour).hex()}:s={width}x{height}:r={CLIP_FPS}"],
-                *["-vf", f"drawbox=x='mod(t*300,{width})':y=200:w=160:h=160:color=white:t=fill"],
-                *["-t", str(CLIP_SECONDS), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
-                str(folder / f"clip-{variant}.mp4"),
-            ],
-            timeout=60,
-        )
     t = np.arange(MUSIC_RATE * MUSIC_SECONDS) / MUSIC_RATE
     chord = sum(np.sin(2 * math.pi * f * t) for f in (220.0, 277.2, 329.6)) / 3
     samples = (0.5 * chord * 32767).astype("<i2")
@@ -468,17 +549,19 @@ def use_fake_services(settings: Any, fake: FakeServices) -> None:
     settings.REPLICATE_POLL_INTERVAL = 0.02
     settings.PROVIDER_RETRY_BASE_DELAY = 0.01
     settings.PROVIDER_RETRY_MAX_DELAY = 2.0
-    for ref, kind, list_output in (
-        (settings.REPLICATE_SDXL_MODEL, "image", True),
-        (settings.REPLICATE_ZEROSCOPE_MODEL, "video", True),
-        (settings.REPLICATE_ANIMATEDIFF_MODEL, "video", False),
-        (settings.REPLICATE_MUSICGEN_MODEL, "audio", False),
+    for ref in (
+        settings.REPLICATE_IMAGE_MODEL,
+        settings.REPLICATE_ZEROSCOPE_MODEL,
+        settings.REPLICATE_ANIMATEDIFF_MODEL,
+        settings.REPLICATE_MUSIC_MODEL,
     ):
-        fake.add_model(ref, kind, list_output=list_output)
+        fake.add_model(ref)
 
 
 def clear_providers() -> None:
-    """Forget the providers built so far, so the next getter call reads the settings again."""
+    """Forget the providers built so far and the model schemas they read, so the next getter
+    call reads the settings (and the fake's schemas) again."""
+    forget_schemas()
     for getter in (
         get_planner,
         get_image_provider,

@@ -25,7 +25,7 @@ from generations import services
 from generations.models import CostEntry, PhaseRun, Status, VideoGeneration
 from generations.orchestration import dispatch
 from phases import storage
-from providers.costs import COST_GPT4_TURBO, COST_MUSICGEN, COST_SDXL_IMAGE, COST_ZEROSCOPE_VIDEO
+from providers.costs import COST_GPT4_TURBO
 from tests.conftest import PROJECT_DIR
 from tests.providers.fake_s3 import FakeS3, running_s3
 from tests.providers.fake_services import (
@@ -91,14 +91,21 @@ def frame_at(video: Path, seconds: float, tmp_path: Path) -> np.ndarray:
     return np.asarray(Image.open(target).convert("RGB"), dtype=np.int16)
 
 
+# What each Replicate prediction of the fake reports having used, at its hardware's price.
+SDXL_USD = Decimal("0.0066")  # 6.8 s on an L40S at $0.000975/s
+ZEROSCOPE_USD = Decimal("0.0861")  # 61.5 s on an A100 at $0.0014/s
+ZEROSCOPE_ESTIMATE_USD = Decimal("0.098")  # the 70 s it usually takes
+MUSICGEN_USD = Decimal("0.0371")  # 38 s on an L40S
+
+
 def expected_breakdown() -> dict[str, str]:
-    """The seed's constants times the calls a 3-scene generation makes."""
+    """What the calls of a 3-scene generation really cost."""
     per_phase = {
         "plan": COST_GPT4_TURBO,
-        "animatic": COST_SDXL_IMAGE * SCENES,
-        "references": COST_SDXL_IMAGE * SCENES,
-        "chunks": COST_ZEROSCOPE_VIDEO * SCENES,
-        "refine": COST_MUSICGEN,
+        "animatic": SDXL_USD * SCENES,
+        "references": SDXL_USD * SCENES,
+        "chunks": ZEROSCOPE_USD * SCENES,
+        "refine": MUSICGEN_USD,
     }
     return {phase: str(usd.quantize(Decimal("0.0001"))) for phase, usd in per_phase.items()}
 
@@ -139,13 +146,15 @@ def test_every_capability_remote_and_s3_make_a_conforming_video(
     assert remote.canceled == []
 
 
-def test_the_cost_breakdown_is_the_seeds_constants_times_the_calls_made(alice, remote: FakeServices):
+def test_the_cost_breakdown_is_what_each_call_reported_using(alice, remote: FakeServices):
     generation = generate(alice)
     assert generation.status == Status.COMPLETE, generation.error_message
     assert generation.cost_breakdown == expected_breakdown()
     assert generation.cost_usd == sum(Decimal(usd) for usd in expected_breakdown().values())
     ledger = CostEntry.objects.filter(generation=generation)
-    assert ledger.count() == 1 + 3 * SCENES + 1
+    # The planner's call, then an estimate and its settlement for each prediction.
+    assert ledger.count() == 1 + 2 * (3 * SCENES + 1)
+    assert ledger.filter(units=0).count() == 3 * SCENES + 1
     assert set(ledger.values_list("provider", "model")) == {
         ("openai", "gpt-4-turbo"),
         ("replicate", "stability-ai/sdxl"),
@@ -181,12 +190,13 @@ def test_a_permanent_provider_error_leaves_the_generation_failed_with_the_provid
     generation = generate(alice)
     assert generation.status == Status.FAILED
     assert generation.error_message == (
-        "Phase 4 (chunks) failed on scene 2: Replicate: zeroscope clip for scene 2 failed: "
+        "Phase 4 (chunks) failed on scene 2: Replicate: anotherjesse/zeroscope-v2-xl clip for scene 2 failed: "
         "NSFW content detected. Try running it again, or try a different prompt."
     )
     assert generation.final_video_url is None
     assert len(remote.created("video")) == 2, "no clip is asked for once the generation has failed"
-    assert generation.cost_breakdown["chunks"] == str((COST_ZEROSCOPE_VIDEO * 2).quantize(Decimal("0.0001")))
+    # The clip that failed keeps its estimate: nothing was reported to settle it by.
+    assert generation.cost_breakdown["chunks"] == str(ZEROSCOPE_USD + ZEROSCOPE_ESTIMATE_USD)
 
 
 def test_our_timeout_cancels_the_remote_prediction_and_fails_the_generation(
@@ -197,7 +207,8 @@ def test_our_timeout_cancels_the_remote_prediction_and_fails_the_generation(
     generation = generate(alice)
     assert generation.status == Status.FAILED
     assert generation.error_message == (
-        "Phase 2 (animatic) failed: Replicate: SDXL image for scene 1 did not finish within 0.5 s, so we canceled it"
+        "Phase 2 (animatic) failed: Replicate: stability-ai/sdxl image for scene 1 did not finish "
+        "within 0.5 s, so we canceled it"
     )
     [prediction] = remote.created("image")
     assert remote.canceled == [prediction["id"]] and prediction["status"] == "canceled"

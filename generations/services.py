@@ -38,6 +38,7 @@ from generations.models import (
 from generations.orchestration import dispatch
 from phases.registry import get_phase
 from phases.storage import REFERENCES_PREFIX, artifact_name
+from providers.local.icons import check_pictures
 from providers.spec import validate_spec
 from toolbox.exceptions import ValidationException
 
@@ -288,6 +289,7 @@ def generation_update_spec(*, video_id: str, spec: dict[str, Any]) -> VideoGener
         if generation.status != Status.AWAITING_REVIEW:
             raise InvalidTransition(generation, Status.AWAITING_REVIEW)
         validate_spec(spec)
+        check_pictures(spec)
         _check_same_request(generation, spec)
         generation.spec = spec
         generation.save(update_fields=["spec", "updated_at"])
@@ -369,6 +371,7 @@ def generation_remix(
     Raises ValidationException for a spec that breaks the schema."""
     if spec is not None:
         validate_spec(spec)
+        check_pictures(spec)
     with transaction.atomic():
         generation = VideoGeneration.objects.create(
             user=user,

@@ -28,9 +28,13 @@ from django.core.exceptions import ImproperlyConfigured
 
 from providers.base import PlanRequest
 from providers.costs import COST_GPT4_TURBO, COST_OPENAI_SPEECH_PER_1K_CHARS, CostMeter
+from providers.local.icons import IconLibraryMissing
+from providers.local.subjects import known_elements
 from providers.spec import (
     CAMERA_MOTIONS,
+    ELEMENT_MOTIONS,
     FPS,
+    MAX_ELEMENTS,
     MAX_SCENES,
     MIN_SCENES,
     MOTIFS,
@@ -38,6 +42,8 @@ from providers.spec import (
     SIZES,
     SPEC_SCHEMA,
     TEMPLATES,
+    TIMES_OF_DAY,
+    WEATHERS,
     frames_to_seconds,
     split_frames,
     validate_spec,
@@ -65,7 +71,13 @@ Rules:
 - description: what the camera sees, concrete and visual, one or two sentences.
 - caption: at most 60 characters of on-screen text.
 - camera is one of: {", ".join(CAMERA_MOTIONS)}.
-- motif is one of: {", ".join(MOTIFS)}.
+- motif is one of: {", ".join(MOTIFS)}: the place the scene's own sentence names.
+- elements: the concrete things the scene shows (animals, people, vehicles, buildings, objects,
+  food, plants), at most {MAX_ELEMENTS}, each {{"name": the noun, singular, lower case, "icon":
+  "fluent-emoji-flat:" and the Fluent Emoji name that draws it (e.g. "fluent-emoji-flat:fox"),
+  "motion": one of {", ".join(ELEMENT_MOTIONS)}, from what the scene's verb makes it do}}.
+- time ({", ".join(TIMES_OF_DAY)}) and weather ({", ".join(WEATHERS)}): only when the scene's own
+  sentence says so; nothing is taken from another sentence.
 - palette: 3 to 5 colours as #rrggbb that suit the scene.
 - template: the request's template if it gives one, else one of: {", ".join(TEMPLATES)}.
 - music: mood is one of {", ".join(MUSIC_MOODS)}; tempo in beats per minute, 50 to 180.
@@ -238,13 +250,27 @@ def _spec_from_reply(content: str, finish_reason: str, request: PlanRequest) -> 
     if MIN_SCENES <= len(scenes) <= MAX_SCENES:
         frames = split_frames(request.duration * FPS, [_scene_weight(scene) for scene in scenes])
         spec["scenes"] = [
-            {**scene, "frames": count, "duration": frames_to_seconds(count)}
+            _with_known_elements({**scene, "frames": count, "duration": frames_to_seconds(count)})
             for scene, count in zip(scenes, frames, strict=True)
         ]
     try:
         return validate_spec(spec)
     except ValidationException as exc:
         raise InvalidReply(str(exc)) from None
+
+
+def _with_known_elements(scene: dict[str, Any]) -> dict[str, Any]:
+    """The model's elements, with pictures the icon library has (the offline renderer and the
+    review page draw them from it); none are kept without the library or without a list."""
+    elements = scene.pop("elements", None)
+    if isinstance(elements, list) and all(isinstance(e, dict) for e in elements):
+        try:
+            kept = known_elements(elements)[:MAX_ELEMENTS]
+        except IconLibraryMissing:
+            kept = []
+        if kept:
+            scene["elements"] = kept
+    return scene
 
 
 def _scene_weight(scene: dict[str, Any]) -> float:

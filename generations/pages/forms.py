@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import warnings
 from decimal import Decimal
 from io import BytesIO
@@ -308,6 +309,24 @@ class SceneReviewForm(forms.Form):
     duration = forms.DecimalField(min_value=Decimal("0.5"), max_value=60, decimal_places=3, label="Seconds")
     order = forms.IntegerField(min_value=1, max_value=99, label="Order")
     remove = forms.BooleanField(required=False, label="Remove")
+    # The subjects drawn in the scene, as the spec's JSON list; the page's script edits it
+    # (remove, or swap for another picture) and the service checks every picture.
+    elements = forms.JSONField(required=False, widget=forms.HiddenInput)
+
+    def clean_elements(self) -> list[dict[str, Any]]:
+        elements = self.cleaned_data["elements"] or []
+        if not isinstance(elements, list) or not all(isinstance(e, dict) for e in elements):
+            raise forms.ValidationError("The subjects must be a list.")
+        return elements
+
+    def shown_elements(self) -> list[dict[str, Any]]:
+        """The subjects as the page shows them: as posted, or as planned."""
+        value = self["elements"].value()
+        try:
+            elements = json.loads(value) if isinstance(value, str) else value
+        except ValueError:
+            return []
+        return [e for e in elements or [] if isinstance(e, dict) and isinstance(e.get("icon"), str)]
 
 
 SceneReviewFormSet = forms.formset_factory(SceneReviewForm, extra=0)
@@ -332,6 +351,7 @@ class StoryboardReviewForm(forms.Form):
                     "caption": scene["caption"],
                     "duration": scene["duration"],
                     "order": number,
+                    "elements": scene.get("elements", []),
                 }
                 for number, scene in enumerate(spec["scenes"], start=1)
             ],
@@ -366,6 +386,9 @@ class StoryboardReviewForm(forms.Form):
         for (_, original, data), scene_frames in zip(kept, frames, strict=True):
             scene = {**spec["scenes"][original], "description": data["description"].strip()}
             scene["caption"] = data["caption"].strip()
+            scene.pop("elements", None)
+            if data["elements"]:
+                scene["elements"] = data["elements"]
             scene["frames"] = scene_frames
             scene["duration"] = frames_to_seconds(scene_frames, spec["fps"])
             scenes.append(scene)

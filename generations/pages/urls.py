@@ -1,11 +1,13 @@
 from django.urls import path
 
-from generations.pages import views
+from generations.pages import icons, views
 
 urlpatterns = [
     path("", views.root, name="home"),
     path("health", views.health, name="health"),
     path("metrics", views.metrics, name="metrics"),
+    path("icons/search/", icons.icon_search, name="icon-search"),
+    path("icons/<str:icon_id>.svg", icons.icon_svg, name="icon-svg"),
     path("generations/", views.history, name="generation-history"),
     path("generations/<str:video_id>/", views.generation_detail, name="generation-detail"),
     path("generations/<str:video_id>/live/", views.generation_live, name="generation-live"),

@@ -15,12 +15,15 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import resvg_py
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from PIL import Image
+
+from toolbox.exceptions import ValidationException
 
 PREFIX = "fluent-emoji-flat"
 # Categories of things a prompt can name and a scene can show; symbols, flags and faces are not.
@@ -178,6 +181,20 @@ def _noun_like(word: str) -> bool:
         and word not in _NOT_NOUNS
         and not word.endswith(("ing", "ed", "ly"))
     )
+
+
+def check_pictures(spec: dict[str, Any]) -> None:
+    """Raise ValidationException naming every scene element whose picture the library lacks
+    (an element edited by hand, on the review page or through the API)."""
+    lib = library()
+    problems = [
+        f"scenes/{number}/elements: no picture {element['icon']!r} in the library"
+        for number, scene in enumerate(spec["scenes"], start=1)
+        for element in scene.get("elements", [])
+        if element["icon"] not in lib
+    ]
+    if problems:
+        raise ValidationException("invalid spec: " + "; ".join(problems))
 
 
 @functools.cache

@@ -357,3 +357,16 @@ def _assign_motions(
         own = default_motion(lib.icons[element["icon"]])
         if not element["motion"] or (element["motion"] == "walk" and own in _TRAVEL):
             element["motion"] = own
+
+
+def known_elements(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`elements` from elsewhere (a remote planner) with pictures the library has: an
+    unknown picture is replaced by the one its name finds, and dropped if there is none."""
+    lib = library()
+    known = []
+    for element in elements:
+        icon = element["icon"] if element.get("icon") in lib else None
+        found = None if icon else lookup(str(element.get("name", "")))
+        if icon or found:
+            known.append({**element, "icon": icon or found.id})  # type: ignore[union-attr]
+    return known

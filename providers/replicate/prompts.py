@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from providers.scene_text import scene_text
+
 MAX_SEED = 2**31 - 1
 NEGATIVE_PROMPT = "text, caption, watermark, logo, signature, blurry, low quality, deformed"
 TEMPLATE_STYLES = {
@@ -37,12 +39,13 @@ MUSIC_STYLES = {
 def scene_prompt(
     spec: dict[str, Any], scene_index: int, *, storyboard: bool = False, motion: bool = False
 ) -> str:
-    """A scene's description, then its camera move (for clips), then the look."""
+    """A scene's description with its subjects, time and weather, then its camera move (for
+    clips), then the look."""
     scene = spec["scenes"][scene_index]
     style = STORYBOARD_STYLE if storyboard else TEMPLATE_STYLES[spec["template"]]
     if motion:
         style = f"{CAMERA_WORDS[scene['camera']]}, {style}"
-    return f"{scene['description']}. {style}"
+    return f"{scene_text(scene)}. {style}"
 
 
 def music_prompt(spec: dict[str, Any]) -> str:

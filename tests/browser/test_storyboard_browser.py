@@ -55,3 +55,29 @@ def test_a_caption_edited_on_the_storyboard_reaches_the_video(page: Page, alice,
     expect(page.get_by_role("button", name="Regenerate scene 1")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "11-approved-result")
+
+
+def test_a_subject_is_removed_and_another_swapped_on_the_storyboard(page: Page, alice, rq_worker):
+    log_in(page, "alice", "alice-password-1")
+    page.get_by_label("Let me review and edit the storyboard before the video is rendered").check()
+    submit_prompt(page, "A red fox and a brown bear walk through the forest. A ship sails on the sea.")
+    expect(page).to_have_url(DETAIL_PATH)
+    video_id = DETAIL_PATH.match(page.url)[1]
+    wait_for_status(page, Status.AWAITING_REVIEW)
+    expect(page.get_by_role("img", name="bear").first).to_be_visible()
+
+    page.get_by_role("button", name="Remove bear from scene 1").click()
+    expect(page.get_by_role("button", name="Remove bear from scene 1")).to_have_count(0)
+    page.get_by_role("button", name="Swap fox in scene 1").click()
+    page.get_by_label("Another picture for fox").first.fill("wolf")
+    page.get_by_role("button", name="Use wolf").first.click()
+    expect(page.locator(".review__scene").first.get_by_role("img", name="fox")).to_have_attribute(
+        "src", re.compile("fluent-emoji-flat:wolf")
+    )
+    assert_accessible(page)
+    screenshot(page, "12-storyboard-subjects")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("Storyboard saved.")).to_be_visible()
+
+    scene = VideoGeneration.objects.get(id=video_id).spec["scenes"][0]
+    assert [(e["name"], e["icon"]) for e in scene["elements"]] == [("fox", "fluent-emoji-flat:wolf")]

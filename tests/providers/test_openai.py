@@ -150,3 +150,23 @@ def test_a_wrong_key_fails_at_once_with_openais_message(fake: FakeServices, sett
     with pytest.raises(ProviderError, match="HTTP 401: Incorrect API key provided") as failure:
         plan()
     assert not failure.value.retryable
+
+
+def test_the_models_subjects_keep_pictures_the_library_has(fake: FakeServices):
+    request = {"prompt": "p", "duration": 10, "aspect_ratio": "16:9"}
+    reply = llm_style_spec({"messages": [{"role": "user", "content": json.dumps(request)}]})
+    reply["scenes"][0]["elements"] = [
+        {"name": "fox", "icon": "fluent-emoji-flat:fox", "motion": "walk"},
+        {"name": "ship", "icon": "fluent-emoji-flat:big-ship", "motion": "drift"},  # no such picture
+        {"name": "flux capacitor", "icon": "fluent-emoji-flat:flux", "motion": "idle"},  # nothing like it
+    ]
+    reply["scenes"][0]["time"] = "night"
+    fake.reply_with(json.dumps(reply))
+    scene = plan()["scenes"][0]
+    assert scene["elements"] == [
+        {"name": "fox", "icon": "fluent-emoji-flat:fox", "motion": "walk"},
+        {"name": "ship", "icon": "fluent-emoji-flat:ship", "motion": "drift"},
+    ]
+    assert scene["time"] == "night"
+    system = fake.chat_requests[0]["messages"][0]["content"]
+    assert "elements" in system and "fluent-emoji-flat:fox" in system

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from generations import services
 from generations.models import PhaseRun, Status, VideoGeneration
 from generations.orchestration import dispatch
+from phases.contact_sheet import write_contact_sheet
 from phases.narration import LANGUAGE_PATTERN, VOICE_PATTERN, script_problem
 from phases.storage import local_copy
 from providers.spec import (
@@ -45,6 +46,13 @@ class Command(BaseCommand):
         parser.add_argument("--template", choices=list(TEMPLATES), default=None)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--out", type=Path, default=None, help="copy the finished MP4 here")
+        parser.add_argument(
+            "--contact-sheet",
+            type=Path,
+            default=None,
+            metavar="FILE.png",
+            help="also write a PNG with one frame of each scene and its caption",
+        )
         parser.add_argument("--sync", action="store_true", help="run every phase in this process, no worker")
         parser.add_argument("--timeout", type=int, default=1800, help="seconds to wait for a worker")
         parser.add_argument(
@@ -114,6 +122,10 @@ class Command(BaseCommand):
             )
             return
         self._report(generation, options["out"])  # type: ignore[arg-type]
+        if options["contact_sheet"]:
+            sheet = Path(options["contact_sheet"])  # type: ignore[arg-type]
+            write_contact_sheet(local_copy(generation.final_video_url, Path.cwd()), generation.spec, sheet)
+            self.stdout.write(f"  contact sheet {sheet}")
 
     def _narration_options(self, options: dict[str, object], duration: int) -> dict[str, object]:
         script = str(options["script"])

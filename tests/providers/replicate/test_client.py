@@ -132,3 +132,20 @@ def test_an_output_that_is_not_an_image_fails_clearly(fake: FakeServices, tmp_pa
     )
     with pytest.raises(ProviderError, match="sdxl image for scene 1 is not a readable image"):
         reference(tmp_path)
+
+
+def test_the_image_and_video_prompts_name_the_scenes_subjects_time_and_weather(fake: FakeServices, tmp_path):
+    spec = make_spec(duration=5, scenes=3)
+    spec["scenes"][0] |= {
+        "elements": [
+            {"name": "fox", "icon": "fluent-emoji-flat:fox", "motion": "walk"},
+            {"name": "birch", "icon": "fluent-emoji-flat:deciduous-tree", "motion": "idle"},
+        ],
+        "time": "dawn",
+        "weather": "snow",
+    }
+    reference(tmp_path, spec=spec)
+    ReplicateVideo().render_chunk(spec, 0, tmp_path / "scene_01.png", tmp_path / "scene_01.mp4", CostMeter())
+    for kind in ("image", "video"):
+        prompt = fake.created(kind)[0]["input"]["prompt"]
+        assert "showing fox and birch, at dawn, with snow falling" in prompt, prompt

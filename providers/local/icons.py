@@ -29,7 +29,17 @@ PREFIX = "fluent-emoji-flat"
 # Categories of things a prompt can name and a scene can show; symbols, flags and faces are not.
 CATEGORIES = ("Animals & Nature", "Food & Drink", "People & Body", "Travel & Places", "Objects", "Activities")
 # Creatures filed with the faces, which a story can name as well.
-CREATURES = ("robot", "ghost", "alien", "alien-monster", "skull", "ogre", "goblin", "clown-face")
+CREATURES = (
+    "robot",
+    "ghost",
+    "alien",
+    "alien-monster",
+    "skull",
+    "ogre",
+    "goblin",
+    "clown-face",
+    "cowboy-hat-face",
+)
 # Skin-tone variants share the name and keywords of their default picture.
 _TONED = re.compile(r"-(?:medium-)?(?:dark|light|medium)$")
 _WORD = re.compile(r"^[a-z]+$")

@@ -35,6 +35,10 @@ _IRREGULAR_PLURALS = {
     "shelves": "shelf",
     "elves": "elf",
     "calves": "calf",
+    "halves": "half",
+    "scarves": "scarf",
+    "thieves": "thief",
+    "hooves": "hoof",
     "dice": "die",
     "cacti": "cactus",
     "fungi": "mushroom",
@@ -151,6 +155,16 @@ SYNONYMS = {
     "bee": "honeybee",
     "dinosaur": "t-rex",
     "insect": "beetle",
+    "mermaid": "woman-merpeople",
+    "merman": "man-merpeople",
+    "cowboy": "cowboy-hat-face",
+    "violinist": "violin",
+    "guitarist": "guitar",
+    "pianist": "musical-keyboard",
+    "baker": "cook",
+    "cup": "hot-beverage",
+    "mug": "hot-beverage",
+    "ball": "soccer-ball",
 }
 
 # Words that never become elements: the setting draws places, light and weather, and these
@@ -167,7 +181,11 @@ SETTING_WORDS = frozenset(
     """.split()
 )
 # Words the library's keywords tie to a picture of something else.
-_NOT_SUBJECTS = frozenset("table gate fresh breathe family air".split())
+_NOT_SUBJECTS = frozenset(
+    "table gate fresh breathe family air roof branch smoke come shadow pad platform arm show".split()
+)
+# A noun that only names the kind of the one before it: "a pine tree" is one pine.
+_HEADS = frozenset("tree flower bird fish".split())
 # The words ahead of a word that make it a noun: "a fly", "the watch".
 _DETERMINERS = frozenset(
     "a an the this that these those his her its their my your our one two three some".split()
@@ -178,16 +196,18 @@ VERBS = {
     "walk": "walk run jog stroll wander march trot gallop hurry race chase pass cross travel hike roam prowl "
     "step stride sprint dash",
     "drive": "drive ride roll speed",
-    "fly": "fly soar glide flutter hover swoop flap",
-    "drift": "sail float drift row paddle cruise",
+    "fly": "fly soar flutter hover swoop flap",
+    "drift": "sail float drift row paddle cruise slide glide",
     "swim": "swim dive",
     "rise": "climb rise ascend lift launch raise",
     "fall": "fall drop sink descend tumble land",
-    "jump": "jump hop bounce leap skip",
+    "jump": "jump hop bounce leap skip swing",
     "spin": "spin turn twirl whirl dance rotate swirl",
     "grow": "grow bloom blossom sprout",
     "shine": "shine glow light sparkle glitter twinkle flash flicker burn",
-    "idle": "rest sit sleep stand wait watch look stare gaze listen sing smile stay lie nap dream",
+    "idle": "rest sit sleep stand wait watch look stare gaze listen sing smile stay lie nap dream eat read "
+    "write hold point bark peck knit mix blink steam play clap hide arrive take cast spray pull build "
+    "stalk circle show",
 }
 _IRREGULAR_VERBS = {
     "ran": "run",
@@ -235,8 +255,6 @@ def singular(word: str) -> str:
         return word
     if word.endswith("ies"):
         return word[:-3] + "y"
-    if word.endswith("ves"):
-        return word[:-3] + "f"
     if word.endswith(("ches", "shes", "xes", "sses", "zes", "oes")):
         return word[:-2]
     return word[:-1]
@@ -314,7 +332,8 @@ def find_elements(clause: str, previous: list[dict[str, Any]] | None = None) -> 
             i += length
             continue
         icon = lookup(word)
-        if icon is not None:
+        merged = found and found[-1][0] == i - 1 and singular(word) in _HEADS
+        if icon is not None and not merged:
             found.append((i, icon, singular(word)))
         i += 1
     elements: list[dict[str, Any]] = []

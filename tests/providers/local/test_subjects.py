@@ -25,6 +25,8 @@ def names(clause: str, previous: list | None = None) -> list[tuple[str, str, str
         ("people", "person"),
         ("children", "child"),
         ("ships", "ship"),
+        ("waves", "wave"),
+        ("hooves", "hoof"),
         ("bus", "bus"),
         ("cactus", "cactus"),
         ("grass", "grass"),

@@ -218,26 +218,14 @@ OPENAI_MODEL = env("OPENAI_MODEL", "gpt-4-turbo")
 REPLICATE_API_TOKEN = env("REPLICATE_API_TOKEN")
 REPLICATE_BASE_URL = env("REPLICATE_BASE_URL") or None
 
-
-def provider_choice(name: str, remote: str, key_name: str, key: str) -> str:
-    """`local`, `remote`, or `auto` (the remote service when its key is set), resolved here so a
-    remote choice without its key stops the process at start-up, not a generation later."""
-    choice = (env(name).strip() or "auto").lower()
-    if choice == "auto":
-        return remote if key else "local"
-    if choice not in ("local", remote):
-        raise ImproperlyConfigured(f"{name} must be local, {remote} or auto, got {choice!r}")
-    if choice == remote and not key:
-        raise ImproperlyConfigured(f"{name}={remote} needs {key_name} to be set")
-    return choice
-
-
-PLANNER_PROVIDER = provider_choice("PLANNER_PROVIDER", "openai", "OPENAI_API_KEY", OPENAI_API_KEY)
-IMAGE_PROVIDER = provider_choice("IMAGE_PROVIDER", "replicate", "REPLICATE_API_TOKEN", REPLICATE_API_TOKEN)
-VIDEO_PROVIDER = provider_choice("VIDEO_PROVIDER", "replicate", "REPLICATE_API_TOKEN", REPLICATE_API_TOKEN)
-MUSIC_PROVIDER = provider_choice("MUSIC_PROVIDER", "replicate", "REPLICATE_API_TOKEN", REPLICATE_API_TOKEN)
+# Which provider serves each capability: a name registered in `providers.registry`, or `auto`
+# (the first remote provider whose key is set, else local). Checked when Django starts.
+PLANNER_PROVIDER = env("PLANNER_PROVIDER") or "auto"
+IMAGE_PROVIDER = env("IMAGE_PROVIDER") or "auto"
+VIDEO_PROVIDER = env("VIDEO_PROVIDER") or "auto"
+MUSIC_PROVIDER = env("MUSIC_PROVIDER") or "auto"
 # Narration: espeak-ng offline, or OpenAI speech (same key and OPENAI_BASE_URL as the planner).
-SPEECH_PROVIDER = provider_choice("SPEECH_PROVIDER", "openai", "OPENAI_API_KEY", OPENAI_API_KEY)
+SPEECH_PROVIDER = env("SPEECH_PROVIDER") or "auto"
 OPENAI_SPEECH_MODEL = env("OPENAI_SPEECH_MODEL", "tts-1")
 OPENAI_SPEECH_VOICE = env("OPENAI_SPEECH_VOICE", "alloy")
 # How far the music drops under the voice, in dB.

@@ -179,6 +179,15 @@ class Predictions:
             logger.info("replicate prediction=%s %s: canceled", prediction_id, what)
 
 
+class CancelsPredictions:
+    """The adapters' `cancel`: a class method, since stopping a prediction needs only the
+    account, while building an adapter reads its model's schema from Replicate."""
+
+    @classmethod
+    def cancel(cls, work_id: str) -> None:
+        Predictions().cancel(work_id, "work of a canceled generation")
+
+
 def output_urls(output: Any) -> list[str]:
     """The files of an output: a list of URLs (SDXL, Zeroscope, FLUX) or one URL (most others)."""
     items = output if isinstance(output, list) else [output]

@@ -9,7 +9,7 @@ from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from providers.costs import CostMeter
-from providers.replicate.client import PROVIDER, Predictions
+from providers.replicate.client import PROVIDER, CancelsPredictions, Predictions
 from providers.replicate.inputs import IMAGE_ROLES
 from providers.replicate.model import ReplicateModel
 from providers.replicate.prompts import NEGATIVE_PROMPT, scene_prompt, seed
@@ -18,7 +18,7 @@ from toolbox.exceptions import ProviderError
 STORYBOARD_LONG_SIDE = 480
 
 
-class ReplicateImages:
+class ReplicateImages(CancelsPredictions):
     name = PROVIDER
 
     def __init__(self, predictions: Predictions | None = None) -> None:

@@ -10,7 +10,7 @@ from django.conf import settings
 
 import media
 from providers.costs import CostMeter
-from providers.replicate.client import PROVIDER, Predictions
+from providers.replicate.client import PROVIDER, CancelsPredictions, Predictions
 from providers.replicate.inputs import MUSIC_ROLES
 from providers.replicate.model import ReplicateModel
 from providers.replicate.prompts import music_prompt, seed
@@ -19,7 +19,7 @@ from providers.replicate.prompts import music_prompt, seed
 FIT_TIMEOUT = 120
 
 
-class ReplicateMusic:
+class ReplicateMusic(CancelsPredictions):
     name = PROVIDER
 
     def __init__(self, predictions: Predictions | None = None) -> None:

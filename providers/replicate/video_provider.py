@@ -18,7 +18,7 @@ from PIL import Image
 
 import media
 from providers.costs import CostMeter
-from providers.replicate.client import PROVIDER, Predictions
+from providers.replicate.client import PROVIDER, CancelsPredictions, Predictions
 from providers.replicate.clips import Piece, assemble, last_frame, needs_more
 from providers.replicate.inputs import VIDEO_ROLES
 from providers.replicate.model import ReplicateModel
@@ -38,7 +38,7 @@ def video_model_ref() -> str:
     return getattr(settings, ALIASES[chosen]) if chosen in ALIASES else chosen
 
 
-class ReplicateVideo:
+class ReplicateVideo(CancelsPredictions):
     name = PROVIDER
 
     def __init__(self, predictions: Predictions | None = None) -> None:

@@ -27,13 +27,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 import media
-from providers.registry import (
-    get_image_provider,
-    get_music_provider,
-    get_planner,
-    get_speech_provider,
-    get_video_provider,
-)
+from providers import registry
 from providers.replicate.schemas import forget_schemas
 from tests.phases.spec_factory import make_spec
 from tests.providers.replicate_models import CATALOG, CatalogModel
@@ -562,11 +556,4 @@ def clear_providers() -> None:
     """Forget the providers built so far and the model schemas they read, so the next getter
     call reads the settings (and the fake's schemas) again."""
     forget_schemas()
-    for getter in (
-        get_planner,
-        get_image_provider,
-        get_video_provider,
-        get_music_provider,
-        get_speech_provider,
-    ):
-        getter.cache_clear()
+    registry.forget()

@@ -6,11 +6,18 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import default_storage
+from PIL import Image
+from rq import SimpleWorker
 
+from generations import services
+from generations.models import Status
 from providers import registry
+from providers.costs import CostMeter
 from tests.conftest import PROJECT_DIR
 from tests.providers.fake_services import FakeServices, clear_providers
 
@@ -40,9 +47,8 @@ def start(extra_env: dict[str, str], code: str) -> subprocess.CompletedProcess[s
 
 
 CHOICES = (
-    "from django.conf import settings; import json; "
-    "print(json.dumps([settings.PLANNER_PROVIDER, settings.IMAGE_PROVIDER, "
-    "settings.VIDEO_PROVIDER, settings.MUSIC_PROVIDER]))"
+    "from providers.registry import chosen; import json; "
+    "print(json.dumps([chosen(c) for c in ('planner', 'image', 'video', 'music')]))"
 )
 
 
@@ -104,7 +110,102 @@ def test_an_unknown_provider_name_in_settings_is_refused(settings):
     settings.MUSIC_PROVIDER = "soundcloud"
     clear_providers()
     try:
-        with pytest.raises(ImproperlyConfigured, match="MUSIC_PROVIDER must be local or replicate"):
+        with pytest.raises(ImproperlyConfigured, match="MUSIC_PROVIDER must be local, replicate or auto"):
             registry.get_music_provider()
     finally:
         clear_providers()
+
+
+class Sketchbook:
+    """A throwaway image provider: flat pictures in one colour, a tenth of a cent each."""
+
+    name = "sketchbook"
+    colour = (30, 140, 90)
+
+    def storyboard_frame(self, spec, scene_index, out_path, meter: CostMeter) -> None:
+        self._draw((spec["width"] // 4, spec["height"] // 4), out_path, meter)
+
+    def reference_image(self, spec, scene_index, out_path, meter: CostMeter) -> None:
+        self._draw((spec["width"], spec["height"]), out_path, meter)
+
+    def _draw(self, size, out_path, meter: CostMeter) -> None:
+        meter.charge(provider=self.name, model="pencil", unit_usd=Decimal("0.001"))
+        Image.new("RGB", size, self.colour).save(out_path, format="PNG")
+
+
+@pytest.fixture
+def registered():
+    """Providers a test registers are unregistered after it."""
+    added: list[tuple[str, str]] = []
+
+    def register(capability: str, name: str, target, **options) -> None:
+        registry.register(capability, name, target, **options)
+        added.append((capability, name))
+
+    yield register
+    for capability, name in added:
+        registry.unregister(capability, name)
+    registry.forget()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_provider_is_one_class_and_one_registration_and_a_generation_uses_it(
+    alice, registered, settings, queue
+):
+    registered("image", "sketchbook", Sketchbook)
+    settings.IMAGE_PROVIDER = "sketchbook"
+
+    generation = services.generation_create(user=alice, prompt="A forest path in the morning", duration=5)
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+    generation.refresh_from_db()
+    assert generation.status == Status.COMPLETE, generation.error_message
+    scenes = len(generation.spec["scenes"])
+    assert set(generation.cost_entries.values_list("provider", "model")) == {("sketchbook", "pencil")}
+    assert generation.cost_usd == Decimal("0.001") * 2 * scenes, "one storyboard and one reference a scene"
+    reference = default_storage.open(generation.reference_urls["scenes"][0])
+    with reference, Image.open(reference) as picture:
+        assert picture.getpixel((10, 10)) == Sketchbook.colour
+
+
+def test_auto_prefers_a_registered_remote_provider_whose_key_is_set(registered, settings):
+    registered("music", "jukebox", Sketchbook, key="JUKEBOX_API_KEY")
+    settings.MUSIC_PROVIDER = "auto"
+    settings.REPLICATE_API_TOKEN = ""
+    settings.JUKEBOX_API_KEY = ""
+    assert registry.chosen("music") == "local"
+    settings.JUKEBOX_API_KEY = "jb-key"
+    assert registry.chosen("music") == "jukebox"
+    settings.MUSIC_PROVIDER = "jukebox"
+    settings.JUKEBOX_API_KEY = ""
+    with pytest.raises(ImproperlyConfigured, match="MUSIC_PROVIDER=jukebox needs JUKEBOX_API_KEY to be set"):
+        registry.chosen("music")
+
+
+class Farm:
+    """A throwaway remote video provider that remembers what it was asked to stop."""
+
+    name = "farm"
+    canceled: list[str] = []
+
+    @classmethod
+    def cancel(cls, work_id: str) -> None:
+        cls.canceled.append(work_id)
+
+
+def test_remote_work_is_canceled_by_the_provider_registered_under_the_name_it_was_recorded_with(
+    registered,
+):
+    registered("video", "farm", Farm)
+    registry.cancel_remote_work("farm", "job-7")
+    assert Farm.canceled == ["job-7"]
+    registry.cancel_remote_work("local", "job-8")  # local providers have no remote work: nothing
+    assert Farm.canceled == ["job-7"]
+
+
+def test_the_replicate_adapters_cancel_a_prediction_through_the_registry(fake: FakeServices, settings):
+    fake.script("video", "hang")
+    video_model = settings.REPLICATE_ZEROSCOPE_MODEL.partition(":")[2]
+    prediction = fake.create_prediction(video_model, {"input": {}})
+    registry.cancel_remote_work("replicate", prediction["id"])
+    assert fake.canceled == [prediction["id"]]

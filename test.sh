@@ -14,6 +14,8 @@ else
   echo "[test] database: $DATABASE_URL"
 fi
 
+ruff check . || { echo "[test] ruff check found problems"; exit 1; }
+ruff format --check . || { echo "[test] ruff format would change files (run: ruff format .)"; exit 1; }
 python manage.py check
 python manage.py makemigrations --check --dry-run >/dev/null || { echo "[test] missing migrations"; exit 1; }
 ENVIRONMENT=production SECRET_KEY="ci-$(head -c 32 /dev/urandom | sha256sum | cut -c1-50)" \

@@ -11,9 +11,12 @@ PORT=${PORT:-8000}
 python manage.py reconcile
 python manage.py rqworker --with-scheduler "${RQ_QUEUE:-videogen}" &
 worker=$!
+# Webhook deliveries have their own queue and worker, so a slow receiver never holds the pipeline.
+python manage.py rqworker --with-scheduler "${WEBHOOK_QUEUE:-${RQ_QUEUE:-videogen}-webhooks}" &
+webhooks=$!
 python manage.py rqcron generations.orchestration.cron &
 cron=$!
-trap 'kill $worker $cron 2>/dev/null; wait $worker $cron 2>/dev/null' EXIT INT TERM
+trap 'kill $worker $webhooks $cron 2>/dev/null; wait $worker $webhooks $cron 2>/dev/null' EXIT INT TERM
 
 cat <<MSG
 

@@ -20,6 +20,7 @@ from generations.models import (
     VideoGeneration,
     WebhookDelivery,
 )
+from generations.policy import LimitExceeded
 from generations.selectors import generation_versions
 from phases.storage import url_for
 
@@ -283,11 +284,20 @@ class VideoGenerationAdmin(admin.ModelAdmin):
             return "—"
         return format_html("<pre>{}</pre>", json.dumps(obj.spec, indent=2, ensure_ascii=False))
 
-    @admin.action(description="Retry selected failed or canceled generations")
+    def delete_model(self, request: HttpRequest, obj: VideoGeneration) -> None:
+        # Through the service: a running generation is canceled (its jobs stopped) and its
+        # files removed, not just its row.
+        services.generation_delete(video_id=obj.id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[VideoGeneration]) -> None:
+        for video_id in queryset.values_list("id", flat=True):
+            services.generation_delete(video_id=video_id)
+
+    @admin.action(description="Retry selected failed or canceled generations", permissions=["change"])
     def retry_generations(self, request: HttpRequest, queryset: QuerySet[VideoGeneration]) -> None:
         self._apply(request, queryset, services.generation_retry, "retried")
 
-    @admin.action(description="Cancel selected active generations")
+    @admin.action(description="Cancel selected active generations", permissions=["change"])
     def cancel_generations(self, request: HttpRequest, queryset: QuerySet[VideoGeneration]) -> None:
         self._apply(request, queryset, services.generation_cancel, "canceled")
 
@@ -299,6 +309,8 @@ class VideoGenerationAdmin(admin.ModelAdmin):
                 done += 1
             except services.InvalidTransition as exc:
                 refused.append(str(exc))
+            except LimitExceeded as exc:
+                refused.append(f"generation {video_id}: {exc}")
         if done:
             self.message_user(request, f"{done} generation(s) {verb}.", messages.SUCCESS)
         for reason in refused:

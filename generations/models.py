@@ -341,3 +341,18 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} #{self.attempt} → {self.status_code or self.error[:40]}"
+
+
+class WebhookSecret(models.Model):
+    """The key a user's receivers check webhook deliveries with: Standard Webhooks' form,
+    `whsec_` and the base64 of random bytes. Shown to the user once, when it is made;
+    rotating replaces it at once."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_secret"
+    )
+    secret = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"webhook secret of {self.user_id} made {self.created_at:%Y-%m-%d %H:%M}"

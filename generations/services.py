@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from generations import policy
 from generations.models import (
     ACTIVE_STATUSES,
     ALLOWED_TRANSITIONS,
@@ -81,7 +82,9 @@ def generation_create(
 
     `reference_images` are images the caller has already checked and re-encoded as PNG; they
     are stored as `references/<id>/upload_NN.png` and added to `uploaded_assets` before the
-    row exists, so no phase can start without them."""
+    row exists, so no phase can start without them.
+
+    Raises policy.LimitExceeded when the user is past their rate or active cap."""
     video_id = new_video_id()
     uploads = [
         {
@@ -93,6 +96,7 @@ def generation_create(
         for number, png in enumerate(reference_images, start=1)
     ]
     with transaction.atomic():
+        policy.admit(user=user, starts_generation=True)
         generation = VideoGeneration.objects.create(
             id=video_id,
             user=user,
@@ -238,13 +242,15 @@ def generation_cancel(*, video_id: str) -> VideoGeneration:
 
 def generation_retry(*, video_id: str) -> VideoGeneration:
     """Re-queue a FAILED or CANCELED generation; it resumes at its first unfinished phase
-    (finished phases are kept and not charged again). Raises InvalidTransition otherwise."""
+    (finished phases are kept and not charged again). Raises InvalidTransition otherwise,
+    and policy.LimitExceeded when the owner is past their rate or active cap."""
     with transaction.atomic():
         current = VideoGeneration.objects.select_for_update().get(id=video_id)
         # generation_transition treats QUEUED -> QUEUED as a no-op; a retry of a generation
         # that never failed is an error the caller should hear about.
         if current.status not in (Status.FAILED, Status.CANCELED):
             raise InvalidTransition(current, Status.QUEUED)
+        policy.admit(user=current.user, starts_generation=True)
         generation = generation_transition(
             video_id=video_id,
             to=Status.QUEUED,
@@ -262,11 +268,14 @@ def generation_retry(*, video_id: str) -> VideoGeneration:
 
 def generation_approve(*, video_id: str) -> VideoGeneration:
     """Approve the storyboard of a generation awaiting review: it goes on to its references.
-    Raises InvalidTransition unless it is awaiting review (so a second approve is refused)."""
+    Raises InvalidTransition unless it is awaiting review (so a second approve is refused),
+    and policy.LimitExceeded when the owner is past their rate."""
     with transaction.atomic():
         current = VideoGeneration.objects.select_for_update().get(id=video_id)
         if current.status != Status.AWAITING_REVIEW:
             raise InvalidTransition(current, Status.GENERATING_REFERENCES)
+        # Already active while it waited for review: only the rate applies.
+        policy.admit(user=current.user, starts_generation=False)
         generation = generation_transition(
             video_id=video_id,
             to=Status.GENERATING_REFERENCES,
@@ -282,8 +291,9 @@ def generation_update_spec(*, video_id: str, spec: dict[str, Any]) -> VideoGener
     """Replace the spec of a generation awaiting review (scenes edited, reordered or removed)
     and have its storyboard redrawn where scenes changed.
 
-    Raises InvalidTransition unless it is awaiting review, and ValidationException when the
-    spec breaks the schema or changes the requested duration or shape."""
+    Raises InvalidTransition unless it is awaiting review, ValidationException when the
+    spec breaks the schema or changes the requested duration or shape, and
+    policy.LimitExceeded when the owner is past their rate (each edit redraws frames)."""
     with transaction.atomic():
         generation = VideoGeneration.objects.select_for_update().get(id=video_id)
         if generation.status != Status.AWAITING_REVIEW:
@@ -291,6 +301,7 @@ def generation_update_spec(*, video_id: str, spec: dict[str, Any]) -> VideoGener
         validate_spec(spec)
         check_pictures(spec)
         _check_same_request(generation, spec)
+        policy.admit(user=generation.user, starts_generation=False)
         generation.spec = spec
         generation.save(update_fields=["spec", "updated_at"])
         PhaseRun.objects.filter(generation=generation, phase="plan", status=PhaseRun.State.SUCCEEDED).update(
@@ -312,8 +323,9 @@ def generation_regenerate_scene(
     new description, caption or seed when given), every other clip is reused as it is, and
     the video is stitched and exported again. Earlier files stay in storage as versions.
 
-    Raises InvalidTransition unless the generation is complete, and ValidationException for
-    a scene number out of range or text the spec schema refuses."""
+    Raises InvalidTransition unless the generation is complete, ValidationException for
+    a scene number out of range or text the spec schema refuses, and policy.LimitExceeded
+    when the owner is past their rate or active cap."""
     with transaction.atomic():
         generation = VideoGeneration.objects.select_for_update().get(id=video_id)
         if generation.status != Status.COMPLETE:
@@ -328,6 +340,7 @@ def generation_regenerate_scene(
         # A new variation of the scene: part of its fingerprint, so its files get new names.
         scene["variation"] = seed if seed is not None else scene.get("variation", 0) + 1
         validate_spec(spec)
+        policy.admit(user=generation.user, starts_generation=True)
         PhaseRun.objects.filter(
             generation=generation,
             phase__in=["references", "chunks", "refine", "export"],
@@ -368,11 +381,13 @@ def generation_remix(
     storyboard frame, reference or clip whose inputs match the parent's is copied from the
     parent instead of being made and paid for again.
 
-    Raises ValidationException for a spec that breaks the schema."""
+    Raises ValidationException for a spec that breaks the schema, and policy.LimitExceeded
+    when `user` is past their rate or active cap."""
     if spec is not None:
         validate_spec(spec)
         check_pictures(spec)
     with transaction.atomic():
+        policy.admit(user=user, starts_generation=True)
         generation = VideoGeneration.objects.create(
             user=user,
             prompt=(prompt or (spec or {}).get("prompt") or parent.prompt).strip(),
@@ -381,7 +396,8 @@ def generation_remix(
             template=spec["template"] if spec else parent.template,
             seed=spec["seed"] if spec else parent.seed,
             uploaded_assets=parent.uploaded_assets,
-            webhook_url=parent.webhook_url,
+            # Another user's receiver must not hear about a remix it did not ask for.
+            webhook_url=parent.webhook_url if parent.user_id == getattr(user, "pk", None) else "",
             remixed_from=parent,
             spec=spec,
         )

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
+from uuid import uuid4
 
 import django_rq
 import pytest
@@ -53,11 +54,12 @@ def worker_env(transactional_db) -> dict[str, str]:
 
 @pytest.fixture
 def run_burst_worker(worker_env, queue) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run a real `manage.py rqworker --burst` until the queue is empty."""
+    """Run a real `manage.py rqworker --burst` on the pipeline's and the webhooks' queues
+    until both are empty."""
 
     def run(timeout: float = 300) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [sys.executable, "manage.py", "rqworker", "--burst", settings.RQ_QUEUE],
+            [sys.executable, "manage.py", "rqworker", "--burst", settings.RQ_QUEUE, settings.WEBHOOK_QUEUE],
             cwd=PROJECT_DIR,
             env=worker_env,
             capture_output=True,
@@ -83,6 +85,17 @@ def bob(db):
 @pytest.fixture
 def staff(db):
     return get_user_model().objects.create_superuser("operator", "ops@example.com", "operator-password-1")
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_counts(settings) -> None:
+    """Rate counts (work started, password attempts) live in Redis and outlast a test, and
+    user ids repeat from one run to the next: a key prefix of its own gives each test an
+    empty history."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {**settings.CACHES["throttle"], "KEY_PREFIX": f"test-throttle-{uuid4().hex}"},
+    }
 
 
 @pytest.fixture(autouse=True)

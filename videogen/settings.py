@@ -7,7 +7,6 @@ requires a real SECRET_KEY and turns on the secure-cookie / HSTS / SSL settings.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -207,7 +206,12 @@ SERVE_MEDIA = envbool("SERVE_MEDIA", not S3_BUCKET)
 # --- Redis and RQ -------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUE = env("RQ_QUEUE", "videogen")
-RQ_QUEUES = {RQ_QUEUE: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+# Webhook deliveries have a queue of their own: a slow receiver must not hold pipeline workers.
+WEBHOOK_QUEUE = env("WEBHOOK_QUEUE", f"{RQ_QUEUE}-webhooks")
+RQ_QUEUES = {
+    RQ_QUEUE: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
+    WEBHOOK_QUEUE: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60},
+}
 RQ = {"COMMIT_MODE": "on_db_commit"}
 RQ_SHOW_ADMIN_LINK = True
 
@@ -389,9 +393,13 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- API rules ----------------------------------------------------------------------
-# Creates per user, as DRF rates ("30/hour"). Counted in Redis so every web process
-# shares one count.
+# Work started per user (create, remix, retry, regenerate, approve, spec edit) on every path,
+# as DRF rates ("30/hour"), and generations active at once per user (0: no cap). Counted in
+# Redis and the database so every web process shares one count (generations.policy).
 GENERATE_RATE = env("GENERATE_RATE", "30/hour") or None
+MAX_ACTIVE_GENERATIONS_PER_USER = envint("MAX_ACTIVE_GENERATIONS_PER_USER", 3)
+# Staff are held to the same limits unless this is set.
+LIMITS_EXEMPT_STAFF = envbool("LIMITS_EXEMPT_STAFF", False)
 # Password attempts per username at /api/token/.
 TOKEN_RATE = env("TOKEN_RATE", "10/minute") or None
 for _name, _rate in (("GENERATE_RATE", GENERATE_RATE), ("TOKEN_RATE", TOKEN_RATE)):
@@ -416,11 +424,6 @@ CACHES = {
 ALLOW_PRIVATE_URLS = envbool("ALLOW_PRIVATE_URLS", False)
 # Prefixed to relative media URLs in webhook bodies, which have no request to take a host from.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL").rstrip("/")
-# Receivers check `X-Videogen-Signature` with this. Unset, it is derived from SECRET_KEY so
-# deliveries are still signed without handing out SECRET_KEY itself.
-WEBHOOK_SECRET = (
-    env("WEBHOOK_SECRET") or hashlib.sha256(f"videogen-webhooks:{SECRET_KEY}".encode()).hexdigest()
-)
 WEBHOOK_TIMEOUT = envint("WEBHOOK_TIMEOUT", 10)
 try:
     WEBHOOK_RETRY_INTERVALS = [

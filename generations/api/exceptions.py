@@ -11,6 +11,8 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from generations.policy import LimitExceeded
+
 logger = logging.getLogger(__name__)
 
 
@@ -28,8 +30,15 @@ class QueueUnavailable(APIException):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, plus: Redis (queue, rate counts) being down is a 503 the client can
-    retry, not a 500."""
+    """DRF's handler, plus: a user past a limit of the policy is a 429 naming the limit, with
+    Retry-After; Redis (queue, rate counts) being down is a 503 the client can retry, not a
+    500."""
+    if isinstance(exc, LimitExceeded):
+        return Response(
+            {"detail": exc.message, "limit": exc.limit},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     if isinstance(exc, RedisError):
         logger.error("redis unavailable during %s: %s", context.get("view"), exc)
         exc = QueueUnavailable()

@@ -241,6 +241,14 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class LimitErrorSerializer(ErrorSerializer):
+    limit = serializers.ChoiceField(
+        choices=["rate", "active"],
+        required=False,
+        help_text="Which limit refused the request: work started per hour, or videos active at once.",
+    )
+
+
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text='Send as "Authorization: Token <token>".')
 

@@ -1,4 +1,5 @@
-"""Rate limits: creates per user, password attempts per username."""
+"""Rate limits on password attempts per username. (Work started per user is limited in
+`generations.policy`, on every path.)"""
 
 from __future__ import annotations
 
@@ -8,23 +9,8 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
-
-
-class GenerateRateThrottle(UserRateThrottle):
-    """`settings.GENERATE_RATE` creates per user, counted in the shared "throttle" cache
-    (Redis) so the limit holds across web processes. DRF answers 429 with Retry-After."""
-
-    scope = "generate"
-
-    @property
-    def cache(self) -> BaseCache:  # type: ignore[override]
-        return caches["throttle"]
-
-    def get_rate(self) -> str | None:
-        # Read per request rather than from DRF's import-time copy of its settings.
-        return settings.GENERATE_RATE
 
 
 class TokenRateThrottle(SimpleRateThrottle):

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from generations.api.account import WebhookSecretView
 from generations.api.views import GenerationViewSet, StatusView, TokenView, VideoView
 
 app_name = "api"
@@ -17,6 +18,7 @@ urlpatterns = [
     path("status/<str:video_id>", StatusView.as_view(), name="status"),
     path("video/<str:video_id>", VideoView.as_view(), name="video"),
     path("api/token/", TokenView.as_view(), name="token"),
+    path("api/webhook-secret/", WebhookSecretView.as_view(), name="webhook-secret"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/", include(router.urls)),
     path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

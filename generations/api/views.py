@@ -16,13 +16,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
-from rest_framework.throttling import BaseThrottle
 
 from generations import services
 from generations.api.exceptions import Conflict
@@ -33,6 +32,7 @@ from generations.api.serializers import (
     GenerateSerializer,
     GenerationDetailSerializer,
     GenerationListSerializer,
+    LimitErrorSerializer,
     RegenerateSceneSerializer,
     RemixSerializer,
     SpecUpdateSerializer,
@@ -40,7 +40,7 @@ from generations.api.serializers import (
     TokenSerializer,
     VideoResponseSerializer,
 )
-from generations.api.throttling import GenerateRateThrottle, TokenRateThrottle
+from generations.api.throttling import TokenRateThrottle
 from generations.models import VideoGeneration
 from toolbox.exceptions import ValidationException
 
@@ -66,33 +66,57 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
         401: OpenApiResponse(ErrorSerializer, description="Not authenticated."),
         404: OpenApiResponse(ErrorSerializer, description="No such generation (or not yours), or page."),
         409: OpenApiResponse(ErrorSerializer, description="Conflicts with the generation's state."),
-        429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),
+        429: OpenApiResponse(
+            LimitErrorSerializer,
+            description="Past a limit: `limit` says which (the rate of starts or the videos active "
+            "at once); see Retry-After.",
+        ),
         503: OpenApiResponse(ErrorSerializer, description="The queue is unavailable; see Retry-After."),
     }
     return {code: described[code] for code in codes}
 
 
 class OwnedGenerations:
-    """Scopes lookups to the caller's generations; staff see all."""
+    """Scopes lookups to the caller's generations. Others' generations are reached only
+    through Django permissions: `view` to see them (without it they are a 404, like an
+    unknown id), `change` to act on them, `delete` to delete them (a 403 when seen but
+    not allowed)."""
 
     request: Request
     kwargs: dict[str, Any]
     lookup_url_kwarg: str | None
     lookup_field: str
+    # The permission an action needs on another user's generation; reads need only "view".
+    permission_for_action = {
+        "destroy": "delete",
+        "cancel": "change",
+        "retry": "change",
+        "approve": "change",
+        "partial_update": "change",
+        "regenerate_scene": "change",
+    }
 
     def get_queryset(self) -> QuerySet[VideoGeneration]:
         queryset = VideoGeneration.objects.all()
         if getattr(self, "swagger_fake_view", False):
             # drf-spectacular inspecting the view: there is no user.
             return queryset.none()
-        if not self.request.user.is_staff:
+        if not self.request.user.has_perm("generations.view_videogeneration"):
             queryset = queryset.filter(user=self.request.user)
         return queryset
 
     def get_object(self) -> VideoGeneration:
         if not VIDEO_ID.fullmatch(str(self.kwargs[self.lookup_url_kwarg or self.lookup_field])):
             raise NotFound("No such generation.")
-        return super().get_object()  # type: ignore[misc]
+        generation: VideoGeneration = super().get_object()  # type: ignore[misc]
+        needed = self.permission_for_action.get(getattr(self, "action", None) or "")
+        if (
+            needed
+            and generation.user_id != self.request.user.pk
+            and not self.request.user.has_perm(f"generations.{needed}_videogeneration")
+        ):
+            raise PermissionDenied(f"You may see this generation but not {needed} it.")
+        return generation
 
 
 class JSONOnly:
@@ -141,11 +165,6 @@ class GenerationViewSet(
         if self.action == "create":
             return GenerateSerializer
         return GenerationDetailSerializer
-
-    def get_throttles(self) -> list[BaseThrottle]:
-        if self.action == "create":
-            return [GenerateRateThrottle()]
-        return super().get_throttles()
 
     @extend_schema(
         summary="Submit a prompt (the seed's POST /generate)",
@@ -197,7 +216,7 @@ class GenerationViewSet(
     @extend_schema(
         summary="Retry a failed or canceled generation from its first unfinished phase",
         request=None,
-        responses={200: GenerationDetailSerializer, **errors(401, 404, 409)},
+        responses={200: GenerationDetailSerializer, **errors(401, 404, 409, 429)},
     )
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, pk: str) -> Response:
@@ -213,7 +232,7 @@ class GenerationViewSet(
     @extend_schema(
         summary="Edit the spec of a generation awaiting review",
         request=SpecUpdateSerializer,
-        responses={200: GenerationDetailSerializer, **errors(400, 401, 404, 409)},
+        responses={200: GenerationDetailSerializer, **errors(400, 401, 404, 409, 429)},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         generation = self.get_object()
@@ -232,7 +251,7 @@ class GenerationViewSet(
     @extend_schema(
         summary="Approve the storyboard: rendering continues from the references",
         request=None,
-        responses={200: GenerationDetailSerializer, **errors(401, 404, 409)},
+        responses={200: GenerationDetailSerializer, **errors(401, 404, 409, 429)},
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
@@ -251,7 +270,7 @@ class GenerationViewSet(
             OpenApiParameter("scene", OpenApiTypes.INT, OpenApiParameter.PATH, description="1-based")
         ],
         request=RegenerateSceneSerializer,
-        responses={202: GenerationDetailSerializer, **errors(400, 401, 404, 409)},
+        responses={202: GenerationDetailSerializer, **errors(400, 401, 404, 409, 429)},
     )
     @action(detail=True, methods=["post"], url_path=r"scenes/(?P<scene>[^/]+)/regenerate")
     def regenerate_scene(self, request: Request, pk: str, scene: str) -> Response:
@@ -275,7 +294,7 @@ class GenerationViewSet(
     @extend_schema(
         summary="A new generation from this one, with a new prompt and/or a changed spec",
         request=RemixSerializer,
-        responses={202: GenerateResponseSerializer, **errors(400, 401, 404)},
+        responses={202: GenerateResponseSerializer, **errors(400, 401, 404, 429)},
     )
     @action(detail=True, methods=["post"])
     def remix(self, request: Request, pk: str) -> Response:

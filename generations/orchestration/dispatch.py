@@ -34,8 +34,8 @@ CLEAN_WORKDIRS = Callback("generations.orchestration.jobs.clean_workdirs")
 _inline_jobs: ContextVar[deque[tuple[str, tuple[Any, ...]]] | None] = ContextVar("inline_jobs", default=None)
 
 
-def get_queue() -> Any:
-    return django_rq.get_queue(settings.RQ_QUEUE)
+def get_queue(name: str | None = None) -> Any:
+    return django_rq.get_queue(name or settings.RQ_QUEUE)
 
 
 def _enqueue(
@@ -46,12 +46,13 @@ def _enqueue(
     description: str,
     retry: Retry | None = None,
     on_stopped: Callback | None = None,
+    queue: str | None = None,
 ) -> None:
     pending = _inline_jobs.get()
     if pending is not None:
         pending.append((func, args))
         return
-    get_queue().enqueue_call(
+    get_queue(queue).enqueue_call(
         func,
         args=args,
         job_id=job_id,
@@ -115,7 +116,8 @@ def enqueue_webhook(video_id: str, event: str, cycle: int) -> None:
     """Enqueue the POST announcing that the generation reached the final status `event`
     in its attempt `cycle`; a failed delivery is retried with the configured backoff.
 
-    The job id does not start with `vg-<id>-`, so `cancel_jobs` leaves the "canceled"
+    On a queue of its own, so a slow or dead receiver holds only webhook workers, never a
+    pipeline worker; and out of `cancel_jobs`' reach, which leaves the "canceled"
     notification alone."""
     intervals = settings.WEBHOOK_RETRY_INTERVALS
     _enqueue(
@@ -127,6 +129,7 @@ def enqueue_webhook(video_id: str, event: str, cycle: int) -> None:
         timeout=settings.WEBHOOK_TIMEOUT + 30,
         description=f"webhook {event} {video_id}",
         retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
+        queue=settings.WEBHOOK_QUEUE,
     )
 
 

@@ -1,13 +1,16 @@
 """Telling a generation's `webhook_url` that it completed, failed or was canceled.
 
-`services.generation_transition` enqueues `deliver` (through `generations.orchestration.dispatch`) when a
-generation with a webhook reaches a final status. Each attempt POSTs the VideoResponse
-JSON, signed with `X-Videogen-Signature: sha256=<HMAC-SHA256 of the body>`, and leaves a
-WebhookDelivery row; a failed attempt raises so RQ retries the job with backoff.
+`services.generation_transition` enqueues `deliver` (through `generations.orchestration.dispatch`,
+on the webhook queue, so a slow receiver never holds a pipeline worker) when a generation
+with a webhook reaches a final status. Each attempt POSTs the VideoResponse JSON signed per
+the Standard Webhooks specification with the owner's own secret (`webhook-id`,
+`webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>`), and
+leaves a WebhookDelivery row; a failed attempt raises so RQ retries the job with backoff.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -21,19 +24,23 @@ from rq import get_current_job
 
 from generations.api.serializers import VideoResponseSerializer
 from generations.models import VideoGeneration, WebhookDelivery
+from generations.webhook_secrets import PREFIX, webhook_secret_get
 from toolbox.ssrf import UnsafeURL, check_url, pinned
 
 logger = logging.getLogger(__name__)
-
-SIGNATURE_HEADER = "X-Videogen-Signature"
 
 
 class DeliveryFailed(Exception):
     """The receiver did not accept the webhook; RQ retries the job."""
 
 
-def sign(body: bytes) -> str:
-    return "sha256=" + hmac.new(settings.WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+def sign(*, secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The `webhook-signature` value: `v1,` and the base64 HMAC-SHA256, keyed with the
+    secret's decoded bytes, of `<id>.<timestamp>.<body>`. The id and the time are signed
+    with the body so a captured delivery cannot be replayed later or as another one."""
+    key = base64.b64decode(secret.removeprefix(PREFIX))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
 
 def deliver(video_id: str, event: str, cycle: int) -> None:
@@ -45,14 +52,22 @@ def deliver(video_id: str, event: str, cycle: int) -> None:
     if generation is None or generation.status != event or generation.attempts != cycle:
         logger.info("generation=%s webhook event=%s skipped: the generation has moved on", video_id, event)
         return
+    if generation.user_id is None:
+        logger.warning("generation=%s webhook event=%s skipped: no owner to sign for", video_id, event)
+        return
     body = JSONRenderer().render(VideoResponseSerializer(generation).data)
     attempt = WebhookDelivery.objects.filter(generation=generation, event=event, cycle=cycle).count() + 1
+    # The same id on every attempt, so a receiver can drop a retry it already handled.
+    message_id = f"{video_id}-{cycle}-{event}"
+    timestamp = int(time.time())
+    secret = webhook_secret_get(user_id=generation.user_id)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "videogen-webhooks/1.0",
         "X-Videogen-Event": event,
-        "X-Videogen-Delivery": f"{video_id}-{cycle}-{event}",
-        SIGNATURE_HEADER: sign(body),
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(secret=secret, message_id=message_id, timestamp=timestamp, body=body),
     }
     started = time.monotonic()
     status_code, error, retryable = None, "", True

@@ -9,6 +9,7 @@ urlpatterns = [
     path("icons/search/", icons.icon_search, name="icon-search"),
     path("icons/<str:icon_id>.svg", icons.icon_svg, name="icon-svg"),
     path("generations/", views.history, name="generation-history"),
+    path("account/webhooks/", views.webhook_secret, name="webhook-secret"),
     path("generations/<str:video_id>/", views.generation_detail, name="generation-detail"),
     path("generations/<str:video_id>/live/", views.generation_live, name="generation-live"),
     path("generations/<str:video_id>/cancel/", views.generation_cancel, name="generation-cancel"),

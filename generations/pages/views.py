@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from generations import selectors, services
 from generations.models import Status, VideoGeneration
@@ -27,6 +27,8 @@ from generations.pages.forms import (
     RegenerateSceneForm,
     StoryboardReviewForm,
 )
+from generations.policy import LimitExceeded
+from generations.webhook_secrets import webhook_secret_made_at, webhook_secret_rotate
 from toolbox.exceptions import ValidationException
 
 VERSION = "1.0.0"
@@ -76,7 +78,13 @@ def metrics(request: HttpRequest) -> HttpResponse:
 def new_video(request: HttpRequest) -> HttpResponse:
     form = GenerationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        generation = services.generation_create(user=request.user, **form.generation_options())
+        try:
+            generation = services.generation_create(user=request.user, **form.generation_options())
+        except LimitExceeded as exc:
+            form.add_error(None, exc.message)
+            response = render(request, "generations/new.html", {"form": form}, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         return redirect("generation-detail", video_id=generation.id)
     return render(request, "generations/new.html", {"form": form})
 
@@ -124,6 +132,8 @@ def generation_retry(request: HttpRequest, video_id: str) -> HttpResponse:
         services.generation_retry(video_id=generation.id)
     except services.InvalidTransition:
         messages.error(request, "Only a failed or canceled video can be retried.")
+    except LimitExceeded as exc:
+        messages.error(request, exc.message)
     else:
         messages.success(request, "Retrying from the first step that did not finish.")
     return redirect("generation-detail", video_id=generation.id)
@@ -155,6 +165,13 @@ def generation_review(request: HttpRequest, video_id: str) -> HttpResponse:
         )
     except services.InvalidTransition:
         messages.error(request, "This storyboard is no longer waiting for review.")
+    except LimitExceeded as exc:
+        form.add_error(None, exc.message)
+        response = render(
+            request, "generations/detail.html", _live_context(generation, review_form=form), status=429
+        )
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     else:
         approved = request.POST.get("action") == "approve"
         messages.success(request, "Approved: rendering the video." if approved else "Storyboard saved.")
@@ -173,7 +190,7 @@ def generation_regenerate_scene(request: HttpRequest, video_id: str, scene_numbe
         )
     except services.InvalidTransition:
         messages.error(request, "Only a finished video can have a scene redone.")
-    except ValidationException as exc:
+    except (ValidationException, LimitExceeded) as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Redoing scene {scene_number}; the other scenes are reused.")
@@ -203,6 +220,19 @@ def history(request: HttpRequest) -> HttpResponse:
             "next_url": page_url(page.next_page_number()) if page.has_next() else None,
             "filtered": bool(status_filter),
         },
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def webhook_secret(request: HttpRequest) -> HttpResponse:
+    """The user's webhook secret: its date, and a new one (shown once) on POST."""
+    new_secret = webhook_secret_rotate(user=request.user).secret if request.method == "POST" else None
+    return render(
+        request,
+        "generations/webhooks.html",
+        {"new_secret": new_secret, "made_at": webhook_secret_made_at(user=request.user)},
     )
 
 

@@ -1,6 +1,10 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from generations import services
@@ -130,3 +134,53 @@ def test_staff_see_remix_links_both_ways(client, staff, generation):
     ).content.decode()
     assert reverse("admin:generations_videogeneration_change", args=[generation.id]) in child_page
     assert reverse("admin:generations_videogeneration_change", args=[child.id]) in parent_page
+
+
+def view_only_staff():
+    user = get_user_model().objects.create_user(
+        "viewer", "viewer@example.com", "viewer-password-1", is_staff=True
+    )
+    user.user_permissions.set(Permission.objects.filter(codename="view_videogeneration"))
+    return user
+
+
+def test_a_view_only_operator_is_offered_no_action_and_cannot_cancel(client, generation):
+    client.force_login(view_only_staff())
+    url = reverse("admin:generations_videogeneration_changelist")
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "cancel_generations" not in page.content.decode()
+    client.post(url, {"action": "cancel_generations", "_selected_action": [generation.id]})
+    generation.refresh_from_db()
+    assert generation.status == Status.QUEUED
+
+
+def test_a_view_only_operator_cannot_delete(client, generation):
+    client.force_login(view_only_staff())
+    response = client.post(
+        reverse("admin:generations_videogeneration_delete", args=[generation.id]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert VideoGeneration.objects.filter(id=generation.id).exists()
+
+
+def test_deleting_in_the_admin_cancels_and_removes_the_files(client, staff, generation):
+    name = default_storage.save(f"final/{generation.id}/video.mp4", ContentFile(b"video"))
+    client.force_login(staff)
+    response = client.post(
+        reverse("admin:generations_videogeneration_delete", args=[generation.id]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not VideoGeneration.objects.filter(id=generation.id).exists()
+    assert not default_storage.exists(name)
+
+
+def test_bulk_delete_in_the_admin_goes_through_the_service(client, staff, generation):
+    name = default_storage.save(f"final/{generation.id}/video.mp4", ContentFile(b"video"))
+    client.force_login(staff)
+    client.post(
+        reverse("admin:generations_videogeneration_changelist"),
+        {"action": "delete_selected", "_selected_action": [generation.id], "post": "yes"},
+    )
+    assert not VideoGeneration.objects.filter(id=generation.id).exists()
+    assert not default_storage.exists(name)

@@ -1,10 +1,8 @@
-"""API clients for named users, generations at any stage, and rate counts that start at
-zero in every test."""
+"""API clients for named users and generations at any stage."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from uuid import uuid4
 
 import pytest
 from django.utils import timezone
@@ -38,16 +36,6 @@ def bob_api(bob) -> APIClient:
 @pytest.fixture
 def staff_api(staff) -> APIClient:
     return token_client(staff)
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_counts(settings) -> None:
-    """Rate counts live in Redis and outlast a test, and user ids repeat from one run to
-    the next: a key prefix of its own gives each test an empty history."""
-    settings.CACHES = {
-        **settings.CACHES,
-        "throttle": {**settings.CACHES["throttle"], "KEY_PREFIX": f"test-throttle-{uuid4().hex}"},
-    }
 
 
 def make(user, prompt: str = PROMPT, **options) -> VideoGeneration:

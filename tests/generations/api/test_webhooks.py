@@ -3,21 +3,24 @@ paths: the cancel endpoint, the pipeline's failure, and a real RQ worker with re
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import standardwebhooks.webhooks
+from django.contrib.auth import get_user_model
 from rq import SimpleWorker
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from generations import services
 from generations.models import Status, WebhookDelivery
 from generations.orchestration import dispatch, webhooks
+from generations.webhook_secrets import webhook_secret_rotate
 from tests.generations.api.conftest import PROMPT, walk_to
 from toolbox import ssrf
 
@@ -65,14 +68,16 @@ def local_receivers_allowed(settings) -> None:
     settings.ALLOW_PRIVATE_URLS = True
 
 
-def expected_signature(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+@pytest.fixture
+def webhook_queue(queue, settings):
+    """The queue deliveries go to (the `queue` fixture empties the Redis database it shares)."""
+    return dispatch.get_queue(settings.WEBHOOK_QUEUE)
 
 
 def test_canceling_posts_the_signed_video_response_to_the_webhook(
-    alice_api, receiver, local_receivers_allowed, settings
+    alice, alice_api, receiver, local_receivers_allowed
 ):
-    settings.WEBHOOK_SECRET = "shared-with-the-receiver"
+    secret = alice_api.post("/api/webhook-secret/").json()["secret"]
     with dispatch.inline() as pending:
         created = alice_api.post("/generate", {"prompt": PROMPT, "webhook_url": receiver.url}, format="json")
         video_id = created.json()["video_id"]
@@ -80,9 +85,9 @@ def test_canceling_posts_the_signed_video_response_to_the_webhook(
         dispatch.drain(pending)
 
     [delivery] = receiver.received
-    assert delivery.headers["X-Videogen-Signature"] == expected_signature(
-        delivery.body, "shared-with-the-receiver"
-    )
+    # Verified with the Standard Webhooks reference implementation and the user's secret.
+    assert Webhook(secret).verify(delivery.body, delivery.headers)["status"] == "canceled"
+    assert delivery.headers["webhook-id"] == f"{video_id}-1-canceled"
     assert delivery.headers["Content-Type"] == "application/json"
     assert delivery.headers["X-Videogen-Event"] == "canceled"
     payload = json.loads(delivery.body)
@@ -113,24 +118,35 @@ def test_a_generation_without_a_webhook_enqueues_no_delivery(alice):
 
 
 def test_a_worker_retries_a_refused_delivery_and_records_each_attempt(
-    alice, receiver, local_receivers_allowed, queue, settings, django_capture_on_commit_callbacks
+    alice,
+    receiver,
+    local_receivers_allowed,
+    queue,
+    webhook_queue,
+    settings,
+    django_capture_on_commit_callbacks,
 ):
     settings.WEBHOOK_RETRY_INTERVALS = [0]  # retry at once, so one burst sees both attempts
     receiver.answers = [503]
     generation = services.generation_create(user=alice, prompt=PROMPT, webhook_url=receiver.url)
     with django_capture_on_commit_callbacks(execute=True):
         services.generation_cancel(video_id=generation.id)
-    assert queue.get_job_ids() == [f"webhook-{generation.id}-1-canceled"]
-
+    # Not on the pipeline's queue: a worker of the pipeline never waits on a receiver.
+    assert f"webhook-{generation.id}-1-canceled" not in queue.get_job_ids()
+    assert webhook_queue.get_job_ids() == [f"webhook-{generation.id}-1-canceled"]
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    assert receiver.received == []
+
+    SimpleWorker([webhook_queue], connection=webhook_queue.connection).work(burst=True)
 
     assert len(receiver.received) == 2
+    assert receiver.received[0].headers["webhook-id"] == receiver.received[1].headers["webhook-id"]
     attempts = list(WebhookDelivery.objects.values_list("attempt", "status_code", "ok", "error"))
     assert attempts == [(1, 503, False, "the receiver answered HTTP 503"), (2, 200, True, "")]
 
 
 def test_a_receiver_that_never_answers_is_recorded_and_retried(
-    alice, local_receivers_allowed, queue, settings, django_capture_on_commit_callbacks
+    alice, local_receivers_allowed, webhook_queue, settings, django_capture_on_commit_callbacks
 ):
     settings.WEBHOOK_RETRY_INTERVALS = [60]
     with socket.socket() as probe:
@@ -141,11 +157,11 @@ def test_a_receiver_that_never_answers_is_recorded_and_retried(
     )
     with django_capture_on_commit_callbacks(execute=True):
         services.generation_cancel(video_id=generation.id)
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    SimpleWorker([webhook_queue], connection=webhook_queue.connection).work(burst=True)
     record = WebhookDelivery.objects.get()
     assert (record.ok, record.status_code) == (False, None)
     assert record.error.startswith("ConnectError")
-    assert queue.scheduled_job_registry.get_job_ids() == [f"webhook-{generation.id}-1-canceled"]
+    assert webhook_queue.scheduled_job_registry.get_job_ids() == [f"webhook-{generation.id}-1-canceled"]
 
 
 def test_a_receiver_that_became_private_is_refused_at_delivery_and_not_retried(alice, receiver, settings):
@@ -224,3 +240,81 @@ def test_operators_see_deliveries_in_the_admin(alice, staff, receiver, local_rec
     assert generation.id in listing.content.decode()
     page = client.get(f"/admin/generations/videogeneration/{generation.id}/change/")
     assert "Webhook deliveries" in page.content.decode()
+
+
+def delivered_to(user, receiver) -> tuple[bytes, dict[str, str]]:
+    with dispatch.inline() as pending:
+        generation = services.generation_create(user=user, prompt=PROMPT, webhook_url=receiver.url)
+        services.generation_cancel(video_id=generation.id)
+        dispatch.drain(pending)
+    delivery = receiver.received[-1]
+    return delivery.body, delivery.headers
+
+
+def test_a_delivery_fails_verification_with_another_users_secret(
+    alice, bob, receiver, local_receivers_allowed
+):
+    alices = webhook_secret_rotate(user=alice).secret
+    bobs = webhook_secret_rotate(user=bob).secret
+    body, headers = delivered_to(alice, receiver)
+    assert Webhook(alices).verify(body, headers)["status"] == "canceled"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(bobs).verify(body, headers)
+    # Bob's own deliveries verify with his secret only.
+    body, headers = delivered_to(bob, receiver)
+    Webhook(bobs).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(alices).verify(body, headers)
+
+
+def test_a_captured_delivery_fails_verification_once_outside_the_tolerance(
+    alice, receiver, local_receivers_allowed, monkeypatch
+):
+    secret = webhook_secret_rotate(user=alice).secret
+    body, headers = delivered_to(alice, receiver)
+    Webhook(secret).verify(body, headers)
+
+    class SixMinutesLater(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) + timedelta(minutes=6)
+
+    # The receiver's clock moves on; the timestamp is signed, so it cannot be refreshed.
+    monkeypatch.setattr(standardwebhooks.webhooks, "datetime", SixMinutesLater)
+    with pytest.raises(WebhookVerificationError, match="too old"):
+        Webhook(secret).verify(body, headers)
+    fresh = {**headers, "webhook-timestamp": str(int(SixMinutesLater.now().timestamp()))}
+    with pytest.raises(WebhookVerificationError, match="No matching signature"):
+        Webhook(secret).verify(body, fresh)
+
+
+def test_rotating_the_secret_signs_later_deliveries_with_the_new_one(
+    alice, receiver, local_receivers_allowed
+):
+    old = webhook_secret_rotate(user=alice).secret
+    new = webhook_secret_rotate(user=alice).secret
+    assert old != new and new.startswith("whsec_")
+    body, headers = delivered_to(alice, receiver)
+    Webhook(new).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify(body, headers)
+
+
+def test_the_api_shows_the_secret_once_and_only_its_date_after(alice_api):
+    assert alice_api.get("/api/webhook-secret/").json() == {"exists": False, "created_at": None}
+    made = alice_api.post("/api/webhook-secret/")
+    assert made.status_code == 201
+    assert made["Cache-Control"] == "no-store"
+    assert made.json()["secret"].startswith("whsec_")
+    state = alice_api.get("/api/webhook-secret/").json()
+    assert state == {"exists": True, "created_at": made.json()["created_at"]}
+
+
+def test_the_page_shows_a_new_secret_once(alice, client):
+    client.force_login(alice)
+    assert "You have no secret yet" in client.get("/account/webhooks/").content.decode()
+    page = client.post("/account/webhooks/").content.decode()
+    secret = get_user_model().objects.get(pk=alice.pk).webhook_secret.secret
+    assert secret in page
+    again = client.get("/account/webhooks/").content.decode()
+    assert secret not in again and "You have a secret" in again

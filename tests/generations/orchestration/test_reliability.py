@@ -161,8 +161,9 @@ def test_generations_survive_a_flushed_redis_after_reconcile(
 
 @pytest.mark.slow
 def test_twenty_generations_on_two_workers_all_complete_once(
-    alice, start_worker, django_capture_on_commit_callbacks
+    alice, start_worker, django_capture_on_commit_callbacks, settings
 ):
+    settings.MAX_ACTIVE_GENERATIONS_PER_USER = 0  # twenty at once, past the active cap
     ids = [
         create(alice, f"A forest at dawn with birds, number {n}", 5, django_capture_on_commit_callbacks).id
         for n in range(20)

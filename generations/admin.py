@@ -20,9 +20,13 @@ from generations.models import (
     VideoGeneration,
     WebhookDelivery,
 )
+from generations.pages.login import ThrottledAdminAuthenticationForm
 from generations.policy import LimitExceeded
 from generations.selectors import generation_versions
 from phases.storage import url_for
+
+# The admin's sign-in counts failed attempts like the site's own.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -400,6 +400,9 @@ GENERATE_RATE = env("GENERATE_RATE", "30/hour") or None
 MAX_ACTIVE_GENERATIONS_PER_USER = envint("MAX_ACTIVE_GENERATIONS_PER_USER", 3)
 # Staff are held to the same limits unless this is set.
 LIMITS_EXEMPT_STAFF = envbool("LIMITS_EXEMPT_STAFF", False)
+# Failed sign-ins per username (login page and admin) before it is locked for a while.
+LOGIN_FAILURES_ALLOWED = envint("LOGIN_FAILURES_ALLOWED", 5)
+LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 # Password attempts per username at /api/token/.
 TOKEN_RATE = env("TOKEN_RATE", "10/minute") or None
 for _name, _rate in (("GENERATE_RATE", GENERATE_RATE), ("TOKEN_RATE", TOKEN_RATE)):

@@ -145,7 +145,7 @@ class SubtitleStyleSerializer(StrictSerializer):
 class GenerateSerializer(StrictSerializer):
     """The seed's GenerateRequest, plus the video's options."""
 
-    prompt = serializers.CharField(
+    prompt = StrictCharField(
         min_length=10, max_length=1000, help_text="10 to 1000 characters, after trimming."
     )
     assets = serializers.ListField(
@@ -216,13 +216,13 @@ class SpecUpdateSerializer(StrictSerializer):
 
 
 class RegenerateSceneSerializer(StrictSerializer):
-    description = serializers.CharField(max_length=500, required=False)
-    caption = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    description = StrictCharField(max_length=500, required=False)
+    caption = StrictCharField(max_length=120, required=False, allow_blank=True)
     seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED, required=False)
 
 
 class RemixSerializer(StrictSerializer):
-    prompt = serializers.CharField(min_length=10, max_length=1000, required=False)
+    prompt = StrictCharField(min_length=10, max_length=1000, required=False)
     spec = serializers.JSONField(required=False, help_text="The parent's spec with your changes.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -329,9 +329,6 @@ class SceneReviewForm(forms.Form):
         return [e for e in elements or [] if isinstance(e, dict) and isinstance(e.get("icon"), str)]
 
 
-SceneReviewFormSet = forms.formset_factory(SceneReviewForm, extra=0)
-
-
 class StoryboardReviewForm(forms.Form):
     """The spec-wide part of the storyboard screen; the scenes are a formset beside it."""
 
@@ -342,7 +339,19 @@ class StoryboardReviewForm(forms.Form):
     def __init__(self, *args: Any, spec: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.spec = spec
-        self.scenes = SceneReviewFormSet(
+        count = len(spec["scenes"])
+        # Exactly one form per scene of the spec: a posted formset with more (or fewer) is
+        # an error on the form, never an index past the spec's scenes.
+        scene_formset = forms.formset_factory(
+            SceneReviewForm,
+            extra=0,
+            min_num=count,
+            max_num=count,
+            absolute_max=count,
+            validate_min=True,
+            validate_max=True,
+        )
+        self.scenes = scene_formset(
             *args,
             prefix="scene",
             initial=[
@@ -359,7 +368,12 @@ class StoryboardReviewForm(forms.Form):
         self.fields["music_mood"].initial = spec["music"]["mood"]
 
     def is_valid(self) -> bool:
-        return super().is_valid() & self.scenes.is_valid() and self._check_scene_count()
+        valid = super().is_valid()
+        if not self.scenes.is_valid():
+            for message in self.scenes.non_form_errors():
+                self.add_error(None, message)
+            return False
+        return valid and self._check_scene_count()
 
     def _check_scene_count(self) -> bool:
         kept = [form for form in self.scenes.forms if not form.cleaned_data.get("remove")]

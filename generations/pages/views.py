@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from generations import selectors, services
 from generations.models import Status, VideoGeneration
@@ -37,6 +38,9 @@ HISTORY_PAGE_SIZE = 12
 POLL_INTERVAL_MS = 1500
 
 
+@csrf_exempt  # a DELETE or PUT is answered 405 by the next line; a POST is still CSRF-checked
+@require_http_methods(["GET", "HEAD", "POST"])
+@csrf_protect
 def root(request: HttpRequest) -> HttpResponse:
     """The API index for programs, the new-video page for people.
 
@@ -62,11 +66,17 @@ def root(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# Read-only endpoints: exempt from CSRF (they change nothing) so that another method is
+# answered 405 by require_safe, not 403 by the CSRF check that runs before any view.
+@csrf_exempt
+@require_safe
 def health(request: HttpRequest) -> JsonResponse:
     healthy, body = health_report()
     return JsonResponse(body, status=200 if healthy else 503)
 
 
+@csrf_exempt
+@require_safe
 def metrics(request: HttpRequest) -> HttpResponse:
     token = settings.METRICS_TOKEN
     if token and not constant_time_compare(request.headers.get("Authorization", ""), f"Bearer {token}"):

@@ -12,24 +12,7 @@ from django.test import Client
 
 from generations import policy, services
 from generations.models import Status, VideoGeneration
-from tests.generations.api.conftest import PROMPT, finish, make, token_client, walk_to
-from tests.phases.spec_factory import make_spec
-
-
-def awaiting_review(user) -> VideoGeneration:
-    generation = make(user, review=True)
-    walk_to(generation, Status.GENERATING_ANIMATIC)
-    services.generation_transition(video_id=generation.id, to=Status.AWAITING_REVIEW)
-    VideoGeneration.objects.filter(id=generation.id).update(spec=make_spec(duration=30))
-    generation.refresh_from_db()
-    return generation
-
-
-def complete(user) -> VideoGeneration:
-    generation = finish(make(user))
-    VideoGeneration.objects.filter(id=generation.id).update(spec=make_spec(duration=30))
-    generation.refresh_from_db()
-    return generation
+from tests.generations.api.conftest import PROMPT, awaiting_review, complete, make, token_client
 
 
 def failed(user) -> VideoGeneration:

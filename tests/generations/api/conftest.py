@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from generations import services
 from generations.models import PIPELINE_ORDER, PhaseRun, Status, VideoGeneration
+from tests.phases.spec_factory import make_spec
 
 PROMPT = "A calm ocean at night under the stars"
 # A public address written as a literal, so validating it needs no DNS.
@@ -81,5 +82,23 @@ def finish(generation: VideoGeneration) -> VideoGeneration:
         progress=100.0,
         current_phase=None,
     )
+    generation.refresh_from_db()
+    return generation
+
+
+def awaiting_review(user) -> VideoGeneration:
+    """A generation stopped at its storyboard, with a valid 30 s spec to edit."""
+    generation = make(user, review=True)
+    walk_to(generation, Status.GENERATING_ANIMATIC)
+    services.generation_transition(video_id=generation.id, to=Status.AWAITING_REVIEW)
+    VideoGeneration.objects.filter(id=generation.id).update(spec=make_spec(duration=30))
+    generation.refresh_from_db()
+    return generation
+
+
+def complete(user) -> VideoGeneration:
+    """A finished generation with a valid 30 s spec, ready to regenerate or remix."""
+    generation = finish(make(user))
+    VideoGeneration.objects.filter(id=generation.id).update(spec=make_spec(duration=30))
     generation.refresh_from_db()
     return generation

@@ -21,7 +21,7 @@ from providers.costs import CostMeter
 from providers.local.icons import IconLibraryMissing
 from providers.local.keywords import hits, keyword_index, ranked
 from providers.local.setting import scene_setting
-from providers.local.subjects import find_elements
+from providers.local.subjects import find_elements, implied_places
 from providers.script import as_sentence, estimate_seconds, shorten_in_order
 from providers.spec import (
     CAMERA_MOTIONS,
@@ -152,13 +152,10 @@ class LocalPlanner:
             "height": height,
             "template": template,
             "seed": request.seed,
-            "scenes": _with_elements(
-                [
-                    {**_scene(shot, n, template, rng), "narration": narration}
-                    for shot, n, narration in zip(shots, frames, narrations, strict=True)
-                ],
-                shots,
-            ),
+            "scenes": [
+                {**_scene(shot, n, template, rng, found), "narration": narration}
+                for shot, n, narration, found in zip(shots, frames, narrations, _elements(shots), strict=True)
+            ],
             "music": _music(prompt_words, template, rng),
         }
 
@@ -262,7 +259,9 @@ def _weights(clauses: list[str], duration: int) -> list[float]:
     return weights
 
 
-def _scene(shot: _Shot, frames: int, template: str, rng: random.Random) -> dict[str, Any]:
+def _scene(
+    shot: _Shot, frames: int, template: str, rng: random.Random, elements: list[dict[str, Any]]
+) -> dict[str, Any]:
     description = _shorten(shot.clause.rstrip(",;: ") or shot.clause, DESCRIPTION_LIMIT)
     return {
         "description": f"{shot.framing[0]}: {description}" if shot.framing else description,
@@ -270,25 +269,24 @@ def _scene(shot: _Shot, frames: int, template: str, rng: random.Random) -> dict[
         "duration": frames_to_seconds(frames),
         "frames": frames,
         "camera": shot.camera,
-        # The place, light and weather come from this scene's own sentence, never the prompt's others.
-        **scene_setting(_words(shot.clause), template, rng),
+        # The place, light and weather come from this scene's own sentence, never the prompt's
+        # others; a sentence that names no place gets the one its subjects need (a ship, the sea).
+        **scene_setting(_words(shot.clause), template, rng, implied=implied_places(elements)),
+        **({"elements": elements} if elements else {}),
     }
 
 
-def _with_elements(scenes: list[dict[str, Any]], shots: list[_Shot]) -> list[dict[str, Any]]:
+def _elements(shots: list[_Shot]) -> list[list[dict[str, Any]]]:
     """Each scene's subjects from its own sentence; one that goes on without naming its
     subject ("then rests on a hill") keeps the scene before's."""
-    previous: list[dict[str, Any]] = []
-    for scene, shot in zip(scenes, shots, strict=True):
+    found: list[list[dict[str, Any]]] = []
+    for shot in shots:
         try:
-            elements = find_elements(shot.clause, previous)
+            found.append(find_elements(shot.clause, found[-1] if found else None))
         except IconLibraryMissing:
             logger.warning("no icon library installed: scenes are planned without their subjects")
-            return scenes
-        if elements:
-            scene["elements"] = elements
-        previous = elements
-    return scenes
+            return [[] for _ in shots]
+    return found
 
 
 def _narrations(shots: list[_Shot], duration: int) -> list[str]:

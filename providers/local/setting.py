@@ -86,11 +86,17 @@ _TIME_INDEX = keyword_index(TIME_KEYWORDS)
 _WEATHER_INDEX = keyword_index(WEATHER_KEYWORDS)
 
 
-def scene_setting(words: list[str], template: str, rng: random.Random) -> dict[str, Any]:
+def scene_setting(
+    words: list[str], template: str, rng: random.Random, *, implied: list[str] | None = None
+) -> dict[str, Any]:
     """The motif, palette and (when its words name them) time and weather of a scene whose
-    sentence has `words`; a sentence without any keeps the abstract motif."""
+    sentence has `words`; `implied` are place words its subjects need, used when the words
+    name no place. A sentence without any keeps the abstract motif."""
     motifs = ranked(words, _MOTIF_INDEX)
-    motif = next((m for m in motifs if m in PLACES), motifs[0] if motifs else "abstract")
+    places = [m for m in motifs if m in PLACES] or [
+        m for m in ranked(implied or [], _MOTIF_INDEX) if m in PLACES
+    ]
+    motif = places[0] if places else motifs[0] if motifs else "abstract"
     if motif == "waves" and FROZEN & set(words):
         motif = "ice"
     times = ranked(words, _TIME_INDEX)

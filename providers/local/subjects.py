@@ -242,6 +242,8 @@ _KIND_MOTIONS = (
     ("drive", {"car", "vehicle", "automobile", "truck", "bus", "train", "bicycle", "bike", "motorcycle"}),
     ("shine", {"light", "lamp", "candle", "star", "moon", "sun", "sunny", "bulb", "lantern"}),
 )
+# Subjects that belong on water: a sentence that names no place shows them on the sea.
+_WATER = frozenset("boat ship sail sailing fish whale dolphin shark octopus ocean sea".split())
 # A gait gives way to a subject's own way of travelling: a ship that "passes" sails.
 _TRAVEL = frozenset({"fly", "drift", "swim", "drive"})
 
@@ -294,6 +296,13 @@ def lookup(word: str) -> Icon | None:
 def default_motion(icon: Icon) -> str:
     words = set(icon.name.split("-")) | set(icon.keywords)
     return next((motion for motion, kind in _KIND_MOTIONS if words & kind), "idle")
+
+
+def implied_places(elements: list[dict[str, Any]]) -> list[str]:
+    """Place words the subjects need: ships and fish are on the sea."""
+    lib = library()
+    pictures = [lib.icons[e["icon"]] for e in elements if e["icon"] in lib]
+    return ["sea"] if any((set(p.name.split("-")) | set(p.keywords)) & _WATER for p in pictures) else []
 
 
 def _phrase(tokens: list[str], start: int) -> tuple[int, Icon] | None:

@@ -71,8 +71,16 @@ def _snow(scene: Scene) -> None:
     ground = canvas.rows(scene.horizon, canvas.y0 + canvas.height)
     lying = smoothstep(scene.horizon, scene.horizon + scene.h * 0.08, canvas.ys[ground])[:, None, None]
     scene.bg.rgb[ground] += (mix(scene.colors.light, WHITE, 0.6) - scene.bg.rgb[ground]) * lying * 0.8
+    # On the foreground's silhouettes snow caps the top edges (where coverage starts going
+    # down a column, a band `depth` rows deep) and covers the ground; the rest is dusted.
     fg = scene.fg
-    fg.rgb += (WHITE * 0.95 * fg.alpha[..., None] - fg.rgb) * 0.5
+    depth = max(2, round(scene.u * 0.03))
+    above = np.zeros_like(fg.alpha)
+    above[depth:] = fg.alpha[:-depth]
+    caps = np.clip(fg.alpha - above, 0, 1)[..., None]
+    white = WHITE * 0.96 * fg.alpha[..., None]
+    ground = smoothstep(scene.h * 0.78, scene.h * 0.95, canvas.ys)[:, None, None] * 0.85
+    fg.rgb += (white - fg.rgb) * np.maximum(np.maximum(caps, ground), 0.35)
     xy = scatter(scene.rng, 90, scene.frame_size)
     flakes = [[sprites.flake(scene.u * r, WHITE)] for r in (0.002, 0.0035, 0.005)]
     _group(scene, flakes, xy, particle_velocity(90, scene.u * 0.01, scene.u * 0.07, scene.rng, 0.4), "fg")

@@ -70,3 +70,9 @@ def test_a_subject_that_recurs_keeps_its_picture() -> None:
     spec = plan("A dog plays in the park. The dog sleeps by the fire. Dogs dream.", duration=15)
     icons = {e["icon"] for scene in spec["scenes"] for e in scene.get("elements", []) if e["name"] == "dog"}
     assert icons == {"fluent-emoji-flat:dog"}
+
+
+def test_a_sentence_that_names_no_place_shows_its_ship_on_the_sea() -> None:
+    scenes = by_caption(plan(LIGHTHOUSE))
+    assert scenes["A ship passes safely through the storm"]["motif"] == "waves"
+    assert scenes["A lighthouse keeper climbs the stairs at night"]["motif"] == "stars"

@@ -81,7 +81,7 @@ def admit(*, user: AbstractBaseUser | None, starts_generation: bool) -> None:
             raise _refused(
                 user,
                 limit="active",
-                message=f"You have {cap} videos in progress, the most at once; "
+                message=f"You have {_counted(cap, 'video')} in progress, the most at once; "
                 "wait for one to finish or cancel one.",
                 retry_after=ACTIVE_RETRY_AFTER,
             )
@@ -116,7 +116,8 @@ def _take_start(user: AbstractBaseUser) -> None:
         raise _refused(
             user,
             limit="rate",
-            message=f"You started {count} videos in the last {_period_words(period)}, the most allowed; "
+            message=f"You have started work {_counted(int(count), 'time')} in the last {_period_words(period)} "
+            "(new videos, remixes, retries, regenerated scenes, edits and approvals), the most allowed; "
             "try again later.",
             retry_after=max(1, -(-int(wait_ms) // 1000)),
         )
@@ -126,6 +127,10 @@ def _refused(user: AbstractBaseUser, **reason: object) -> LimitExceeded:
     refusal = LimitExceeded(**reason)  # type: ignore[arg-type]
     logger.info("user=%s refused by the %s limit", user.pk, refusal.limit)
     return refusal
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _period_words(period: str) -> str:

@@ -45,7 +45,7 @@ def test_a_remix_flood_past_the_rate_is_429_naming_the_rate(alice, settings, no_
         )
     response = api.post(f"/api/generations/{parent.id}/remix/", {"prompt": PROMPT}, format="json")
     assert_refused_by(response, "rate")
-    assert "3 videos in the last hour" in response.json()["detail"]
+    assert "started work 3 times in the last hour" in response.json()["detail"]
     assert int(response["Retry-After"]) <= 3600
     assert VideoGeneration.objects.filter(remixed_from=parent).count() == 3
 
@@ -154,7 +154,7 @@ def test_limits_on_the_pages_show_on_the_page(alice, settings, no_limits):
     response = browser.post(f"/generations/{stopped.id}/retry/")
     assert response.status_code == 302
     shown = [str(message) for message in get_messages(response.wsgi_request)]
-    assert any("You started 1 videos in the last minute" in message for message in shown)
+    assert any("You have started work 1 time in the last minute" in message for message in shown)
     stopped.refresh_from_db()
     assert stopped.status == Status.FAILED
 

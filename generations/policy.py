@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import uuid
 from dataclasses import dataclass
 
@@ -26,8 +25,8 @@ from generations.models import ACTIVE_STATUSES, VideoGeneration
 
 logger = logging.getLogger(__name__)
 
-RATE = re.compile(r"(\d+)/(s|sec|second|m|min|minute|h|hour|d|day)")
-PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# GENERATE_RATE's period (checked by the settings) by its first letter: seconds and words.
+PERIODS = {"s": (1, "second"), "m": (60, "minute"), "h": (3600, "hour"), "d": (86400, "day")}
 # Generations report progress every few seconds; asking again sooner than this after the
 # active cap refused cannot find a slot that was not there.
 ACTIVE_RETRY_AFTER = 30
@@ -109,14 +108,16 @@ def _take_start(user: AbstractBaseUser) -> None:
     rate = settings.GENERATE_RATE
     if not rate:
         return
-    count, period = RATE.fullmatch(rate).groups()  # type: ignore[union-attr]
-    window_ms = PERIOD_SECONDS[period[0]] * 1000
-    admitted, wait_ms = _rate_script()(keys=[_rate_key(user)], args=[window_ms, int(count), uuid.uuid4().hex])
+    count, period = rate.split("/")
+    seconds, period_name = PERIODS[period[0]]
+    admitted, wait_ms = _rate_script()(
+        keys=[_rate_key(user)], args=[seconds * 1000, int(count), uuid.uuid4().hex]
+    )
     if not admitted:
         raise _refused(
             user,
             limit="rate",
-            message=f"You have started work {_counted(int(count), 'time')} in the last {_period_words(period)} "
+            message=f"You have started work {_counted(int(count), 'time')} in the last {period_name} "
             "(new videos, remixes, retries, regenerated scenes, edits and approvals), the most allowed; "
             "try again later.",
             retry_after=max(1, -(-int(wait_ms) // 1000)),
@@ -131,10 +132,6 @@ def _refused(user: AbstractBaseUser, **reason: object) -> LimitExceeded:
 
 def _counted(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _period_words(period: str) -> str:
-    return {"s": "second", "m": "minute", "h": "hour", "d": "day"}[period[0]]
 
 
 def _rate_key(user: AbstractBaseUser) -> str:

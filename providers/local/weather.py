@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from providers.local import particles as sprites
-from providers.local.elements import Scene, glow, moon, particle_velocity, star_field, sun
+from providers.local.elements import Scene, cloud, glow, moon, particle_velocity, star_field, sun
 from providers.local.painting import mix, smoothstep
 from providers.local.particles import Particles, scatter
 
@@ -100,6 +100,10 @@ def _storm(scene: Scene) -> None:
     ys = scene.canvas.ys[rows][:, None, None]
     shade = 0.45 + 0.25 * smoothstep(-scene.h * 0.1, scene.horizon, ys)
     scene.bg.rgb[rows] *= shade
+    dark = scene.colors.dark * 0.8
+    for _ in range(7):
+        x, y = scene.w * scene.rng.uniform(-0.05, 1.05), scene.h * scene.rng.uniform(0.02, 0.28)
+        cloud(scene, scene.bg, x, y, scene.u * scene.rng.uniform(0.14, 0.22), mix(dark, WHITE, 0.25), dark)
     scene.fg.rgb *= 0.75
     _rain(scene, 110)
     x = scene.w * scene.rng.uniform(0.2, 0.8)

@@ -7,6 +7,7 @@ class GenerationsConfig(AppConfig):
     verbose_name = "Video generations"
 
     def ready(self) -> None:
+        from generations import checks  # noqa: F401  (registers the start-up checks)
         from providers.registry import check_choices
 
         # Every process (web, worker, command) starts here: a provider chosen without its key

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -48,3 +49,37 @@ def test_a_malformed_boolean_is_a_clear_error():
     result = run_check({"DEBUG": "maybe"})
     assert result.returncode != 0
     assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_a_replicate_model_that_is_not_owner_slash_name_refuses_to_start():
+    result = run_check({"REPLICATE_VIDEO_MODEL": "kling-v2.1"})
+    assert result.returncode != 0
+    assert "REPLICATE_VIDEO_MODEL must be owner/name or owner/name:version, got 'kling-v2.1'" in result.stderr
+
+
+def test_replicate_prices_are_overridden_entry_by_entry_from_json():
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps([settings.REPLICATE_PRICES['models']['kwaivgi/kling-v2.1'], "
+        "settings.REPLICATE_PRICES['models']['minimax/video-01'], settings.REPLICATE_PRICES['hardware']['gpu-h200']]))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env["DJANGO_SETTINGS_MODULE"] = "videogen.settings_test"
+    env["REPLICATE_PRICES_JSON"] = (
+        '{"models": {"kwaivgi/kling-v2.1": {"per": "second", "usd": "0.09"}}, "hardware": {"gpu-h200": "0.002"}}'
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        {"per": "second", "usd": "0.09"},
+        {"per": "prediction", "usd": "0.50"},
+        "0.002",
+    ]
+
+
+def test_replicate_prices_that_are_not_json_refuse_to_start():
+    result = run_check({"REPLICATE_PRICES_JSON": "kling=0.09"})
+    assert result.returncode != 0
+    assert "REPLICATE_PRICES_JSON must be a JSON object" in result.stderr

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from replicate.exceptions import ReplicateError
 from replicate.prediction import Prediction
+from replicate.version import Versions
 
 from providers.costs import CostMeter
 from providers.http import download
@@ -106,8 +107,10 @@ class Predictions:
 
         def fetch() -> dict[str, Any]:
             with _vendor_errors(what):
-                model = self._client.models.get(name)
-                found = model.versions.get(version) if version else model.latest_version
+                if version:
+                    found = Versions(self._client, name).get(version)
+                else:
+                    found = self._client.models.get(name).latest_version
             if found is None:
                 raise ProviderError(f"Replicate: {what}: the model has no version", provider=PROVIDER)
             return found.openapi_schema

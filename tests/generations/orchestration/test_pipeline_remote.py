@@ -252,3 +252,24 @@ def test_canceling_stops_the_remote_prediction_a_worker_waits_for(
     finally:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=30)
+
+
+def test_the_budget_is_checked_on_each_estimate_and_what_was_spent_is_recorded_even_past_it(
+    alice, remote: FakeServices, settings
+):
+    """SDXL estimated at 1 s but reporting 6.8 s: each settlement is written even when it takes
+    the generation past its cap (that money is spent); the next estimate is then refused."""
+    prices = settings.REPLICATE_PRICES
+    settings.REPLICATE_PRICES = {
+        **prices,
+        "models": {
+            **prices["models"],
+            "stability-ai/sdxl": {"per": "time", "hardware": "gpu-l40s", "typical_seconds": 1},
+        },
+    }
+    settings.MAX_COST_PER_GENERATION_USD = Decimal("0.02")
+    generation = generate(alice)
+    assert generation.status == Status.FAILED
+    assert "budget exceeded: replicate/stability-ai/sdxl would cost $0.0010" in generation.error_message
+    assert len(remote.created("image")) == 2, "the third image was refused before it was asked for"
+    assert generation.cost_usd == COST_GPT4_TURBO + 2 * SDXL_USD > settings.MAX_COST_PER_GENERATION_USD

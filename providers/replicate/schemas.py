@@ -97,10 +97,5 @@ def input_schema(ref: ModelRef, fetch: Any) -> InputSchema:
 
 
 def forget_schemas() -> None:
-    """Forget every schema read so far, here and in the cache, so the next use reads it again
-    (a model that was re-pushed under the same name, or a test serving another schema)."""
-    try:
-        caches["replicate"].delete_many([f"schema:{key}" for key in _schemas])
-    except Exception:
-        logger.warning("replicate schema cache unavailable; cached schemas not dropped", exc_info=True)
+    """Forget the schemas this process has read (the shared cache keeps its own until it expires)."""
     _schemas.clear()

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.core.cache import caches
 from PIL import Image, ImageDraw
 
 import media
@@ -553,7 +554,8 @@ def use_fake_services(settings: Any, fake: FakeServices) -> None:
 
 
 def clear_providers() -> None:
-    """Forget the providers built so far and the model schemas they read, so the next getter
-    call reads the settings (and the fake's schemas) again."""
+    """Forget the providers built so far and the model schemas they read, here and in the
+    test Redis, so the next getter call reads the settings (and the fake's schemas) again."""
     forget_schemas()
+    caches["replicate"].clear()
     registry.forget()

@@ -46,17 +46,21 @@ def test_the_schema_is_read_once_per_process(fake: FakeServices, settings):
     assert fake.schema_requests == ["kwaivgi/kling-v2.1"]
 
 
-def test_another_process_finds_the_schema_in_the_shared_cache(fake: FakeServices, settings):
+def test_a_schema_already_in_the_shared_cache_is_not_asked_for(fake: FakeServices, settings):
     settings.REPLICATE_VIDEO_MODEL = "kwaivgi/kling-v2.1"
     caches["replicate"].set("schema:kwaivgi/kling-v2.1", CATALOG["kwaivgi/kling-v2.1"].openapi())
     ReplicateVideo()
     assert fake.schema_requests == [], "the model is not even served: the cache answered"
 
 
-def test_forgetting_the_schemas_reads_them_again(fake: FakeServices, settings):
+def test_another_process_reads_the_schema_from_the_shared_cache(fake: FakeServices, settings):
     fake.add_model("kwaivgi/kling-v2.1")
     settings.REPLICATE_VIDEO_MODEL = "kwaivgi/kling-v2.1"
     ReplicateVideo()
+    forget_schemas()  # as a fresh process would start
+    ReplicateVideo()
+    assert fake.schema_requests == ["kwaivgi/kling-v2.1"]
+    caches["replicate"].clear()
     forget_schemas()
     ReplicateVideo()
-    assert fake.schema_requests == ["kwaivgi/kling-v2.1"] * 2
+    assert fake.schema_requests == ["kwaivgi/kling-v2.1"] * 2, "read again once the cache has lost it"

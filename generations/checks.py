@@ -8,7 +8,7 @@ from typing import Any
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from providers.registry import active_providers
+from providers import registry
 from toolbox.exceptions import ProviderError
 
 
@@ -19,7 +19,8 @@ def chosen_providers_can_work(app_configs: Any, **kwargs: Any) -> list[checks.Ch
     give fails now, naming it. A service that does not answer is only a warning: it may be
     back by the time a generation needs it."""
     try:
-        active_providers()
+        for capability in registry.CAPABILITIES:
+            registry.provider(capability)
     except ImproperlyConfigured as exc:
         return [checks.Error(str(exc), id="providers.E001")]
     except ProviderError as exc:

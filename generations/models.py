@@ -356,3 +356,7 @@ class WebhookSecret(models.Model):
 
     def __str__(self) -> str:
         return f"webhook secret of {self.user_id} made {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# Batches live in their own module; importing them here is how Django finds their models.
+from generations.batch_models import Batch, BatchItem  # noqa: E402, F401

@@ -27,6 +27,7 @@ from generations.models import (
     ALLOWED_TRANSITIONS,
     FINAL_STATUSES,
     RESTART_TRANSITIONS,
+    BatchItem,
     CostEntry,
     IdempotencyKey,
     PartRun,
@@ -190,6 +191,14 @@ def generation_transition(
         if to in FINAL_STATUSES and generation.webhook_url:
             # Enqueued when this transaction commits, so a rolled-back move notifies no one.
             dispatch.enqueue_webhook(generation.id, to.value, generation.attempts)
+        if to in FINAL_STATUSES and generation.user_id is not None:
+            # A slot of the owner's active cap frees up: items of their batches waiting for one
+            # may start (a job, so the web request or phase that ended this one does not wait).
+            waiting = BatchItem.objects.filter(
+                batch__user_id=generation.user_id, batch__canceled_at=None, state=BatchItem.State.WAITING
+            )
+            if waiting.exists():
+                dispatch.enqueue_batch_release(generation.user_id)
     logger.info("generation=%s status %s -> %s %s", video_id, current, to, note)
     return generation
 

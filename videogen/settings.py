@@ -403,6 +403,8 @@ LIMITS_EXEMPT_STAFF = envbool("LIMITS_EXEMPT_STAFF", False)
 # Failed sign-ins per username (login page and admin) before it is locked for a while.
 LOGIN_FAILURES_ALLOWED = envint("LOGIN_FAILURES_ALLOWED", 5)
 LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# The most items one batch may hold (a JSON list or CSV rows); larger ones are refused whole.
+BATCH_MAX_ITEMS = envint("BATCH_MAX_ITEMS", 500)
 # Password attempts per username at /api/token/.
 TOKEN_RATE = env("TOKEN_RATE", "10/minute") or None
 for _name, _rate in (("GENERATE_RATE", GENERATE_RATE), ("TOKEN_RATE", TOKEN_RATE)):

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from generations.api.account import WebhookSecretView
+from generations.api.batches import BatchViewSet
 from generations.api.views import GenerationViewSet, StatusView, TokenView, VideoView
 
 app_name = "api"
@@ -12,6 +13,7 @@ app_name = "api"
 router = DefaultRouter()
 router.include_format_suffixes = False
 router.register("generations", GenerationViewSet, basename="generation")
+router.register("batches", BatchViewSet, basename="batch")
 
 urlpatterns = [
     path("generate", GenerationViewSet.as_view({"post": "create"}), name="generate"),

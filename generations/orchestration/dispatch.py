@@ -133,6 +133,18 @@ def enqueue_webhook(video_id: str, event: str, cycle: int) -> None:
     )
 
 
+def enqueue_batch_release(user_id: int) -> None:
+    """Enqueue the job that starts the user's waiting batch items that now have a slot. One
+    job id per user: releases asked for while one waits are that one."""
+    _enqueue(
+        "generations.orchestration.jobs.release_batches",
+        user_id,
+        job_id=f"batch-release-{user_id}",
+        timeout=ADVANCE_TIMEOUT,
+        description=f"release batch items of user {user_id}",
+    )
+
+
 def cancel_jobs(video_id: str) -> None:
     """Drop the generation's jobs still waiting in the queue and stop the ones running:
     RQ's stop-job command kills the work horse, whose `on_stopped` callback then removes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generations import batches
 from generations.orchestration import pipeline
 from generations.orchestration import reconcile as reconciler
 
@@ -31,3 +32,11 @@ def clean_workdirs(job: Any, connection: Any, *args: Any) -> None:
 
 def reconcile() -> None:
     reconciler.reconcile()
+
+
+def release_batches(user_id: int) -> None:
+    batches.batch_release_for_user(user_id=user_id)
+
+
+def release_all_batches() -> None:
+    batches.batch_release_all()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from generations.pages import icons, views
+from generations.pages import batches, icons, views
 
 urlpatterns = [
     path("", views.root, name="home"),
@@ -10,6 +10,11 @@ urlpatterns = [
     path("icons/<str:icon_id>.svg", icons.icon_svg, name="icon-svg"),
     path("generations/", views.history, name="generation-history"),
     path("account/webhooks/", views.webhook_secret, name="webhook-secret"),
+    path("batches/", batches.batch_list, name="batch-list"),
+    path("batches/<str:batch_id>/", batches.batch_detail, name="batch-detail"),
+    path("batches/<str:batch_id>/table/", batches.batch_table, name="batch-table"),
+    path("batches/<str:batch_id>/cancel/", batches.batch_cancel, name="batch-cancel"),
+    path("batches/<str:batch_id>/retry/", batches.batch_retry, name="batch-retry"),
     path("generations/<str:video_id>/", views.generation_detail, name="generation-detail"),
     path("generations/<str:video_id>/live/", views.generation_live, name="generation-live"),
     path("generations/<str:video_id>/cancel/", views.generation_cancel, name="generation-cancel"),

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from generations import services
+from generations import batches, services
+from generations.api.batch_input import read_csv
 from generations.models import PhaseRun, Status, VideoGeneration
 from generations.orchestration import dispatch
 from phases.contact_sheet import write_contact_sheet
@@ -38,7 +39,14 @@ class Command(BaseCommand):
     help = "Generate a video from a prompt and print where it is, how long it took and what it cost."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("prompt")
+        parser.add_argument("prompt", nargs="?", default="")
+        parser.add_argument(
+            "--batch",
+            type=Path,
+            default=None,
+            metavar="FILE.csv",
+            help="start one video per row of a CSV file whose header names the fields of POST /generate",
+        )
         parser.add_argument(
             "--duration", type=int, default=30, help=f"seconds, {MIN_DURATION}-{MAX_DURATION}"
         )
@@ -87,6 +95,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
+        if options["batch"]:
+            self.start_batch(options["batch"])  # type: ignore[arg-type]
+            return
         prompt = str(options["prompt"]).strip()
         duration = int(options["duration"])  # type: ignore[call-overload]
         if not 10 <= len(prompt) <= 1000:
@@ -209,3 +220,26 @@ class Command(BaseCommand):
         )
         for kind, name in sorted((generation.subtitle_urls or {}).items()):
             self.stdout.write(f"  subtitles ({kind}) {local_copy(name, Path.cwd())}")
+
+    def start_batch(self, path: Path) -> None:
+        """Every row checked first (nothing starts if one is bad), then the batch is queued
+        for the workers; its items start as slots free up."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"--batch: cannot read {path}: {exc}") from None
+        checked = read_csv(text)
+        if not checked.ok:
+            if checked.problem:
+                raise CommandError(f"--batch: {checked.problem}")
+            for error in checked.row_errors:
+                problems = "; ".join(
+                    f"{name}: {' '.join(map(str, why))}" for name, why in error["errors"].items()
+                )
+                self.stderr.write(f"row {error['row']}: {problems}")
+            raise CommandError(f"--batch: {len(checked.row_errors)} bad row(s); nothing was started")
+        batch = batches.batch_create(user=None, items=checked.items)
+        summary = batches.batch_summary(batch)
+        self.stdout.write(f"batch {batch.id}: {len(summary.items)} videos queued")
+        for item in summary.items:
+            self.stdout.write(f"  row {item.row}: {item.video_id or 'waiting'}  {item.prompt[:60]}")

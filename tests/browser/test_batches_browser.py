@@ -32,14 +32,14 @@ def test_a_csv_upload_runs_as_a_batch_and_its_videos_download_as_one_zip(
     # A bad row is named before anything starts.
     bad = tmp_path / "bad.csv"
     bad.write_text(CSV + "short,5,1:1,false,false\n", encoding="utf-8")
-    page.get_by_label("CSV file").set_input_files(str(bad))
+    page.get_by_label("CSV file", exact=True).set_input_files(str(bad))
     page.get_by_role("button", name="Start the batch").click()
     expect(page.locator("#batch-errors")).to_contain_text("Row 3: prompt:")
     screenshot(page, "batch-01-row-errors")
 
     good = tmp_path / "videos.csv"
     good.write_text(CSV, encoding="utf-8")
-    page.get_by_label("CSV file").set_input_files(str(good))
+    page.get_by_label("CSV file", exact=True).set_input_files(str(good))
     page.get_by_role("button", name="Start the batch").click()
     expect(page).to_have_url(re.compile(r".*/batches/[0-9a-f]{32}/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Batch of 2 videos")

@@ -64,7 +64,9 @@ def test_a_csv_batch_completes_reports_its_failure_retries_it_and_zips_the_video
     run_burst_worker(timeout=900)
     body = api.get(f"/api/batches/{batch_id}/").json()
     statuses = [item["status"] for item in body["items"]]
-    assert statuses == ["complete", "complete", "failed", "complete", "complete"], [i["error"] for i in body["items"]]
+    assert statuses == ["complete", "complete", "failed", "complete", "complete"], [
+        i["error"] for i in body["items"]
+    ]
     failed = body["items"][2]
     assert failed["error"]["phase"] == "references"
     assert "answered HTTP 404" in failed["error"]["reason"]

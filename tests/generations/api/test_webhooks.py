@@ -21,6 +21,7 @@ from generations import services
 from generations.models import Status, WebhookDelivery
 from generations.orchestration import dispatch, webhooks
 from generations.webhook_secrets import webhook_secret_rotate
+from tests.conftest import PROJECT_DIR
 from tests.generations.api.conftest import PROMPT, walk_to
 from toolbox import ssrf
 
@@ -318,3 +319,18 @@ def test_the_page_shows_a_new_secret_once(alice, client):
     assert secret in page
     again = client.get("/account/webhooks/").content.decode()
     assert secret not in again and "You have a secret" in again
+
+
+def test_the_verification_snippet_in_the_docs_accepts_a_delivery_and_refuses_a_forgery(
+    alice, bob, receiver, local_receivers_allowed
+):
+    docs = (PROJECT_DIR / "docs" / "api.md").read_text()
+    snippet = next(block for block in docs.split("```python")[1:] if "def verify(" in block)
+    namespace: dict[str, object] = {}
+    exec(snippet.split("```")[0], namespace)
+    verify = namespace["verify"]
+    secret = webhook_secret_rotate(user=alice).secret
+    body, headers = delivered_to(alice, receiver)
+    assert verify(body, headers, secret)
+    assert not verify(body, headers, webhook_secret_rotate(user=bob).secret)
+    assert not verify(body.replace(b"canceled", b"complete"), headers, secret)

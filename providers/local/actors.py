@@ -129,8 +129,23 @@ def _array(image: Image.Image) -> np.ndarray:
     return np.asarray(image, dtype=np.float32) / 255
 
 
+def _outlined(image: Image.Image) -> Image.Image:
+    """The picture on a soft dark halo of its own shape, so it reads on any background:
+    a sand-coloured camel on dunes, a dark pine at night."""
+    pad = max(2, image.width // 14)
+    halo = Image.new("L", (image.width + 2 * pad, image.height + 2 * pad))
+    halo.paste(image.getchannel("A"), (pad, pad))
+    halo = halo.filter(ImageFilter.MaxFilter(3)).filter(ImageFilter.GaussianBlur(pad / 2))
+    outlined = Image.new("RGBA", halo.size, (16, 16, 24, 0))
+    outlined.putalpha(halo.point(lambda a: min(255, a * 2) * 0.55))
+    outlined.alpha_composite(image, (pad, pad))
+    return outlined
+
+
 def _poses(picture: np.ndarray, motion: str, flip: bool) -> list[np.ndarray]:
     image = _image(picture)
+    if motion != "shine":
+        image = _outlined(image)
     if flip:
         image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     if motion in ("walk", "fly", "drift", "swim"):
@@ -165,14 +180,16 @@ def _glow(image: Image.Image, strength: float) -> np.ndarray:
 
 
 def _homes(scene: Scene, placed: list[tuple[dict[str, Any], Icon, str]]) -> list[float]:
-    """Each subject's x: a side and place from its name, nudged apart from the others."""
+    """Each subject's x: a side and a place on it from its name, moved along its own side
+    (never to the other) to keep clear of the subjects placed before it."""
     xs: list[float] = []
     for element, _, _ in placed:
-        x = 0.2 + 0.6 * _unit_hash("x", element["name"])
+        x = 0.15 + 0.7 * _unit_hash("x", element["name"])
+        side = 0.15 if x < 0.5 else 0.55
         for _ in range(8):
-            if all(abs(x - other) >= 0.16 for other in xs):
+            if all(abs(x - other) >= 0.14 for other in xs):
                 break
-            x = 0.15 + (x + 0.23 - 0.15) % 0.7
+            x = side + (x - side + 0.11) % 0.3
         xs.append(x)
     return [x * scene.w for x in xs]
 

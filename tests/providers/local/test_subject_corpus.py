@@ -188,7 +188,9 @@ def test_every_subject_is_visible_where_it_stands(prompt: str, subjects: list[li
             top, left = max(int(y), 0), max(int(x), 0)
             region = np.abs(picture - bare)[top : int(y + h), left : int(x + w)]
             name = scene["elements"][number]["name"]
-            assert region.size and region.mean() > 0.05, f"{name} is not visible in scene {index + 1}"
+            # A tenth of its box changes clearly: its picture, not a faint tint.
+            changed = (region.max(axis=2) > 0.1).mean() if region.size else 0.0
+            assert changed > 0.1, f"{name} is not visible in scene {index + 1}"
 
 
 @pytest.mark.parametrize(("prompt", "subjects"), CORPUS, ids=[p[:40] for p, _ in CORPUS])

@@ -284,6 +284,8 @@ REPLICATE_MUSIC_MODEL = replicate_model(
 )
 # Animate the scene's reference image when the video model takes a first frame.
 REPLICATE_IMAGE_TO_VIDEO = envbool("REPLICATE_IMAGE_TO_VIDEO", True)
+# A first frame up to this size goes inline as a data URL; a larger one through the files API.
+REPLICATE_INLINE_IMAGE_MAX_BYTES = envint("REPLICATE_INLINE_IMAGE_MAX_BYTES", 256 * 1024)
 # What predictions cost, in USD: per second of each hardware (models billed by time, with the
 # predict_time they usually take, for the estimate before the call), and per output for
 # models billed that way (per second of video, per image, per prediction). Replicate's public

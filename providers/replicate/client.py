@@ -8,6 +8,8 @@ Replicate deletes outputs after an hour. Vendor errors become `ProviderError` he
 
 from __future__ import annotations
 
+import base64
+import io
 import logging
 import time
 from collections.abc import Iterator
@@ -21,6 +23,7 @@ import httpx
 import replicate
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from PIL import Image
 from replicate.exceptions import ReplicateError
 from replicate.prediction import Prediction
 from replicate.version import Versions
@@ -35,6 +38,8 @@ logger = logging.getLogger(__name__)
 PROVIDER = "replicate"
 FINISHED = frozenset({"succeeded", "failed", "canceled"})
 MAX_POLL_INTERVAL = 5.0
+# An image input is sent as a JPEG no longer than this on its long side.
+FIRST_FRAME_LONG_SIDE = 1280
 
 
 class _Retryable(Exception):
@@ -116,6 +121,28 @@ class Predictions:
             return found.openapi_schema
 
         return with_retries(fetch)
+
+    def image_input(self, path: Path, *, what: str) -> str:
+        """`path` as a model's image input: a JPEG no longer than FIRST_FRAME_LONG_SIDE, inline
+        as a data URL when small (no upload, and no URL of ours must be reachable), else sent
+        through Replicate's files API and passed by the URL it answers."""
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+            image.thumbnail((FIRST_FRAME_LONG_SIDE, FIRST_FRAME_LONG_SIDE), Image.Resampling.LANCZOS)
+            buffer = io.BytesIO()
+            image.save(buffer, format="JPEG", quality=90)
+        if buffer.tell() <= settings.REPLICATE_INLINE_IMAGE_MAX_BYTES:
+            return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+        def upload() -> str:
+            buffer.seek(0)
+            with _vendor_errors(f"uploading the first frame of {what}"):
+                uploaded = self._client.files.create(
+                    buffer, filename=f"{path.stem}.jpg", content_type="image/jpeg"
+                )
+            return uploaded.urls["get"]
+
+        return with_retries(upload)
 
     def run(self, model: str, inputs: dict[str, Any], *, what: str, meter: CostMeter) -> Prediction:
         """Run `model` (`owner/name:version` or `owner/name`) and return its finished prediction.

@@ -7,14 +7,11 @@ model works from the scene's prompt alone.
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from PIL import Image
 
 import media
 from providers.costs import CostMeter
@@ -27,8 +24,6 @@ from toolbox.exceptions import ProviderError
 
 # The two models this adapter first knew, still chosen by these short names.
 ALIASES = {"zeroscope": "REPLICATE_ZEROSCOPE_MODEL", "animatediff": "REPLICATE_ANIMATEDIFF_MODEL"}
-# A first frame is sent inline as a JPEG data URL no longer than this on its long side.
-FIRST_FRAME_LONG_SIDE = 1280
 # Seconds of one clip from a model with no duration input and no override saying otherwise.
 UNKNOWN_CLIP_SECONDS = 5.0
 
@@ -42,8 +37,9 @@ class ReplicateVideo(CancelsPredictions):
     name = PROVIDER
 
     def __init__(self, predictions: Predictions | None = None) -> None:
+        self._predictions = predictions or Predictions()
         self._model = ReplicateModel(
-            predictions or Predictions(),
+            self._predictions,
             video_model_ref(),
             setting="REPLICATE_VIDEO_MODEL",
             capability="video",
@@ -61,7 +57,11 @@ class ReplicateVideo(CancelsPredictions):
         out_path = Path(out_path)
         frames = spec["scenes"][scene_index]["frames"]
         seconds = frames / spec["fps"]
-        image_to_video = settings.REPLICATE_IMAGE_TO_VIDEO and self._model.mapping.takes("first_frame")
+        mapping = self._model.mapping
+        # A model that requires a first frame (Kling, Wan i2v) gets one whatever the setting says.
+        image_to_video = mapping.takes("first_frame") and (
+            settings.REPLICATE_IMAGE_TO_VIDEO or mapping.names["first_frame"] in mapping.schema.required
+        )
         first_frame: Path | None = Path(reference_path) if image_to_video else None
         pieces: list[Piece] = []
         while not pieces or needs_more(pieces, seconds):
@@ -70,7 +70,7 @@ class ReplicateVideo(CancelsPredictions):
                 f" (part {number})" if number > 1 else ""
             )
             remaining = seconds - sum(piece.seconds for piece in pieces)
-            inputs, expected = self._inputs(spec, scene_index, remaining, first_frame, number)
+            inputs, expected = self._inputs(spec, scene_index, remaining, first_frame, number, what)
             clip = self._model.run(
                 inputs,
                 out_path.with_name(f"{out_path.stem}-part{number}{out_path.suffix}"),
@@ -88,7 +88,13 @@ class ReplicateVideo(CancelsPredictions):
         assemble(pieces, out_path, width=spec["width"], height=spec["height"], fps=spec["fps"], frames=frames)
 
     def _inputs(
-        self, spec: dict[str, Any], scene_index: int, seconds: float, first_frame: Path | None, number: int
+        self,
+        spec: dict[str, Any],
+        scene_index: int,
+        seconds: float,
+        first_frame: Path | None,
+        number: int,
+        what: str,
     ) -> tuple[dict[str, Any], float]:
         """The inputs for one clip of `seconds`, and how many seconds the model will make."""
         mapping = self._model.mapping
@@ -97,7 +103,7 @@ class ReplicateVideo(CancelsPredictions):
         if mapping.takes("negative_prompt"):
             inputs[names["negative_prompt"]] = NEGATIVE_PROMPT
         if first_frame is not None:
-            inputs[names["first_frame"]] = image_data_url(first_frame)
+            inputs[names["first_frame"]] = self._predictions.image_input(first_frame, what=what)
         inputs.update(mapping.frame_inputs(spec["width"], spec["height"]))
         fps = mapping.native_fps()
         expected = mapping.override.clip_seconds or UNKNOWN_CLIP_SECONDS
@@ -116,16 +122,6 @@ class ReplicateVideo(CancelsPredictions):
             # Another seed for each further piece, or a text-to-video model repeats itself.
             inputs[names["seed"]] = seed(spec, scene_index + 7919 * (number - 1))
         return inputs, expected
-
-
-def image_data_url(path: Path) -> str:
-    """`path` as a JPEG data URL: inline, so no upload and no URL of ours must be reachable."""
-    with Image.open(path) as image:
-        image = image.convert("RGB")
-        image.thumbnail((FIRST_FRAME_LONG_SIDE, FIRST_FRAME_LONG_SIDE), Image.Resampling.LANCZOS)
-        buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", quality=90)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _clip_seconds(path: Path) -> float:

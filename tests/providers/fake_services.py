@@ -9,6 +9,7 @@ Retry-After, 500, malformed JSON, a hung answer).
 
 from __future__ import annotations
 
+import email.policy
 import json
 import math
 import struct
@@ -19,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -86,6 +88,7 @@ class FakeServices:
             self.chat_replies: deque[dict[str, str]] = deque()
             self.speech_requests: list[dict[str, Any]] = []
             self.schema_requests: list[str] = []
+            self.uploads: dict[str, bytes] = {}  # URL -> content
 
     # --- scripting -----------------------------------------------------------------------
 
@@ -258,8 +261,9 @@ class _Handler(BaseHTTPRequestHandler):
         except KeyError:
             self._json(404, {"detail": "Not found", "status": 404})
             return
+        multipart = self.headers.get("Content-Type", "").startswith("multipart/")
         try:
-            route(json.loads(raw) if raw else {})
+            route({"multipart": raw} if multipart else json.loads(raw) if raw else {})
         except Exception as exc:  # a bug in this fake: answer it, rather than drop the connection
             self._json(500, {"detail": f"fake server error: {exc!r}", "status": 500})
 
@@ -273,6 +277,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._chat
         if (method, path) == ("POST", "/v1/audio/speech"):
             return self._speech
+        if (method, path) == ("POST", "/v1/files"):
+            return lambda body: self._upload(body["multipart"])
         if (method, path) == ("POST", "/v1/predictions"):
             return lambda body: self._create(body.get("version", ""), body)
         if (
@@ -325,6 +331,34 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         self._json(201, _public(fake.create_prediction(key, body)))
+
+    def _upload(self, raw: bytes) -> None:
+        """A file sent to be passed as an input, as Replicate's files API answers it."""
+        fake = self.server.fake
+        head = f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode()
+        message = BytesParser(policy=email.policy.default).parsebytes(head + raw)
+        part = next(
+            p for p in message.iter_parts() if p.get_param("name", header="content-disposition") == "content"
+        )
+        with fake.lock:
+            file_id = f"file{len(fake.uploads) + 1:04d}"
+            url = f"{fake.base_url}/v1/files/{file_id}"
+            fake.uploads[url] = part.get_payload(decode=True)
+        self._json(
+            201,
+            {
+                "id": file_id,
+                "name": part.get_filename(),
+                "content_type": part.get_content_type(),
+                "size": len(fake.uploads[url]),
+                "etag": file_id,
+                "checksums": {},
+                "metadata": {},
+                "created_at": "2026-01-01T00:00:00.000Z",
+                "expires_at": "2026-01-02T00:00:00.000Z",
+                "urls": {"get": url},
+            },
+        )
 
     def _model(self, name: str, version: str | None) -> None:
         """A model and its latest version, or one version of it, with the version's schema."""

@@ -37,10 +37,15 @@ def render(spec: dict[str, Any], tmp_path: Path, meter: CostMeter, index: int = 
     return out
 
 
-def decoded_colour(data_url: str) -> tuple[int, int, int]:
-    header, _, payload = data_url.partition(",")
-    assert header == "data:image/jpeg;base64"
-    image = Image.open(io.BytesIO(base64.b64decode(payload))).convert("RGB")
+def decoded_colour(fake: FakeServices, image_input: str) -> tuple[int, int, int]:
+    """The centre colour of a first frame sent inline as a data URL or uploaded to the fake."""
+    if image_input.startswith("data:"):
+        header, _, payload = image_input.partition(",")
+        assert header == "data:image/jpeg;base64"
+        content = base64.b64decode(payload)
+    else:
+        content = fake.uploads[image_input]
+    image = Image.open(io.BytesIO(content)).convert("RGB")
     return image.getpixel((image.width // 2, image.height // 2))
 
 
@@ -98,7 +103,7 @@ def test_a_current_model_animates_the_reference_and_the_clip_fits_the_scene(
     [prediction] = fake.created("video")
     sent = prediction["input"]
     assert sent["prompt"].startswith(SPEC["scenes"][0]["description"])
-    assert decoded_colour(sent[first_frame]) == pytest.approx((10, 200, 90), abs=6)
+    assert decoded_colour(fake, sent[first_frame]) == pytest.approx((10, 200, 90), abs=6)
     assert {name: sent.get(name) for name in expected_inputs} == expected_inputs
     assert meter.total == usd
     assert [charge.model for charge in meter.charges] == [model] * len(meter.charges)
@@ -124,9 +129,9 @@ def test_a_model_with_no_duration_input_gets_clips_chained_from_the_last_frame(
     clip = render(LONG_SCENE, tmp_path, meter)  # Hailuo makes 6 s whatever is asked
     assert_fitted(clip, LONG_SCENE, 0)
     first, second = fake.created("video")
-    assert decoded_colour(first["input"]["first_frame_image"]) == pytest.approx((10, 200, 90), abs=6)
+    assert decoded_colour(fake, first["input"]["first_frame_image"]) == pytest.approx((10, 200, 90), abs=6)
     # The second clip starts from the first clip's last frame, in the fake's colour for it.
-    assert decoded_colour(second["input"]["first_frame_image"]) != pytest.approx((10, 200, 90), abs=6)
+    assert decoded_colour(fake, second["input"]["first_frame_image"]) != pytest.approx((10, 200, 90), abs=6)
     assert meter.total == Decimal("1.00")
     assert not list(tmp_path.glob("*-fit*.mp4")), "the fitted pieces are not left behind"
 
@@ -149,6 +154,28 @@ def test_text_to_video_when_image_to_video_is_switched_off(fake: FakeServices, s
     render(SPEC, tmp_path, CostMeter())
     [prediction] = fake.created("video")
     assert "image" not in prediction["input"] and prediction["input"]["aspect_ratio"] == "16:9"
+
+
+def test_a_model_that_requires_a_first_frame_gets_one_even_with_image_to_video_off(
+    fake: FakeServices, settings, tmp_path
+):
+    fake.add_model("kwaivgi/kling-v2.1")
+    settings.REPLICATE_VIDEO_MODEL = "kwaivgi/kling-v2.1"
+    settings.REPLICATE_IMAGE_TO_VIDEO = False
+    render(SPEC, tmp_path, CostMeter())
+    assert "start_image" in fake.created("video")[0]["input"]
+
+
+def test_a_first_frame_too_big_to_send_inline_is_uploaded_and_passed_by_its_url(
+    fake: FakeServices, settings, tmp_path
+):
+    fake.add_model("kwaivgi/kling-v2.1")
+    settings.REPLICATE_VIDEO_MODEL = "kwaivgi/kling-v2.1"
+    settings.REPLICATE_INLINE_IMAGE_MAX_BYTES = 1000
+    render(SPEC, tmp_path, CostMeter())
+    sent = fake.created("video")[0]["input"]["start_image"]
+    assert list(fake.uploads) == [sent] and sent.startswith(f"{fake.base_url}/v1/files/")
+    assert decoded_colour(fake, sent) == pytest.approx((10, 200, 90), abs=6)
 
 
 @pytest.mark.parametrize("aspect", ["16:9", "9:16"])

@@ -26,13 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from media import F_SETPIPE_SZ, PIPE_SIZE, _x264_args
+from media.encode import F_SETPIPE_SZ, PIPE_SIZE, x264_args
 
 WIDTH, HEIGHT, FPS, FRAMES = 1920, 1080, 30, 900
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SOURCE_FRAMES = 150
 BASE = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
-X264 = _x264_args(FPS, preset="veryfast", crf=23, threads=None)
+X264 = x264_args(FPS, preset="veryfast", crf=23, threads=None)
 TESTSRC = ["-f", "lavfi", "-i", f"testsrc2=size={WIDTH}x{HEIGHT}:rate={FPS}"]
 
 

@@ -129,9 +129,9 @@ def peer(media: dict[str, Any], tmp: Path) -> dict[str, Any]:
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if proc.returncode != 0:
         raise RuntimeError("moviepy peer failed")
-    import media as ffmedia
+    from media.probe import probe
 
-    probed = ffmedia.probe(out)
+    probed = probe(out)
     wall = float(json.loads(stdout.strip().splitlines()[-1])["wall"])
     return {
         "wall": wall,

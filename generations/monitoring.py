@@ -13,9 +13,9 @@ from django.db import connection
 from django.db.models import Count, Q, Sum
 from rq import Worker
 
-import media
 from generations.models import PhaseRun, Status, VideoGeneration
 from generations.orchestration.dispatch import get_queue
+from media.run import ffmpeg_available
 from providers.registry import active_providers
 
 PHASE_DURATION_BUCKETS = (0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
@@ -52,7 +52,7 @@ def _workers() -> Check:
 
 
 def _ffmpeg() -> Check:
-    return Check(True) if media.ffmpeg_available() else Check(False, "ffmpeg/ffprobe not found")
+    return Check(True) if ffmpeg_available() else Check(False, "ffmpeg/ffprobe not found")
 
 
 def _storage() -> Check:

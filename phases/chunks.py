@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import media
+from media.overlay import TimedOverlay, burn_overlays
+from media.probe import probe
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
 from phases.per_scene import find_or_make, scene_filename
 from phases.storage import CHUNKS_PREFIX, local_copy
@@ -53,7 +54,7 @@ class ChunksPhase:
 def check_clip(clip: Path, spec: dict[str, Any], index: int) -> None:
     """Stitching is a stream copy, so every clip must already be exactly right."""
     expected = spec["scenes"][index]["frames"]
-    probed = media.probe(clip)
+    probed = probe(clip)
     if probed.video is None or probed.video.frames != expected:
         found = probed.video.frames if probed.video else "no video stream"
         raise PhaseException(f"scene {index + 1} clip has {found} frames, expected {expected}")
@@ -71,11 +72,9 @@ def burn_subtitles(clip: Path, spec: dict[str, Any], index: int, workdir: Path, 
     for number, picture in enumerate(cue_pictures(spec, index), start=1):
         image = workdir / f"cue_{index + 1:02d}_{number:03d}.png"
         picture.image.save(image)
-        overlays.append(
-            media.TimedOverlay(image, picture.x, picture.y, picture.start - start, picture.end - start)
-        )
+        overlays.append(TimedOverlay(image, picture.x, picture.y, picture.start - start, picture.end - start))
     burned = clip.with_name(f"{clip.stem}-burned{clip.suffix}")
-    media.burn_overlays(
+    burn_overlays(
         clip, burned, overlays, fps=spec["fps"], frames=spec["scenes"][index]["frames"], timeout=timeout
     )
     burned.replace(clip)

@@ -10,7 +10,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-import media
+from media.probe import extract_frame
 from providers.local.text import render_caption
 from providers.spec import scene_start_frame
 
@@ -49,7 +49,7 @@ def write_contact_sheet(video: Path, spec: dict[str, Any], out_path: Path) -> No
     with tempfile.TemporaryDirectory(prefix="contact-sheet-") as workdir:
         for index, (scene, at) in enumerate(zip(spec["scenes"], scene_times(spec), strict=True)):
             frame_path = Path(workdir) / f"scene-{index}.png"
-            media.extract_frame(video, at, frame_path, timeout=FRAME_TIMEOUT)
+            extract_frame(video, at, frame_path, timeout=FRAME_TIMEOUT)
             x = MARGIN + (index % columns) * (tile[0] + MARGIN)
             y = MARGIN + (index // columns) * (tile[1] + caption_height + MARGIN)
             with Image.open(frame_path) as frame:

@@ -3,7 +3,8 @@ SRT and WebVTT beside it, their URLs."""
 
 from __future__ import annotations
 
-import media
+from media.concat import remux_faststart
+from media.probe import ProbeResult, extract_frame, probe
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
 from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
 from phases.subtitles import cues_from_spec, write_subtitle_files
@@ -26,13 +27,13 @@ class ExportPhase:
         final = ctx.workdir / "video.mp4"
         # The refined file is already H.264 + AAC; the export only moves the index to the
         # front (+faststart) so players can start before the download ends.
-        media.remux_faststart(refined, final, timeout=self.timeout)
-        probed = media.probe(final)
+        remux_faststart(refined, final, timeout=self.timeout)
+        probed = probe(final)
         check_final_video(probed, spec)
 
         poster = ctx.workdir / "poster.jpg"
         first_scene_seconds = spec["scenes"][0]["frames"] / spec["fps"]
-        media.extract_frame(final, first_scene_seconds * 0.6, poster, timeout=60)
+        extract_frame(final, first_scene_seconds * 0.6, poster, timeout=60)
         cues = cues_from_spec(spec)
         subtitle_urls = {
             kind: store_file(path, artifact_name(FINAL_PREFIX, phase_input.video_id, path.name))
@@ -56,7 +57,7 @@ class ExportPhase:
         )
 
 
-def check_final_video(probed: media.ProbeResult, spec: dict) -> None:
+def check_final_video(probed: ProbeResult, spec: dict) -> None:
     """Refuse to publish a video that does not match its spec."""
     problems = []
     video, audio = probed.video, probed.audio

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-import media
 from media.audio import SAMPLE_RATE, write_wav
+from media.decode import decode_audio
 from phases.subtitles import Cue, Word, time_scene_cues
 from providers.base import SpeechProvider, Spoken, WordTiming
 from providers.costs import CostMeter
@@ -115,7 +115,7 @@ class _Speech:
 
     @classmethod
     def load(cls, source: Path, words: tuple[WordTiming, ...] = (), tempo: float = 1.0) -> _Speech:
-        samples = media.decode_audio(source, sample_rate=SAMPLE_RATE, tempo=tempo)[:, 0]
+        samples = decode_audio(source, sample_rate=SAMPLE_RATE, tempo=tempo)[:, 0]
         first, last = _trim_bounds(samples)
         return cls(source, samples[first:last], words, first / SAMPLE_RATE)
 

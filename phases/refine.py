@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.conf import settings
 
-import media
 from media.audio import SAMPLE_RATE, duck_and_mix, write_wav
+from media.concat import concat_copy, mux_audio
+from media.decode import decode_audio
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
 from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
 from providers.registry import get_music_provider
@@ -24,7 +25,7 @@ class RefinePhase:
         video_id = phase_input.video_id
         clips = [local_copy(name, ctx.workdir) for name in ctx.outputs["chunks"]["chunk_urls"]]
         stitched = ctx.workdir / "stitched.mp4"
-        media.concat_copy(clips, stitched, timeout=self.timeout)
+        concat_copy(clips, stitched, timeout=self.timeout)
         ctx.report_progress(1, 3)
 
         ctx.check_canceled()
@@ -36,12 +37,12 @@ class RefinePhase:
         soundtrack = music
         narration = (phase_input.spec.get("narration") or {}).get("track")
         if narration:
-            voice = media.decode_audio(local_copy(narration, ctx.workdir), sample_rate=SAMPLE_RATE)
-            bed = media.decode_audio(music, sample_rate=SAMPLE_RATE, channels=2)
+            voice = decode_audio(local_copy(narration, ctx.workdir), sample_rate=SAMPLE_RATE)
+            bed = decode_audio(music, sample_rate=SAMPLE_RATE, channels=2)
             mixed = duck_and_mix(bed, voice[:, 0], duck_db=settings.NARRATION_DUCK_DB)
             soundtrack = write_wav(ctx.workdir / "soundtrack.wav", mixed)
         refined = ctx.workdir / "refined.mp4"
-        media.mux_audio(stitched, soundtrack, refined, timeout=self.timeout)
+        mux_audio(stitched, soundtrack, refined, timeout=self.timeout)
         ctx.report_progress(3, 3)
         return ctx.output(
             {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import media
+from media.speech import speak
 from providers.costs import CostMeter
 from toolbox.exceptions import MediaError, ProviderError
 
@@ -34,9 +34,7 @@ class LocalSpeech:
     ) -> str:
         chosen = voice if voice and not voice.startswith("+") else espeak_voice(language) + voice
         try:
-            media.speak(
-                text, Path(out_path), voice=chosen, words_per_minute=round(NORMAL_WORDS_PER_MINUTE * rate)
-            )
+            speak(text, Path(out_path), voice=chosen, words_per_minute=round(NORMAL_WORDS_PER_MINUTE * rate))
         except MediaError as exc:
             reason = str(exc).splitlines()[-1]
             if "voice does not exist" in reason:

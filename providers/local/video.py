@@ -20,7 +20,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
-from media import FrameEncoder
+from media.encode import FrameEncoder
 from providers.costs import CostMeter
 from providers.local.images import SCENE_KEY_FIELD, scene_key, scene_layers
 from providers.local.particles import Particles

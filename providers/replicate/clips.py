@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import media
+from media.concat import concat_copy
+from media.fit import fit_clip
+from media.probe import extract_frame, probe
 
 # A clip is slowed to at most this factor of its length before another clip is asked for.
 MAX_SLOWDOWN = 1.5
@@ -35,9 +37,9 @@ def needs_more(pieces: list[Piece], scene_seconds: float) -> bool:
 
 def last_frame(piece: Piece, out_path: Path) -> Path:
     """The piece's last frame as a JPEG, to start the next piece from."""
-    probed = media.probe(piece.path)
+    probed = probe(piece.path)
     fps = probed.video.fps if probed.video and probed.video.fps else 24.0
-    media.extract_frame(piece.path, piece.seconds - 1.5 / fps, out_path, timeout=FIT_TIMEOUT)
+    extract_frame(piece.path, piece.seconds - 1.5 / fps, out_path, timeout=FIT_TIMEOUT)
     return out_path
 
 
@@ -55,17 +57,15 @@ def shares(frames: int, pieces: list[Piece]) -> list[int]:
 def assemble(pieces: list[Piece], out_path: Path, *, width: int, height: int, fps: int, frames: int) -> None:
     """Write the scene's chunk to `out_path` from its pieces."""
     if len(pieces) == 1:
-        media.fit_clip(
+        fit_clip(
             pieces[0].path, out_path, width=width, height=height, fps=fps, frames=frames, timeout=FIT_TIMEOUT
         )
         return
     fitted = []
     for number, (piece, count) in enumerate(zip(pieces, shares(frames, pieces), strict=True), start=1):
         target = out_path.with_name(f"{out_path.stem}-fit{number}.mp4")
-        media.fit_clip(
-            piece.path, target, width=width, height=height, fps=fps, frames=count, timeout=FIT_TIMEOUT
-        )
+        fit_clip(piece.path, target, width=width, height=height, fps=fps, frames=count, timeout=FIT_TIMEOUT)
         fitted.append(target)
-    media.concat_copy(fitted, out_path, timeout=FIT_TIMEOUT)
+    concat_copy(fitted, out_path, timeout=FIT_TIMEOUT)
     for target in fitted:
         target.unlink(missing_ok=True)

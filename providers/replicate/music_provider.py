@@ -8,7 +8,8 @@ from typing import Any
 
 from django.conf import settings
 
-import media
+from media.fit import fit_audio
+from media.probe import probe
 from providers.costs import CostMeter
 from providers.replicate.client import PROVIDER, CancelsPredictions, Predictions
 from providers.replicate.inputs import MUSIC_ROLES
@@ -48,7 +49,7 @@ class ReplicateMusic(CancelsPredictions):
             meter,
             what=what,
             output_seconds=seconds,
-            measure=lambda path: media.probe(path).duration,
+            measure=lambda path: probe(path).duration,
         )
         # A shorter piece is looped to the video's length, a longer one cut and faded.
-        media.fit_audio(track, Path(out_path), seconds=spec["duration"], timeout=FIT_TIMEOUT)
+        fit_audio(track, Path(out_path), seconds=spec["duration"], timeout=FIT_TIMEOUT)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-import media
+from media.probe import probe
 from providers.costs import CostMeter
 from providers.replicate.client import PROVIDER, CancelsPredictions, Predictions
 from providers.replicate.clips import Piece, assemble, last_frame, needs_more
@@ -125,4 +125,4 @@ class ReplicateVideo(CancelsPredictions):
 
 
 def _clip_seconds(path: Path) -> float:
-    return media.probe(path).duration
+    return probe(path).duration

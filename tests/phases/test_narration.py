@@ -9,8 +9,9 @@ import wave
 import numpy as np
 import pytest
 
-import media
 from media.audio import SAMPLE_RATE, duck_and_mix, voice_envelope
+from media.decode import decode_audio
+from media.speech import espeak_available
 from phases.narration import NarrationOptions, fit_scene_frames, narrate, script_problem
 from providers.costs import CostMeter
 from providers.local.speech import LocalSpeech, espeak_voice
@@ -18,7 +19,7 @@ from providers.spec import validate_spec
 from tests.phases.spec_factory import make_spec
 from toolbox.exceptions import ProviderError, ValidationException
 
-pytestmark = pytest.mark.skipif(not media.espeak_available(), reason="espeak-ng is not installed")
+pytestmark = pytest.mark.skipif(not espeak_available(), reason="espeak-ng is not installed")
 
 
 def rms_db(samples: np.ndarray) -> float:
@@ -36,7 +37,7 @@ def test_espeak_speaks_any_text_through_stdin(tmp_path):
         meter=CostMeter(),
     )
     assert voice == "en-us"
-    samples = media.decode_audio(out)
+    samples = decode_audio(out)
     assert len(samples) / SAMPLE_RATE > 1.0 and rms_db(samples) > -30
 
 
@@ -67,7 +68,7 @@ def test_a_faster_rate_makes_shorter_speech(tmp_path):
             out_path=out,
             meter=CostMeter(),
         )
-        lengths.append(len(media.decode_audio(out)))
+        lengths.append(len(decode_audio(out)))
     assert lengths[1] < 0.7 * lengths[0]
 
 
@@ -114,7 +115,7 @@ def test_narrate_fits_scenes_to_real_speech_and_lays_the_voice_where_the_cues_ar
     assert [c["scene"] for c in cues] == [0, 1]
     with wave.open(str(narrated.voice_track)) as track:
         assert track.getframerate() == SAMPLE_RATE and track.getnframes() == 6 * SAMPLE_RATE
-    voice = media.decode_audio(narrated.voice_track)[:, 0]
+    voice = decode_audio(narrated.voice_track)[:, 0]
     for cue in cues:
         window = voice[int(cue["start"] * SAMPLE_RATE) : int(cue["end"] * SAMPLE_RATE)]
         assert rms_db(window) > -30, f"no speech under {cue['text']!r}"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import media
+from media.decode import decode_audio
+from media.speech import espeak_available
 from phases.narration import NarrationOptions, narrate
 from phases.subtitles import Cue, Word, estimate_word_times, time_scene_cues, to_webvtt
 from providers.base import Spoken, WordTiming
@@ -105,12 +106,12 @@ class TimedSpeech(LocalSpeech):
     def synthesize(self, text, **kwargs):
         voice = super().synthesize(text, **kwargs)
         words = split_words(text)
-        seconds = len(media.decode_audio(kwargs["out_path"])) / 48000
+        seconds = len(decode_audio(kwargs["out_path"])) / 48000
         step = seconds / len(words)
         return Spoken(voice, tuple(WordTiming(i * step, (i + 1) * step, w) for i, w in enumerate(words)))
 
 
-@pytest.mark.skipif(not media.espeak_available(), reason="espeak-ng is not installed")
+@pytest.mark.skipif(not espeak_available(), reason="espeak-ng is not installed")
 @pytest.mark.parametrize("provider", [LocalSpeech(), TimedSpeech()], ids=["estimated", "engine"])
 def test_narrated_word_captions_are_valid_webvtt_with_words_inside_their_cues(tmp_path, provider):
     spec = make_spec(duration=8)

@@ -29,7 +29,7 @@ import numpy as np
 from django.core.cache import caches
 from PIL import Image, ImageDraw
 
-import media
+from media.run import run_ffmpeg
 from providers import registry
 from providers.replicate.schemas import forget_schemas
 from tests.phases.spec_factory import make_spec
@@ -517,7 +517,7 @@ def make_clip(folder: Path, variant: int, seconds: float, fps: int) -> str:
         colour = COLOURS[variant]
         width, height = CLIP_SIZE
         partial = folder / f".{name}"
-        media.run_ffmpeg(
+        run_ffmpeg(
             [
                 *["-f", "lavfi", "-i", f"color=c=0x{bytes(colour).hex()}:s={width}x{height}:r={fps}"],
                 *["-vf", f"drawbox=x='mod(t*300,{width})':y=200:w=160:h=160:color=white:t=fill"],

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-import media
 from media.audio import SAMPLE_RATE
+from media.decode import decode_audio
 from phases.narration import NarrationOptions, narrate
 from providers import registry
 from providers.costs import COST_OPENAI_SPEECH_PER_1K_CHARS, CostMeter
@@ -42,7 +42,7 @@ def test_it_writes_the_speech_the_server_sends_and_charges_per_hundred_character
         "response_format": "wav",
         "speed": 1.25,
     }
-    samples = media.decode_audio(out)  # the streamed header's unknown lengths are fine
+    samples = decode_audio(out)  # the streamed header's unknown lengths are fine
     assert len(samples) / SAMPLE_RATE > 1.0
     [charge] = meter.charges
     assert (charge.provider, charge.model, charge.units) == ("openai", "tts-1", Decimal("0.1"))

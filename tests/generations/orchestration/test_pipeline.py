@@ -13,10 +13,11 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from PIL import Image
 
-import media
 from generations import services
 from generations.models import PIPELINE_ORDER, CostEntry, PartRun, PhaseRun, Status, VideoGeneration
 from generations.orchestration import dispatch
+from media.decode import audio_levels
+from media.probe import extract_frame, probe
 from phases.registry import PHASES
 from tests.conftest import PROJECT_DIR
 
@@ -42,7 +43,7 @@ def final_path(generation: VideoGeneration) -> Path:
 
 def frame_at(video: Path, seconds: float, tmp_path: Path) -> np.ndarray:
     target = tmp_path / f"frame-{seconds:.2f}.png"
-    media.extract_frame(video, seconds, target, timeout=30)
+    extract_frame(video, seconds, target, timeout=30)
     return np.asarray(Image.open(target).convert("RGB"), dtype=np.int16)
 
 
@@ -53,7 +54,7 @@ def scene_middle(spec: dict, index: int) -> float:
 
 def assert_conforming_video(generation: VideoGeneration, tmp_path: Path) -> None:
     assert generation.status == Status.COMPLETE, generation.error_message
-    probed = media.probe(final_path(generation))
+    probed = probe(final_path(generation))
     spec = generation.spec
     assert probed.video is not None and probed.audio is not None
     assert probed.video.codec == "h264"
@@ -64,7 +65,7 @@ def assert_conforming_video(generation: VideoGeneration, tmp_path: Path) -> None
     assert probed.video.frames == generation.duration * 30
     assert abs(probed.duration - generation.duration) <= 0.1
     assert (probed.audio.codec, probed.audio.sample_rate, probed.audio.channels) == ("aac", 48000, 2)
-    assert media.audio_levels(final_path(generation), timeout=60) > -35.0, "the soundtrack is silent"
+    assert audio_levels(final_path(generation), timeout=60) > -35.0, "the soundtrack is silent"
     first = frame_at(final_path(generation), scene_middle(spec, 0), tmp_path)
     second = frame_at(final_path(generation), scene_middle(spec, 1), tmp_path)
     assert np.abs(first - second).mean() > 12, "two scenes look the same"

@@ -13,11 +13,14 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
-import media
 from generations import services
 from generations.models import PhaseRun, VideoGeneration
 from generations.orchestration import dispatch
 from media.audio import SAMPLE_RATE
+from media.decode import decode_audio
+from media.probe import probe
+from media.run import run_ffmpeg
+from media.speech import espeak_available
 from phases.chunks import burn_subtitles
 from phases.subtitles import cues_from_spec, to_webvtt
 from providers.costs import CostMeter
@@ -36,7 +39,7 @@ from tests.phases.subtitle_checks import (
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not media.espeak_available(), reason="espeak-ng is not installed"),
+    pytest.mark.skipif(not espeak_available(), reason="espeak-ng is not installed"),
 ]
 
 PROMPT = "A calm ocean at night under the stars. Waves roll onto the beach."
@@ -83,11 +86,11 @@ def test_generate_narrates_ducks_the_music_and_burns_and_writes_subtitles(tmp_pa
 
     # The voice is in the final mix, louder than the music under it, and the music ducks.
     # The left channel of each (a mono downmix would scale the sides by 1/sqrt(2)).
-    final = media.decode_audio(final_path(generation), sample_rate=SAMPLE_RATE, channels=2)[:, 0]
-    voice = media.decode_audio(stored(spec["narration"]["track"]), sample_rate=SAMPLE_RATE)[:, 0]
-    music = media.decode_audio(
-        stored(f"final/{generation.id}/music.wav"), sample_rate=SAMPLE_RATE, channels=2
-    )[:, 0]
+    final = decode_audio(final_path(generation), sample_rate=SAMPLE_RATE, channels=2)[:, 0]
+    voice = decode_audio(stored(spec["narration"]["track"]), sample_rate=SAMPLE_RATE)[:, 0]
+    music = decode_audio(stored(f"final/{generation.id}/music.wav"), sample_rate=SAMPLE_RATE, channels=2)[
+        :, 0
+    ]
     length = min(len(final), len(voice), len(music))
     final, voice, music = final[:length], voice[:length], music[:length]
     speaking = np.zeros(length, dtype=bool)
@@ -187,7 +190,7 @@ def test_subtitles_are_burned_over_a_clip_from_elsewhere_with_one_more_encode(tm
     }
     frames = spec["scenes"][0]["frames"]
     clip = tmp_path / "remote.mp4"
-    media.run_ffmpeg(
+    run_ffmpeg(
         [
             "-f",
             "lavfi",
@@ -202,7 +205,7 @@ def test_subtitles_are_burned_over_a_clip_from_elsewhere_with_one_more_encode(tm
         timeout=60,
     )
     burn_subtitles(clip, spec, 0, tmp_path, timeout=120)
-    assert media.probe(clip).video.frames == frames
+    assert probe(clip).video.frames == frames
     before, during = frame_at(clip, 0.2, tmp_path), frame_at(clip, 0.8, tmp_path)
     centre = (slice(500, 580), slice(760, 1160))
     assert np.abs(before[centre] - during[centre]).mean() > 20

@@ -20,10 +20,11 @@ import pytest
 from django.conf import settings
 from PIL import Image
 
-import media
 from generations import services
 from generations.models import CostEntry, PhaseRun, Status, VideoGeneration
 from generations.orchestration import dispatch
+from media.decode import audio_levels
+from media.probe import extract_frame, probe
 from phases import storage
 from providers.costs import COST_GPT4_TURBO
 from tests.conftest import PROJECT_DIR
@@ -87,7 +88,7 @@ def download(name: str, target: Path) -> Path:
 
 def frame_at(video: Path, seconds: float, tmp_path: Path) -> np.ndarray:
     target = tmp_path / f"frame-{seconds:.2f}.png"
-    media.extract_frame(video, seconds, target, timeout=30)
+    extract_frame(video, seconds, target, timeout=30)
     return np.asarray(Image.open(target).convert("RGB"), dtype=np.int16)
 
 
@@ -119,12 +120,12 @@ def test_every_capability_remote_and_s3_make_a_conforming_video(
     assert len(spec["scenes"]) == SCENES and spec["prompt"] == PROMPT
 
     video = download(generation.final_video_url, tmp_path / "video.mp4")
-    probed = media.probe(video)
+    probed = probe(video)
     assert (probed.video.codec, probed.video.profile, probed.video.pix_fmt) == ("h264", "High", "yuv420p")
     assert (probed.video.width, probed.video.height, probed.video.fps) == (1920, 1080, 30.0)
     assert abs(probed.duration - 5) <= 0.1
     assert (probed.audio.codec, probed.audio.sample_rate, probed.audio.channels) == ("aac", 48000, 2)
-    assert media.audio_levels(video, timeout=60) > -35.0, "the soundtrack is silent"
+    assert audio_levels(video, timeout=60) > -35.0, "the soundtrack is silent"
     middles = [
         (sum(s["frames"] for s in spec["scenes"][:i]) + spec["scenes"][i]["frames"] / 2) / 30 for i in (0, 1)
     ]

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from django.core.files.storage import default_storage
 
-import media
 from generations import services
+from media.speech import espeak_available
 from providers.local.subtitles import cue_picture
 from tests.generations.orchestration.test_pipeline import assert_conforming_video, final_path, frame_at
 from tests.phases.subtitle_checks import assert_cues_well_formed, parse_webvtt, parse_word_times
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not media.espeak_available(), reason="espeak-ng is not installed"),
+    pytest.mark.skipif(not espeak_available(), reason="espeak-ng is not installed"),
 ]
 
 SCRIPT = "Golden light spreads across the quiet harbour. Boats rock gently on the water."

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import media
+from media.concat import concat_copy
+from media.probe import probe
 from providers.costs import CostMeter
 from providers.local.images import LocalImages
 from providers.local.video import FrameRenderer, LocalVideo, prepare
@@ -41,7 +42,7 @@ def test_chunk_is_h264_high_yuv420p_of_the_spec_size_with_exact_frames(tmp_path,
     spec = make_spec(duration=5, aspect_ratio=aspect, scene_overrides=[{}, {"frames": 40}])
     meter = CostMeter()
     LocalVideo().render_chunk(spec, 1, NO_REFERENCE, tmp_path / "chunk.mp4", meter)
-    probed = media.probe(tmp_path / "chunk.mp4")
+    probed = probe(tmp_path / "chunk.mp4")
     video = probed.video
     assert (video.codec, video.profile, video.pix_fmt) == ("h264", "High", "yuv420p")
     assert (video.width, video.height, video.fps) == (spec["width"], spec["height"], 30.0)
@@ -55,8 +56,8 @@ def test_chunks_of_consecutive_scenes_concatenate_by_stream_copy(tmp_path):
     chunks = [tmp_path / "0.mp4", tmp_path / "1.mp4"]
     for index, chunk in enumerate(chunks):
         LocalVideo().render_chunk(spec, index, NO_REFERENCE, chunk, CostMeter())
-    media.concat_copy(chunks, tmp_path / "joined.mp4", timeout=60)
-    assert media.probe(tmp_path / "joined.mp4").video.frames == 45
+    concat_copy(chunks, tmp_path / "joined.mp4", timeout=60)
+    assert probe(tmp_path / "joined.mp4").video.frames == 45
 
 
 @pytest.mark.parametrize("camera", ["zoom_in", "zoom_out", "pan_left", "pan_up", "static"])

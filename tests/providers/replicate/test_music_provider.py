@@ -5,7 +5,7 @@ from __future__ import annotations
 import wave
 from decimal import Decimal
 
-import media
+from media.decode import audio_levels
 from providers.costs import CostMeter
 from providers.replicate import ReplicateMusic
 from tests.phases.spec_factory import make_spec
@@ -20,7 +20,7 @@ def test_the_soundtrack_is_a_48khz_stereo_wav_of_exactly_the_video_length(fake: 
     with wave.open(str(out)) as track:
         assert (track.getframerate(), track.getnchannels(), track.getsampwidth()) == (48000, 2, 2)
         assert track.getnframes() == 12 * 48000
-    assert media.audio_levels(out, start=9, end=10, timeout=30) > -30
+    assert audio_levels(out, start=9, end=10, timeout=30) > -30
     [prediction] = fake.created("audio")
     sent = prediction["input"]
     assert (sent["duration"], sent["model_version"], sent["output_format"]) == (12, "stereo-large", "wav")

@@ -14,7 +14,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from PIL import Image
 
-import media
+from media.concat import concat_copy
+from media.probe import probe
 from providers.costs import CostMeter
 from providers.replicate import ReplicateVideo
 from tests.phases.spec_factory import make_spec
@@ -50,7 +51,7 @@ def decoded_colour(fake: FakeServices, image_input: str) -> tuple[int, int, int]
 
 
 def assert_fitted(clip: Path, spec: dict[str, Any], index: int) -> None:
-    probed = media.probe(clip)
+    probed = probe(clip)
     assert probed.audio is None and probed.video is not None
     assert (probed.video.codec, probed.video.profile, probed.video.pix_fmt) == ("h264", "High", "yuv420p")
     assert (probed.video.width, probed.video.height, probed.video.fps) == (
@@ -195,8 +196,8 @@ def test_zeroscope_is_driven_through_the_same_path(fake: FakeServices, tmp_path,
 
 def test_normalised_clips_join_by_stream_copy(fake: FakeServices, tmp_path):
     clips = [render(SPEC, tmp_path, CostMeter(), index) for index in range(2)]
-    media.concat_copy(clips, tmp_path / "stitched.mp4", timeout=60)
-    probed = media.probe(tmp_path / "stitched.mp4")
+    concat_copy(clips, tmp_path / "stitched.mp4", timeout=60)
+    probed = probe(tmp_path / "stitched.mp4")
     assert probed.video.frames == SPEC["scenes"][0]["frames"] + SPEC["scenes"][1]["frames"]
 
 

@@ -1,0 +1,199 @@
+"""Encoding frames drawn in Python into H.264, and the x264 settings every chunk shares."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import queue
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, BinaryIO
+
+import numpy as np
+
+from media.run import FASTSTART, FFMPEG_BASE, command_error, partial_path, start
+from toolbox.exceptions import MediaError
+
+if TYPE_CHECKING:
+    from subprocess import Popen
+
+PIPE_SIZE = 1 << 20
+# Linux's fcntl constant; the fcntl module only names it from Python 3.12 on.
+F_SETPIPE_SZ = 1031
+QUEUED_FRAMES = 2
+
+Frame = bytes | bytearray | memoryview | np.ndarray
+
+
+def x264_args(fps: int, *, preset: str, crf: int, threads: int | None) -> list[str]:
+    """FrameEncoder's output settings, so a re-encoded clip joins its chunks by stream copy."""
+    return [
+        *["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-profile:v", "high"],
+        *["-pix_fmt", "yuv420p", "-g", str(2 * fps), "-keyint_min", str(fps)],
+        *["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"],
+        *(["-threads", str(threads)] if threads else []),
+        # The concat demuxer offsets each chunk by its container duration; at the default
+        # millisecond movie timescale a 50-frame chunk lasts 1.667 s and the stitched video
+        # drifts. A timescale that is a multiple of the frame rate keeps every frame's
+        # timestamp exact, so clips joined by stream copy add up to exactly their frame count.
+        *["-movie_timescale", str(fps * 512)],
+    ]
+
+
+def _as_buffer(part: Frame) -> bytes | memoryview:
+    """An immutable view or copy: the writer thread sends it after `write` has returned,
+    when the caller may already be reusing its arrays."""
+    if isinstance(part, bytes):
+        return part
+    if isinstance(part, np.ndarray):
+        return np.ascontiguousarray(part, dtype=np.uint8).tobytes()
+    return bytes(part)
+
+
+def frame_size(pix_fmt: str, width: int, height: int) -> int:
+    if pix_fmt == "yuv420p":
+        return width * height + 2 * ((width + 1) // 2) * ((height + 1) // 2)
+    channels = {"gray": 1, "rgb24": 3, "bgr24": 3, "rgba": 4, "bgra": 4}.get(pix_fmt)
+    if channels is None:
+        raise ValueError(f"unsupported raw pixel format {pix_fmt!r}")
+    return width * height * channels
+
+
+class FrameEncoder:
+    """Encode raw frames written from Python into an H.264 MP4, streaming through a pipe.
+
+    Every chunk is encoded with the same settings, so chunks can later be joined by
+    stream copy. For yuv420p input a frame is its Y, U and V planes, one after another;
+    `write` takes one buffer or a sequence of planes.
+
+    A writer thread feeds the pipe from a short queue. ffmpeg reads a frame only when
+    x264 takes one, and a pipe holds a third of a 1080p frame, so writing inline would
+    make ffmpeg wait for every frame to be drawn, and the drawing wait for every write.
+    """
+
+    def __init__(
+        self,
+        out_path: Path,
+        *,
+        width: int,
+        height: int,
+        fps: int,
+        pix_fmt: str = "yuv420p",
+        preset: str = "veryfast",
+        crf: int = 23,
+        threads: int | None = None,
+        timeout: float,
+    ) -> None:
+        self.out_path = Path(out_path)
+        self._partial = partial_path(self.out_path)
+        self.frame_size = frame_size(pix_fmt, width, height)
+        self.frames_written = 0
+        self._bytes = 0
+        self._timeout = timeout
+        self._timed_out = threading.Event()
+        self.cmd = [
+            *FFMPEG_BASE,
+            *["-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", f"{width}x{height}", "-r", str(fps)],
+            *["-blocksize", str(PIPE_SIZE), "-i", "pipe:0", "-an"],
+            *x264_args(fps, preset=preset, crf=crf, threads=threads),
+            *FASTSTART,
+            str(self._partial),
+        ]
+        self._proc: Popen[bytes] | None = None
+        self._stderr: BinaryIO | None = None
+        self._timer: threading.Timer | None = None
+        self._queue: queue.Queue[list[bytes | memoryview] | None] = queue.Queue(maxsize=QUEUED_FRAMES)
+        self._writer: threading.Thread | None = None
+        self._broken = threading.Event()
+
+    def __enter__(self) -> FrameEncoder:
+        self._stderr = tempfile.TemporaryFile()
+        try:
+            self._proc = start(self.cmd, stderr=self._stderr)
+        except MediaError:
+            self._stderr.close()
+            raise
+        assert self._proc.stdin is not None
+        try:
+            # A 1 MiB pipe moves a frame in a few writes instead of dozens of 64 KiB ones.
+            fcntl.fcntl(self._proc.stdin.fileno(), F_SETPIPE_SZ, PIPE_SIZE)
+        except OSError:
+            pass
+        self._timer = threading.Timer(self._timeout, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+        self._writer = threading.Thread(target=self._feed, name="frame-writer", daemon=True)
+        self._writer.start()
+        return self
+
+    def _expire(self) -> None:
+        self._timed_out.set()
+        if self._proc is not None:
+            self._proc.kill()
+
+    def _feed(self) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        stdin = self._proc.stdin
+        try:
+            while (parts := self._queue.get()) is not None:
+                if not self._broken.is_set():
+                    for part in parts:
+                        stdin.write(part)
+        except (BrokenPipeError, OSError, ValueError):
+            # ffmpeg is gone; keep emptying the queue so `write` never blocks on it.
+            self._broken.set()
+            while self._queue.get() is not None:
+                pass
+        finally:
+            try:
+                stdin.close()
+            except OSError:
+                pass
+
+    def write(self, frame: Frame | Sequence[Frame]) -> None:
+        assert self._writer is not None, "use FrameEncoder as a context manager"
+        if self._broken.is_set():
+            raise self._failure("stopped reading frames")
+        parts = [_as_buffer(part) for part in (frame if isinstance(frame, (list, tuple)) else [frame])]
+        self._bytes += sum(memoryview(part).nbytes for part in parts)
+        self._queue.put(parts)
+        self.frames_written = self._bytes // self.frame_size
+
+    def _failure(self, problem: str) -> MediaError:
+        if self._timed_out.is_set():
+            problem = f"timed out after {self._timeout:g}s"
+        elif self._proc is not None:
+            self._proc.wait()
+            problem = f"{problem} (exit code {self._proc.returncode})"
+        stderr = b""
+        if self._stderr is not None:
+            self._stderr.seek(0)
+            stderr = self._stderr.read()
+        return command_error(self.cmd, problem, stderr)
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._proc is not None and self._writer is not None
+        try:
+            if exc_type is not None:
+                self._proc.kill()
+            self._queue.put(None)
+            self._writer.join()
+            self._proc.wait()
+            if exc_type is not None:
+                return
+            if self._bytes % self.frame_size:
+                raise self._failure(f"{self._bytes} bytes written is not a whole number of frames")
+            if self._timed_out.is_set() or self._proc.returncode != 0 or self._broken.is_set():
+                raise self._failure("failed")
+            os.replace(self._partial, self.out_path)
+        finally:
+            self._partial.unlink(missing_ok=True)
+            if self._timer is not None:
+                self._timer.cancel()
+            if self._stderr is not None:
+                self._stderr.close()

@@ -14,225 +14,20 @@ import re
 from typing import Any
 
 from providers.local.icons import PREFIX, Icon, library
+from providers.local.vocabulary import (
+    DETERMINERS,
+    HEADS,
+    LEADING_PRONOUNS,
+    NOT_SUBJECTS,
+    SETTING_WORDS,
+    SYNONYMS,
+    singular,
+    verb_motion,
+)
 
 # A planned scene draws at most this many (a person may add more on review, up to the schema's).
 MAX_ELEMENTS = 4
 
-_IRREGULAR_PLURALS = {
-    "people": "person",
-    "men": "man",
-    "women": "woman",
-    "children": "child",
-    "mice": "mouse",
-    "geese": "goose",
-    "feet": "foot",
-    "teeth": "tooth",
-    "oxen": "ox",
-    "leaves": "leaf",
-    "wolves": "wolf",
-    "knives": "knife",
-    "loaves": "loaf",
-    "shelves": "shelf",
-    "elves": "elf",
-    "calves": "calf",
-    "halves": "half",
-    "scarves": "scarf",
-    "thieves": "thief",
-    "hooves": "hoof",
-    "dice": "die",
-    "cacti": "cactus",
-    "fungi": "mushroom",
-}
-# Words kept as they are although they end in "s".
-_SINGULAR_S = frozenset(
-    "bus gas glass grass cactus octopus walrus bus lotus hippopotamus compass dress chess".split()
-)
-
-# Another word for a picture the library has under a different name. Values are picture
-# names, or words the library index already knows.
-SYNONYMS = {
-    "keeper": "person",
-    "human": "person",
-    "stranger": "person",
-    "traveler": "person-walking",
-    "traveller": "person-walking",
-    "hiker": "person-walking",
-    "wanderer": "person-walking",
-    "runner": "person-running",
-    "climber": "person-climbing",
-    "swimmer": "person-swimming",
-    "surfer": "person-surfing",
-    "cyclist": "person-biking",
-    "dancer": "woman-dancing",
-    "sailor": "person-rowing-boat",
-    "fisherman": "person-rowing-boat",
-    "kid": "child",
-    "toddler": "baby",
-    "grandmother": "old-woman",
-    "grandfather": "old-man",
-    "king": "prince",
-    "queen": "princess",
-    "knight": "guard",
-    "soldier": "guard",
-    "wizard": "person-mage",
-    "witch": "woman-mage",
-    "mage": "person-mage",
-    "fairy": "person-fairy",
-    "vampire": "person-vampire",
-    "zombie": "person-zombie",
-    "elf": "person-elf",
-    "superhero": "person-superhero",
-    "doctor": "health-worker",
-    "nurse": "health-worker",
-    "chef": "cook",
-    "police": "police-officer",
-    "policeman": "police-officer",
-    "officer": "police-officer",
-    "vessel": "ship",
-    "boat": "sailboat",
-    "yacht": "sailboat",
-    "steamer": "ship",
-    "liner": "passenger-ship",
-    "car": "automobile",
-    "taxi": "taxi",
-    "truck": "delivery-truck",
-    "lorry": "delivery-truck",
-    "van": "minibus",
-    "plane": "airplane",
-    "aeroplane": "airplane",
-    "jet": "airplane",
-    "aircraft": "airplane",
-    "spaceship": "rocket",
-    "spacecraft": "rocket",
-    "ufo": "flying-saucer",
-    "bike": "bicycle",
-    "train": "locomotive",
-    "tree": "deciduous-tree",
-    "birch": "deciduous-tree",
-    "oak": "deciduous-tree",
-    "maple": "deciduous-tree",
-    "willow": "deciduous-tree",
-    "pine": "evergreen-tree",
-    "fir": "evergreen-tree",
-    "spruce": "evergreen-tree",
-    "flower": "blossom",
-    "daisy": "blossom",
-    "lily": "white-flower",
-    "moon": "crescent-moon",
-    "planet": "ringed-planet",
-    "earth": "globe-showing-europe-africa",
-    "globe": "globe-showing-europe-africa",
-    "cake": "birthday-cake",
-    "coffee": "hot-beverage",
-    "tea": "teacup-without-handle",
-    "burger": "hamburger",
-    "lamp": "light-bulb",
-    "lantern": "red-paper-lantern",
-    "tower": "tokyo-tower",
-    "cottage": "house",
-    "home": "house",
-    "cabin": "hut",
-    "palace": "castle",
-    "fortress": "castle",
-    "temple": "hindu-temple",
-    "bridge": "bridge-at-night",
-    "puppy": "dog",
-    "hound": "dog",
-    "kitten": "cat",
-    "pony": "horse",
-    "stallion": "horse",
-    "bunny": "rabbit",
-    "hare": "rabbit",
-    "sheep": "ewe",
-    "lamb": "ewe",
-    "hen": "chicken",
-    "squirrel": "chipmunk",
-    "seagull": "bird",
-    "gull": "bird",
-    "sparrow": "bird",
-    "crow": "black-bird",
-    "raven": "black-bird",
-    "bee": "honeybee",
-    "dinosaur": "t-rex",
-    "insect": "beetle",
-    "mermaid": "woman-merpeople",
-    "merman": "man-merpeople",
-    "cowboy": "cowboy-hat-face",
-    "violinist": "violin",
-    "guitarist": "guitar",
-    "pianist": "musical-keyboard",
-    "baker": "cook",
-    "cup": "hot-beverage",
-    "mug": "hot-beverage",
-    "ball": "soccer-ball",
-}
-
-# Words that never become elements: the setting draws places, light and weather, and these
-# other words name pictures only by accident of a keyword.
-SETTING_WORDS = frozenset(
-    """
-    forest wood woods jungle grove desert dune sand beach shore coast sea ocean lake pond river stream
-    waterfall island mountain hill valley peak cliff canyon city town street skyline village field meadow
-    garden park sky space galaxy universe underwater reef horizon landscape world road path trail
-    night dawn sunrise sunset dusk twilight morning evening noon day daylight midnight
-    sun sunshine sunlight star stars snow snowfall snowflake rain raindrop storm thunder lightning
-    thunderstorm fog mist haze cloud clouds wind ice frost weather wave water fire flame
-    light way top time end back side left right front middle part piece kind lot
-    """.split()
-)
-# Words the library's keywords tie to a picture of something else.
-_NOT_SUBJECTS = frozenset(
-    "table gate fresh breathe family air roof branch smoke come shadow pad platform arm show".split()
-)
-# A noun that only names the kind of the one before it: "a pine tree" is one pine.
-_HEADS = frozenset("tree flower bird fish".split())
-# The words ahead of a word that make it a noun: "a fly", "the watch".
-_DETERMINERS = frozenset(
-    "a an the this that these those his her its their my your our one two three some".split()
-)
-_LEADING_PRONOUNS = frozenset("it he she they then and".split())
-
-VERBS = {
-    "walk": "walk run jog stroll wander march trot gallop hurry race chase pass cross travel hike roam prowl "
-    "step stride sprint dash",
-    "drive": "drive ride roll speed",
-    "fly": "fly soar flutter hover swoop flap",
-    "drift": "sail float drift row paddle cruise slide glide",
-    "swim": "swim dive",
-    "rise": "climb rise ascend lift launch raise",
-    "fall": "fall drop sink descend tumble land",
-    "jump": "jump hop bounce leap skip swing",
-    "spin": "spin turn twirl whirl dance rotate swirl",
-    "grow": "grow bloom blossom sprout",
-    "shine": "shine glow light sparkle glitter twinkle flash flicker burn",
-    "idle": "rest sit sleep stand wait watch look stare gaze listen sing smile stay lie nap dream eat read "
-    "write hold point bark peck knit mix blink steam play clap hide arrive take cast spray pull build "
-    "stalk circle show",
-}
-_IRREGULAR_VERBS = {
-    "ran": "run",
-    "flew": "fly",
-    "flown": "fly",
-    "rose": "rise",
-    "risen": "rise",
-    "fell": "fall",
-    "fallen": "fall",
-    "swam": "swim",
-    "grew": "grow",
-    "grown": "grow",
-    "shone": "shine",
-    "drove": "drive",
-    "rode": "ride",
-    "sprang": "jump",
-    "spun": "spin",
-    "leapt": "leap",
-    "sank": "sink",
-    "lit": "light",
-    "sat": "sit",
-    "slept": "sleep",
-    "stood": "stand",
-}
-_VERB_MOTION = {verb: motion for motion, verbs in VERBS.items() for verb in verbs.split() if "_" not in verb}
 
 # A subject's own way of moving when no verb says otherwise, by the words of its picture.
 _KIND_MOTIONS = (
@@ -248,45 +43,11 @@ _WATER = frozenset("boat ship sail sailing fish whale dolphin shark octopus ocea
 _TRAVEL = frozenset({"fly", "drift", "swim", "drive"})
 
 
-def singular(word: str) -> str:
-    """The singular of an English noun, by the usual rules and a table of irregular ones."""
-    word = word.lower()
-    if word in _IRREGULAR_PLURALS:
-        return _IRREGULAR_PLURALS[word]
-    if len(word) < 4 or not word.endswith("s") or word in _SINGULAR_S or word.endswith(("ss", "us", "is")):
-        return word
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "xes", "sses", "zes", "oes")):
-        return word[:-2]
-    return word[:-1]
-
-
-def verb_motion(word: str) -> str | None:
-    """The motion a verb form asks for: "runs", "running", "ran" all walk."""
-    # Only the word itself is looked up as irregular: "roses" is not a form of "rose".
-    word = _IRREGULAR_VERBS.get(word, word)
-    forms = [word]
-    if word.endswith("ies") or word.endswith("ied"):
-        forms.append(word[:-3] + "y")
-    if word.endswith("ing") and len(word) > 5:
-        stem = word[:-3]
-        forms += [stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else stem]
-    if word.endswith("ed") and len(word) > 4:
-        stem = word[:-2]
-        forms += [stem, word[:-1], stem[:-1] if stem[-1] == stem[-2] else stem]
-    if word.endswith("es"):
-        forms.append(word[:-2])
-    if word.endswith("s"):
-        forms.append(word[:-1])
-    return next((_VERB_MOTION[form] for form in forms if form in _VERB_MOTION), None)
-
-
 def lookup(word: str) -> Icon | None:
     """The picture a noun (any number) names, or None when the library has none for it."""
     lib = library()
     noun = singular(word)
-    if {noun, word} & (SETTING_WORDS | _NOT_SUBJECTS):
+    if {noun, word} & (SETTING_WORDS | NOT_SUBJECTS):
         return None
     target = SYNONYMS.get(noun, noun)
     icon_id = f"{PREFIX}:{target}" if f"{PREFIX}:{target}" in lib else lib.words.get(target)
@@ -328,7 +89,7 @@ def find_elements(clause: str, previous: list[dict[str, Any]] | None = None) -> 
     i = 0
     while i < len(tokens):
         word = tokens[i]
-        after_determiner = i > 0 and tokens[i - 1] in _DETERMINERS
+        after_determiner = i > 0 and tokens[i - 1] in DETERMINERS
         motion = None if after_determiner else verb_motion(word)
         if motion:
             verbs.append((i, motion))
@@ -341,7 +102,7 @@ def find_elements(clause: str, previous: list[dict[str, Any]] | None = None) -> 
             i += length
             continue
         icon = lookup(word)
-        merged = found and found[-1][0] == i - 1 and singular(word) in _HEADS
+        merged = found and found[-1][0] == i - 1 and singular(word) in HEADS
         if icon is not None and not merged:
             found.append((i, icon, singular(word)))
         i += 1
@@ -352,7 +113,7 @@ def find_elements(clause: str, previous: list[dict[str, Any]] | None = None) -> 
             continue
         elements.append({"name": name, "icon": icon.id, "motion": ""})
         positions.append(position)
-    first = next((i for i, t in enumerate(tokens) if t not in _LEADING_PRONOUNS), None)
+    first = next((i for i, t in enumerate(tokens) if t not in LEADING_PRONOUNS), None)
     carried = (
         previous
         and first is not None

@@ -17,7 +17,8 @@ from providers.local.actors import Actor
 from providers.local.images import scene_layers
 from providers.local.planner import LocalPlanner
 from providers.local.setting import MOTIF_KEYWORDS, TIME_KEYWORDS, WEATHER_KEYWORDS
-from providers.local.subjects import implied_places, singular
+from providers.local.subjects import implied_places
+from providers.local.vocabulary import singular
 
 FRAME = (480, 270)
 CORPUS = [

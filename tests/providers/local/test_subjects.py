@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from providers.local.icons import library
-from providers.local.subjects import find_elements, lookup, singular, verb_motion
+from providers.local.subjects import find_elements, lookup
+from providers.local.vocabulary import singular, verb_motion
 
 
 def names(clause: str, previous: list | None = None) -> list[tuple[str, str, str]]:

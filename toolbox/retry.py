@@ -1,4 +1,4 @@
-"""Bounded retries with exponential backoff for provider calls.
+"""Bounded retries with exponential backoff for provider calls, through tenacity.
 
 Adapters turn vendor errors into `ProviderError(retryable=...)` first; this module only
 decides whether and when to try again. Rate limits, 5xx and timeouts are worth a few more
@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 from django.conf import settings
+from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception, stop_after_attempt
 
 from toolbox.exceptions import ProviderError
 
@@ -59,27 +60,56 @@ def backoff_delay(attempt: int, retry_after: float | None = None) -> float:
     return delay * random.uniform(0.5, 1.0)
 
 
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, ProviderError) and exc.retryable
+
+
+def _wait(state: RetryCallState) -> float:
+    failure = state.outcome.exception() if state.outcome else None
+    return backoff_delay(state.attempt_number, getattr(failure, "retry_after", None))
+
+
+def _past(deadline: float | None) -> Callable[[RetryCallState], bool]:
+    """Stop rather than start a wait that would end after `deadline` (tenacity works out the
+    wait before it asks whether to stop)."""
+
+    def stop(state: RetryCallState) -> bool:
+        return deadline is not None and time.monotonic() + (state.upcoming_sleep or 0) > deadline
+
+    return stop
+
+
+def _log(state: RetryCallState) -> None:
+    failure = state.outcome.exception() if state.outcome else None
+    logger.warning(
+        "retry %d of %d in %.2fs after: %s",
+        state.attempt_number,
+        settings.PROVIDER_MAX_RETRIES,
+        state.upcoming_sleep,
+        failure,
+    )
+
+
 def with_retries(call: Callable[[], T], *, deadline: float | None = None) -> T:
     """Run `call`, retrying a retryable ProviderError up to PROVIDER_MAX_RETRIES times.
 
     `deadline` (a `time.monotonic()` value) stops the retries early when the next wait would
     end after it. The last error is raised, saying how many attempts were made."""
-    attempts = max(settings.PROVIDER_MAX_RETRIES, 0) + 1
-    attempt = 1
-    while True:
-        try:
-            return call()
-        except ProviderError as exc:
-            if not exc.retryable:
-                raise
-            delay = backoff_delay(attempt, getattr(exc, "retry_after", None))
-            out_of_time = deadline is not None and time.monotonic() + delay > deadline
-            if attempt == attempts or out_of_time:
-                raise ProviderError(
-                    f"{exc} (gave up after {attempt} attempt{'s' if attempt > 1 else ''})",
-                    retryable=True,
-                    provider=exc.provider,
-                ) from exc
-            logger.warning("retry %d of %d in %.2fs after: %s", attempt, attempts - 1, delay, exc)
-            time.sleep(delay)
-            attempt += 1
+    retrying = Retrying(
+        retry=retry_if_exception(_retryable),
+        wait=_wait,
+        stop=stop_after_attempt(max(settings.PROVIDER_MAX_RETRIES, 0) + 1) | _past(deadline),
+        before_sleep=_log,
+    )
+    try:
+        return retrying(call)
+    except RetryError as gave_up:
+        last = gave_up.last_attempt
+        exc = last.exception()
+        assert isinstance(exc, ProviderError)
+        attempts = last.attempt_number
+        raise ProviderError(
+            f"{exc} (gave up after {attempts} attempt{'s' if attempts > 1 else ''})",
+            retryable=True,
+            provider=exc.provider,
+        ) from exc

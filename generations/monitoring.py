@@ -1,22 +1,38 @@
-"""What /health and /metrics report: the parts the product needs, and counters for Prometheus."""
+"""What /health and /metrics report: the parts the product needs, and metrics for Prometheus.
+
+/metrics is written by prometheus_client from a collector read at each scrape, not from
+metrics each process keeps: the web process answers the scrape, while the work is done in
+workers (and in the horse RQ forks for each job), possibly on other machines. What is a state
+(generations by status, queue depth, workers) is read where it lives, in the database and
+Redis; the money spent is a counter kept in Redis as the ledger records it (`spend`).
+prometheus_client's multiprocess mode would need one directory shared by every process and
+leave a file behind for every forked horse."""
 
 from __future__ import annotations
 
+import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import Count, Q, Sum
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4 as CONTENT_TYPE
+from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 from rq import Worker
 
 from generations.models import PhaseRun, Status, VideoGeneration
 from generations.orchestration.dispatch import get_queue
+from generations.spend import spend_totals
 from media.run import ffmpeg_available
 from providers.registry import active_providers
+
+__all__ = ["CONTENT_TYPE", "health_report", "prometheus_metrics"]
 
 PHASE_DURATION_BUCKETS = (0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 
@@ -83,60 +99,66 @@ def health_report() -> tuple[bool, dict[str, object]]:
     return healthy, body
 
 
-def prometheus_metrics() -> str:
-    """The Prometheus text exposition of the product's counters."""
-    lines: list[str] = []
+class _Collector(Collector):
+    """Read at each scrape: gauges from the database and the queue as they are now, the
+    phase durations from the succeeded runs, the money spent from its counters in Redis."""
 
-    def metric(name: str, kind: str, help_text: str, samples: list[tuple[str, object]]) -> None:
-        lines.append(f"# HELP {name} {help_text}")
-        lines.append(f"# TYPE {name} {kind}")
-        lines.extend(f"{name}{labels} {value}" for labels, value in samples)
+    def collect(self) -> Iterator[Metric]:
+        by_status = dict(VideoGeneration.objects.values_list("status").annotate(n=Count("id")).order_by())
+        generations = GaugeMetricFamily("videogen_generations", "Generations by status.", labels=["status"])
+        for status in Status:
+            generations.add_metric([status.value], by_status.get(status.value, 0))
+        yield generations
 
-    by_status = dict(VideoGeneration.objects.values_list("status").annotate(n=Count("id")).order_by())
-    metric(
-        "videogen_generations",
-        "gauge",
-        "Generations by status.",
-        [(f'{{status="{status.value}"}}', by_status.get(status.value, 0)) for status in Status],
-    )
+        yield self._phase_durations()
 
-    buckets = {
-        f"le_{index}": Count("id", filter=Q(duration_seconds__lte=bound))
-        for index, bound in enumerate(PHASE_DURATION_BUCKETS)
-    }
-    rows = (
-        PhaseRun.objects.filter(status=PhaseRun.State.SUCCEEDED, duration_seconds__isnull=False)
-        .values("phase")
-        .annotate(count=Count("id"), total=Sum("duration_seconds"), **buckets)
-        .order_by("phase")
-    )
-    samples: list[tuple[str, object]] = []
-    for row in rows:
-        phase = row["phase"]
-        for index, bound in enumerate(PHASE_DURATION_BUCKETS):
-            samples.append((f'_bucket{{phase="{phase}",le="{bound}"}}', row[f"le_{index}"]))
-        samples.append((f'_bucket{{phase="{phase}",le="+Inf"}}', row["count"]))
-        samples.append((f'_sum{{phase="{phase}"}}', round(row["total"], 3)))
-        samples.append((f'_count{{phase="{phase}"}}', row["count"]))
-    lines.append("# HELP videogen_phase_duration_seconds Duration of succeeded phase runs.")
-    lines.append("# TYPE videogen_phase_duration_seconds histogram")
-    lines.extend(f"videogen_phase_duration_seconds{suffix} {value}" for suffix, value in samples)
+        redis_ok = _guard(_redis).ok
+        charged, credited = spend_totals() if redis_ok else (None, None)
+        yield CounterMetricFamily(
+            "videogen_cost_usd",
+            "Money charged for provider calls, in USD (estimates and upward settlements).",
+            value=float(charged) if charged is not None else math.nan,
+        )
+        yield CounterMetricFamily(
+            "videogen_cost_credited_usd",
+            "Estimates charged before paid calls that their settlement found too high, in USD.",
+            value=float(credited) if credited is not None else math.nan,
+        )
+        queue = get_queue()
+        yield GaugeMetricFamily(
+            "videogen_queue_depth", "Jobs waiting in the queue.", value=queue.count if redis_ok else math.nan
+        )
+        yield GaugeMetricFamily(
+            "videogen_workers",
+            "Live RQ workers.",
+            value=len(Worker.all(queue=queue)) if redis_ok else math.nan,
+        )
 
-    total_cost = VideoGeneration.objects.aggregate(total=Sum("cost_usd"))["total"] or Decimal("0")
-    metric("videogen_cost_usd_total", "counter", "Money spent on provider calls, in USD.", [("", total_cost)])
+    @staticmethod
+    def _phase_durations() -> HistogramMetricFamily:
+        buckets = {
+            f"le_{index}": Count("id", filter=Q(duration_seconds__lte=bound))
+            for index, bound in enumerate(PHASE_DURATION_BUCKETS)
+        }
+        rows = (
+            PhaseRun.objects.filter(status=PhaseRun.State.SUCCEEDED, duration_seconds__isnull=False)
+            .values("phase")
+            .annotate(count=Count("id"), total=Sum("duration_seconds"), **buckets)
+            .order_by("phase")
+        )
+        histogram = HistogramMetricFamily(
+            "videogen_phase_duration_seconds", "Duration of succeeded phase runs.", labels=["phase"]
+        )
+        for row in rows:
+            counts = [(floatToGoString(b), row[f"le_{i}"]) for i, b in enumerate(PHASE_DURATION_BUCKETS)]
+            histogram.add_metric([row["phase"]], [*counts, ("+Inf", row["count"])], sum_value=row["total"])
+        return histogram
 
-    redis_ok = _guard(_redis).ok
-    queue = get_queue()
-    metric(
-        "videogen_queue_depth",
-        "gauge",
-        "Jobs waiting in the queue.",
-        [("", queue.count if redis_ok else "NaN")],
-    )
-    metric(
-        "videogen_workers",
-        "gauge",
-        "Live RQ workers.",
-        [("", len(Worker.all(queue=queue)) if redis_ok else "NaN")],
-    )
-    return "\n".join(lines) + "\n"
+
+_registry = CollectorRegistry(auto_describe=False)
+_registry.register(_Collector())
+
+
+def prometheus_metrics() -> bytes:
+    """The Prometheus text exposition (`CONTENT_TYPE`) of the product's metrics."""
+    return generate_latest(_registry)

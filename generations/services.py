@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -38,6 +39,7 @@ from generations.models import (
     new_video_id,
 )
 from generations.orchestration import dispatch
+from generations.spend import count_spend
 from phases.registry import get_phase
 from phases.storage import REFERENCES_PREFIX, artifact_name
 from providers.local.icons import check_pictures
@@ -486,6 +488,8 @@ def ledger_record(
         CostEntry.objects.create(
             generation=generation, phase=phase, provider=provider, model=model, units=units, usd=usd
         )
+        # Counted once the line is committed; a metrics outage never undoes a ledger line.
+        transaction.on_commit(partial(count_spend, usd), robust=True)
         per_phase = (
             CostEntry.objects.filter(generation=generation)
             .values("phase")

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from generations import selectors, services
 from generations.models import Status, VideoGeneration
-from generations.monitoring import health_report, prometheus_metrics
+from generations.monitoring import CONTENT_TYPE, health_report, prometheus_metrics
 from generations.pages.forms import (
     GenerationForm,
     HistoryFilterForm,
@@ -81,7 +81,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     token = settings.METRICS_TOKEN
     if token and not constant_time_compare(request.headers.get("Authorization", ""), f"Bearer {token}"):
         return HttpResponse("metrics need the bearer token\n", status=401, content_type="text/plain")
-    return HttpResponse(prometheus_metrics(), content_type="text/plain; version=0.0.4; charset=utf-8")
+    return HttpResponse(prometheus_metrics(), content_type=CONTENT_TYPE)
 
 
 @login_required

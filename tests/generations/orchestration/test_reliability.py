@@ -339,19 +339,3 @@ def test_health_goes_503_when_redis_stops_and_200_when_it_returns(
     body = client.get("/health").json()
     assert body["checks"] == {name: "ok" for name in ("database", "redis", "workers", "ffmpeg", "storage")}
     assert body["providers"]["video"] == "local"
-
-
-def test_metrics_speak_prometheus(alice, django_capture_on_commit_callbacks, queue):
-    create(alice, "A quiet garden with flowers in spring", 5, django_capture_on_commit_callbacks)
-    body = Client().get("/metrics").content.decode()
-    assert 'videogen_generations{status="queued"} 1' in body
-    assert "# TYPE videogen_phase_duration_seconds histogram" in body
-    assert "videogen_queue_depth 1" in body
-    assert "videogen_workers 0" in body
-    assert "videogen_cost_usd_total 0" in body
-
-
-def test_metrics_can_require_a_token(settings, db):
-    settings.METRICS_TOKEN = "s3cret"
-    assert Client().get("/metrics").status_code == 401
-    assert Client().get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret").status_code == 200

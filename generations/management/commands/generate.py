@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
 import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from generations import batches, services
 from generations.api.batch_input import read_csv
@@ -31,8 +32,6 @@ from providers.spec import (
     SUBTITLE_POSITIONS,
     TEMPLATES,
 )
-
-BAR_WIDTH = 30
 
 
 class Command(BaseCommand):
@@ -177,32 +176,28 @@ class Command(BaseCommand):
 
     def _follow(self, video_id: str, timeout: int) -> VideoGeneration:
         deadline = time.monotonic() + timeout
-        while True:
-            generation = VideoGeneration.objects.get(id=video_id)
-            self._draw(generation)
-            if generation.is_final or generation.status == Status.AWAITING_REVIEW:
-                self.stdout.write("")
-                return generation
-            if time.monotonic() > deadline:
-                raise CommandError(
-                    f"\ngave up after {timeout} s; generation {video_id} is {generation.status}"
-                )
-            time.sleep(0.5)
+        # The bar is for a person at a terminal; piped or captured output gets the lines only.
+        console = Console(file=self.stdout._out)
+        columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+            task = bar.add_task("queued", total=100)
+            while True:
+                generation = VideoGeneration.objects.get(id=video_id)
+                bar.update(task, completed=generation.progress, description=self._stage(generation))
+                if generation.is_final or generation.status == Status.AWAITING_REVIEW:
+                    return generation
+                if time.monotonic() > deadline:
+                    raise CommandError(
+                        f"gave up after {timeout} s; generation {video_id} is {generation.status}"
+                    )
+                time.sleep(0.5)
 
-    def _draw(self, generation: VideoGeneration) -> None:
-        if not sys.stdout.isatty():
-            return
-        filled = int(BAR_WIDTH * generation.progress / 100)
-        detail = ""
+    @staticmethod
+    def _stage(generation: VideoGeneration) -> str:
+        """The status, and how far the running phase is into its parts (chunk 3 of 6)."""
         run = PhaseRun.objects.filter(generation=generation, status=PhaseRun.State.RUNNING).last()
-        if run and run.detail.get("total"):
-            detail = f" {run.detail['done']}/{run.detail['total']}"
-        label = Status(generation.status).label
-        self.stdout.write(
-            f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {generation.progress:5.1f}% {label}{detail}    ",
-            ending="",
-        )
-        self.stdout.flush()
+        detail = f" {run.detail['done']}/{run.detail['total']}" if run and run.detail.get("total") else ""
+        return f"{Status(generation.status).label}{detail}"
 
     def _report(self, generation: VideoGeneration, out: Path | None) -> None:
         if generation.status != Status.COMPLETE:

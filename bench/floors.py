@@ -32,7 +32,7 @@ WIDTH, HEIGHT, FPS, FRAMES = 1920, 1080, 30, 900
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SOURCE_FRAMES = 150
 BASE = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
-X264 = x264_args(FPS, preset="veryfast", crf=23, threads=None)
+X264 = x264_args(FPS)
 TESTSRC = ["-f", "lavfi", "-i", f"testsrc2=size={WIDTH}x{HEIGHT}:rate={FPS}"]
 
 

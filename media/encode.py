@@ -24,11 +24,15 @@ PIPE_SIZE = 1 << 20
 # Linux's fcntl constant; the fcntl module only names it from Python 3.12 on.
 F_SETPIPE_SZ = 1031
 QUEUED_FRAMES = 2
+# Every chunk, drawn here or re-encoded from someone else's clip, uses these, so that the
+# chunks join by stream copy.
+PRESET = "veryfast"
+CRF = 23
 
 Frame = bytes | bytearray | memoryview | np.ndarray
 
 
-def x264_args(fps: int, *, preset: str, crf: int, threads: int | None) -> list[str]:
+def x264_args(fps: int, *, preset: str = PRESET, crf: int = CRF, threads: int | None = None) -> list[str]:
     """FrameEncoder's output settings, so a re-encoded clip joins its chunks by stream copy."""
     return [
         *["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-profile:v", "high"],
@@ -82,8 +86,8 @@ class FrameEncoder:
         height: int,
         fps: int,
         pix_fmt: str = "yuv420p",
-        preset: str = "veryfast",
-        crf: int = 23,
+        preset: str = PRESET,
+        crf: int = CRF,
         threads: int | None = None,
         timeout: float,
     ) -> None:

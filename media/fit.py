@@ -19,9 +19,6 @@ def fit_clip(
     height: int,
     fps: int,
     frames: int,
-    preset: str = "veryfast",
-    crf: int = 23,
-    threads: int | None = None,
     timeout: float,
 ) -> None:
     """Re-encode someone else's clip as one of our chunks: scaled to fit and padded to
@@ -48,7 +45,7 @@ def fit_clip(
         [
             *["-i", str(src), "-map", "0:v:0", "-an", "-sn", "-dn", "-vf", ",".join(filters)],
             *["-frames:v", str(frames)],
-            *x264_args(fps, preset=preset, crf=crf, threads=threads),
+            *x264_args(fps),
             *FASTSTART,
             str(out_path),
         ],

@@ -28,9 +28,6 @@ def burn_overlays(
     *,
     fps: int,
     frames: int,
-    preset: str = "veryfast",
-    crf: int = 23,
-    threads: int | None = None,
     timeout: float,
 ) -> None:
     """Re-encode a chunk with pictures (subtitles) drawn over it at their times, with the
@@ -56,7 +53,7 @@ def burn_overlays(
                 *inputs,
                 *(["-filter_complex", ";".join(graph), "-map", f"[{last}]"] if graph else ["-map", "0:v:0"]),
                 *["-an", "-frames:v", str(frames)],
-                *x264_args(fps, preset=preset, crf=crf, threads=threads),
+                *x264_args(fps),
                 *FASTSTART,
                 str(partial),
             ],

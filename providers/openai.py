@@ -128,19 +128,25 @@ def _reason(exc: openai.APIStatusError) -> str:
     return exc.message
 
 
+def _client(who: str) -> openai.OpenAI:
+    """A client for OPENAI_BASE_URL (OpenAI or any compatible server), shared by the planner
+    and speech; raises ImproperlyConfigured without a key."""
+    if not settings.OPENAI_API_KEY:
+        raise ImproperlyConfigured(f"{who} needs OPENAI_API_KEY to be set")
+    return openai.OpenAI(
+        api_key=settings.OPENAI_API_KEY,
+        base_url=settings.OPENAI_BASE_URL,
+        timeout=settings.OPENAI_TIMEOUT,
+        # Retries are ours (toolbox.retry), bounded the same way for every provider.
+        max_retries=0,
+    )
+
+
 class OpenAIPlanner:
     name = PROVIDER
 
     def __init__(self) -> None:
-        if not settings.OPENAI_API_KEY:
-            raise ImproperlyConfigured("the OpenAI planner needs OPENAI_API_KEY to be set")
-        self._client = openai.OpenAI(
-            api_key=settings.OPENAI_API_KEY,
-            base_url=settings.OPENAI_BASE_URL,
-            timeout=settings.OPENAI_TIMEOUT,
-            # Retries are ours (toolbox.retry), bounded the same way for every provider.
-            max_retries=0,
-        )
+        self._client = _client("the OpenAI planner")
 
     def plan(self, request: PlanRequest, meter: CostMeter) -> dict[str, Any]:
         model = settings.OPENAI_MODEL
@@ -288,14 +294,7 @@ class OpenAISpeech:
     name = PROVIDER
 
     def __init__(self) -> None:
-        if not settings.OPENAI_API_KEY:
-            raise ImproperlyConfigured("OpenAI speech needs OPENAI_API_KEY to be set")
-        self._client = openai.OpenAI(
-            api_key=settings.OPENAI_API_KEY,
-            base_url=settings.OPENAI_BASE_URL,
-            timeout=settings.OPENAI_TIMEOUT,
-            max_retries=0,
-        )
+        self._client = _client("OpenAI speech")
 
     def synthesize(
         self, text: str, *, voice: str, language: str, rate: float, out_path: Path, meter: CostMeter

@@ -152,8 +152,11 @@ def bench_user() -> Any:
 
 def start_generation(seed: int = SEED) -> str:
     from generations import services
+    from phases.request import GenerationRequest
 
-    generation = services.generation_create(user=bench_user(), prompt=PROMPT, duration=30, seed=seed)
+    generation = services.generation_create(
+        user=bench_user(), request=GenerationRequest(prompt=PROMPT, duration=30, seed=seed)
+    )
     return str(generation.id)
 
 

@@ -21,6 +21,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
 from bench import ours  # noqa: E402
+from phases.request import GenerationRequest  # noqa: E402
 
 
 def main() -> None:
@@ -53,7 +54,7 @@ def main() -> None:
     profiler = Profiler(interval=args.interval)
     with dispatch.inline() as pending:
         generation = services.generation_create(
-            user=ours.bench_user(), prompt=ours.PROMPT, duration=30, seed=ours.SEED
+            user=ours.bench_user(), request=GenerationRequest(prompt=ours.PROMPT, duration=30, seed=ours.SEED)
         )
         if not args.chunks:
             profiler.start()

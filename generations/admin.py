@@ -130,6 +130,7 @@ class VideoGenerationAdmin(admin.ModelAdmin):
                     "seed",
                     "uploaded_assets",
                     "webhook_url",
+                    "request",
                 )
             },
         ),
@@ -184,6 +185,7 @@ class VideoGenerationAdmin(admin.ModelAdmin):
         "seed",
         "uploaded_assets",
         "webhook_url",
+        "request",
         "status",
         "progress",
         "current_phase",

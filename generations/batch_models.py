@@ -44,7 +44,7 @@ class BatchItem(models.Model):
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="items")
     row = models.PositiveIntegerField(help_text="1-based: the item's place in the list, or its CSV data row.")
-    options = models.JSONField(help_text="The validated request: generation_create's keyword arguments.")
+    options = models.JSONField(help_text="The validated request: a GenerationRequest's JSON form.")
     state = models.CharField(max_length=16, choices=State.choices, default=State.WAITING)
     generation = models.OneToOneField(
         "generations.VideoGeneration",

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from generations import policy, services
 from generations.models import ACTIVE_STATUSES, Batch, BatchItem, Status
+from phases.request import GenerationRequest
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def batch_check_size(count: int) -> None:
 
 
 def batch_create(*, user: AbstractBaseUser | None, items: Sequence[dict[str, Any]]) -> Batch:
-    """A batch of `items` (each `generation_create`'s keyword arguments, already validated),
+    """A batch of `items` (each a validated GenerationRequest's JSON form, `to_dict()`),
     with as many of them started as the owner's free slots allow; the rest wait their turn.
 
     Raises BatchTooLarge (creating nothing) past BATCH_MAX_ITEMS, ValueError for no items."""
@@ -84,7 +85,9 @@ def batch_release(*, batch_id: str) -> list[str]:
                 # meanwhile by another path) leaves the item waiting for a later release.
                 with transaction.atomic():
                     if item.generation_id is None:
-                        item.generation = services.generation_create(user=batch.user, **item.options)
+                        item.generation = services.generation_create(
+                            user=batch.user, request=GenerationRequest.from_dict(item.options)
+                        )
                     else:
                         services.generation_retry(video_id=item.generation_id)
                     item.state = BatchItem.State.STARTED

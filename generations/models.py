@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from phases.request import GenerationRequest
+
 
 def new_video_id() -> str:
     return uuid.uuid4().hex
@@ -102,23 +104,10 @@ class VideoGeneration(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="remixes"
     )
 
-    # Narration and subtitles (issue 9). The planner reads these from the plan request.
-    script = models.TextField(
-        blank=True, default="", help_text="The user's own narration script; empty: the planner writes one."
-    )
-    narration = models.BooleanField(default=True, help_text="Read the script aloud over the music.")
-    voice = models.CharField(
-        max_length=64, blank=True, default="", help_text="TTS voice; empty: by language."
-    )
-    language = models.CharField(
-        max_length=16, blank=True, default="", help_text="BCP 47 language; empty: detected from the text."
-    )
-    speech_rate = models.FloatField(default=1.0, help_text="Speaking rate, 1.0 = the voice's normal pace.")
-    subtitles = models.BooleanField(default=True, help_text="Write SRT and WebVTT subtitles.")
-    burn_subtitles = models.BooleanField(default=False, help_text="Draw the subtitles into the frames.")
-    subtitle_style = models.JSONField(
-        default=dict, blank=True, help_text="font, size, color, outline_color, outline, position."
-    )
+    # The whole request as the user made it (phases.request.GenerationRequest's JSON form):
+    # every option, the ones with columns above included. The plan phase reads it, a remix
+    # copies it.
+    request = models.JSONField(default=dict, blank=True)
 
     # Spec (from phase 1)
     spec = models.JSONField(null=True, blank=True)
@@ -178,6 +167,10 @@ class VideoGeneration(models.Model):
         if self.spec and self.spec.get("title"):
             return str(self.spec["title"])
         return self.prompt if len(self.prompt) <= 60 else self.prompt[:59].rstrip() + "…"
+
+    @property
+    def generation_request(self) -> GenerationRequest:
+        return GenerationRequest.from_dict(self.request)
 
     @property
     def orientation(self) -> str:

@@ -10,7 +10,7 @@ import copy
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -41,6 +41,7 @@ from generations.models import (
 from generations.orchestration import dispatch
 from generations.spend import count_spend
 from phases.registry import get_phase
+from phases.request import SEED_MAX, GenerationRequest
 from phases.storage import REFERENCES_PREFIX, artifact_name
 from providers.local.icons import check_pictures
 from providers.spec import validate_spec
@@ -63,66 +64,51 @@ class InvalidTransition(Exception):
 def generation_create(
     *,
     user: AbstractBaseUser | None,
-    prompt: str,
-    duration: int = 30,
-    aspect_ratio: str = "16:9",
-    template: str | None = None,
-    seed: int = 0,
-    assets: Iterable[dict[str, str]] = (),
-    webhook_url: str = "",
-    review: bool = False,
-    script: str = "",
-    narration: bool = True,
-    voice: str = "",
-    language: str = "",
-    speech_rate: float = 1.0,
-    subtitles: bool = True,
-    burn_subtitles: bool = False,
-    subtitle_style: dict[str, Any] | None = None,
+    request: GenerationRequest,
     reference_images: Sequence[bytes] = (),
 ) -> VideoGeneration:
-    """Create a QUEUED generation and enqueue its first phase once the row is committed.
+    """Validate `request` and create a QUEUED generation for it; its first phase is enqueued
+    once the row is committed. Raises RequestInvalid (a ValidationException) naming each
+    field that breaks a limit; nothing is stored then.
 
     `reference_images` are images the caller has already checked and re-encoded as PNG; they
-    are stored as `references/<id>/upload_NN.png` and added to `uploaded_assets` before the
-    row exists, so no phase can start without them.
+    are stored as `references/<id>/upload_NN.png` and added to the request's assets before
+    the row exists, so no phase can start without them.
 
     Raises policy.LimitExceeded when the user is past their rate or active cap."""
+    request.validate(uploads=len(reference_images))
     video_id = new_video_id()
     uploads = [
-        {
-            "type": "image",
-            "name": default_storage.save(
-                artifact_name(REFERENCES_PREFIX, video_id, f"upload_{number:02d}.png"), ContentFile(png)
-            ),
-        }
+        default_storage.save(
+            artifact_name(REFERENCES_PREFIX, video_id, f"upload_{number:02d}.png"), ContentFile(png)
+        )
         for number, png in enumerate(reference_images, start=1)
     ]
+    request = request.with_uploads(uploads)
     with transaction.atomic():
         policy.admit(user=user, starts_generation=True)
-        generation = VideoGeneration.objects.create(
-            id=video_id,
-            user=user,
-            prompt=prompt.strip(),
-            duration=duration,
-            aspect_ratio=aspect_ratio,
-            template=template or None,
-            seed=seed,
-            uploaded_assets=[*assets, *uploads],
-            webhook_url=webhook_url,
-            review=review,
-            script=script.strip(),
-            narration=narration,
-            voice=voice,
-            language=language,
-            speech_rate=speech_rate,
-            subtitles=subtitles,
-            burn_subtitles=burn_subtitles,
-            subtitle_style=dict(subtitle_style or {}),
-        )
+        generation = VideoGeneration.objects.create(id=video_id, user=user, **_record_fields(request))
         dispatch.enqueue_next(generation.id)
-    logger.info("generation=%s created duration=%ss aspect=%s", generation.id, duration, aspect_ratio)
+    logger.info(
+        "generation=%s created duration=%ss aspect=%s", generation.id, request.duration, request.aspect_ratio
+    )
     return generation
+
+
+def _record_fields(request: GenerationRequest) -> dict[str, Any]:
+    """The record's columns for a request: the whole request, and the options the seed (and
+    the API's lists, the admin, the webhook sender) read as columns."""
+    return {
+        "request": request.to_dict(),
+        "prompt": request.prompt,
+        "duration": request.duration,
+        "aspect_ratio": request.aspect_ratio,
+        "template": request.template,
+        "seed": request.seed,
+        "uploaded_assets": [dict(asset) for asset in request.assets],
+        "webhook_url": request.webhook_url,
+        "review": request.review,
+    }
 
 
 class IdempotencyConflict(Exception):
@@ -130,28 +116,19 @@ class IdempotencyConflict(Exception):
 
 
 def generation_create_idempotent(
-    *, user: AbstractBaseUser, idempotency_key: str, **options: Any
+    *, user: AbstractBaseUser, idempotency_key: str, request: GenerationRequest
 ) -> tuple[VideoGeneration, bool]:
     """Create a generation once per (user, idempotency_key); returns (generation, created).
-    `options` are `generation_create`'s keyword arguments.
 
     Repeating the same request under the same key returns the generation the first one made
     and enqueues nothing. Raises IdempotencyConflict when the key was used for a different
-    request."""
-    request = {
-        **options,
-        "prompt": options["prompt"].strip(),
-        "template": options.get("template") or None,
-        "assets": [dict(asset) for asset in options.get("assets", ())],
-        "script": options.get("script", "").strip(),
-        "subtitle_style": dict(options.get("subtitle_style") or {}),
-    }
-    fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+    request, and RequestInvalid as `generation_create` does."""
+    fingerprint = hashlib.sha256(json.dumps(request.to_dict(), sort_keys=True).encode()).hexdigest()
     try:
         with transaction.atomic():
             existing = IdempotencyKey.objects.filter(user=user, key=idempotency_key).first()
             if existing is None:
-                generation = generation_create(user=user, **request)
+                generation = generation_create(user=user, request=request)
                 IdempotencyKey.objects.create(
                     user=user, key=idempotency_key, fingerprint=fingerprint, generation=generation
                 )
@@ -315,9 +292,7 @@ def generation_update_spec(*, video_id: str, spec: dict[str, Any]) -> VideoGener
         policy.admit(user=generation.user, starts_generation=False)
         generation.spec = spec
         generation.save(update_fields=["spec", "updated_at"])
-        PhaseRun.objects.filter(generation=generation, phase="plan", status=PhaseRun.State.SUCCEEDED).update(
-            output_data={"spec": spec, "template": spec["template"]}
-        )
+        _replace_planned_spec(generation, spec)
         dispatch.enqueue_storyboard_refresh(video_id)
     return generation
 
@@ -344,6 +319,8 @@ def generation_regenerate_scene(
         spec = copy.deepcopy(generation.spec)
         if not 1 <= scene_number <= len(spec["scenes"]):
             raise ValidationException(f"scene must be between 1 and {len(spec['scenes'])}")
+        if seed is not None and not 0 <= seed <= SEED_MAX:
+            raise ValidationException(f"seed must be between 0 and {SEED_MAX}")
         scene = spec["scenes"][scene_number - 1]
         scene.update(
             {k: v for k, v in {"description": description, "caption": caption}.items() if v is not None}
@@ -357,9 +334,7 @@ def generation_regenerate_scene(
             phase__in=["references", "chunks", "refine", "export"],
             status=PhaseRun.State.SUCCEEDED,
         ).update(status=PhaseRun.State.SUPERSEDED)
-        PhaseRun.objects.filter(generation=generation, phase="plan", status=PhaseRun.State.SUCCEEDED).update(
-            output_data={"spec": spec, "template": spec["template"]}
-        )
+        _replace_planned_spec(generation, spec)
         PartRun.objects.filter(generation=generation, phase="chunks", index=scene_number - 1).update(
             status=PartRun.State.PENDING, error_message=None
         )
@@ -386,31 +361,40 @@ def generation_remix(
     user: AbstractBaseUser | None,
     prompt: str | None = None,
     spec: dict[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> VideoGeneration:
-    """A new generation linked to `parent` (`remixed_from`). With a `spec` (the parent's,
-    changed) the plan is taken as given; with only a new `prompt` it is planned again. Any
-    storyboard frame, reference or clip whose inputs match the parent's is copied from the
-    parent instead of being made and paid for again.
+    """A new generation linked to `parent` (`remixed_from`), with the parent's request copied
+    whole: every option stays the parent's unless `prompt`, `spec` or `overrides` (request
+    fields) change it. With a `spec` (the parent's, changed) the plan is taken as given; with
+    only a new `prompt` it is planned again. Any storyboard frame, reference or clip whose
+    inputs match the parent's is copied from the parent instead of being made and paid for
+    again.
 
-    Raises ValidationException for a spec that breaks the schema, and policy.LimitExceeded
-    when `user` is past their rate or active cap."""
+    Raises ValidationException for a spec that breaks the schema, RequestInvalid for an
+    override that breaks a limit, and policy.LimitExceeded when `user` is past their rate or
+    active cap."""
+    changes: dict[str, Any] = dict(overrides or {})
+    if parent.user_id != getattr(user, "pk", None):
+        # Another user's receiver must not hear about a remix it did not ask for.
+        changes.setdefault("webhook_url", "")
     if spec is not None:
         validate_spec(spec)
         check_pictures(spec)
+        changes.update(
+            duration=spec["duration"],
+            aspect_ratio=spec["aspect_ratio"],
+            template=spec["template"],
+            seed=spec["seed"],
+        )
+        if spec.get("prompt"):
+            changes.setdefault("prompt", spec["prompt"])
+    if prompt:
+        changes["prompt"] = prompt
+    request = parent.generation_request.replace(**changes).validate()
     with transaction.atomic():
         policy.admit(user=user, starts_generation=True)
         generation = VideoGeneration.objects.create(
-            user=user,
-            prompt=(prompt or (spec or {}).get("prompt") or parent.prompt).strip(),
-            duration=spec["duration"] if spec else parent.duration,
-            aspect_ratio=spec["aspect_ratio"] if spec else parent.aspect_ratio,
-            template=spec["template"] if spec else parent.template,
-            seed=spec["seed"] if spec else parent.seed,
-            uploaded_assets=parent.uploaded_assets,
-            # Another user's receiver must not hear about a remix it did not ask for.
-            webhook_url=parent.webhook_url if parent.user_id == getattr(user, "pk", None) else "",
-            remixed_from=parent,
-            spec=spec,
+            user=user, remixed_from=parent, spec=spec, **_record_fields(request)
         )
         if spec is not None:
             PhaseRun.objects.create(
@@ -422,13 +406,21 @@ def generation_remix(
                 output_data={
                     "spec": spec,
                     "template": spec["template"],
-                    "assets": parent.uploaded_assets,
+                    "assets": request.image_assets,
                     "remixed_from": parent.id,
                 },
             )
         dispatch.enqueue_next(generation.id)
     logger.info("generation=%s remixed from %s", generation.id, parent.id)
     return generation
+
+
+def _replace_planned_spec(generation: VideoGeneration, spec: dict[str, Any]) -> None:
+    """Put an edited spec in place of the plan phase's output, keeping the rest of that
+    output (the user's reference images, which the references phase reads from it)."""
+    for run in PhaseRun.objects.filter(generation=generation, phase="plan", status=PhaseRun.State.SUCCEEDED):
+        run.output_data = {**run.output_data, "spec": spec, "template": spec["template"]}
+        run.save(update_fields=["output_data"])
 
 
 def _check_same_request(generation: VideoGeneration, spec: dict[str, Any]) -> None:

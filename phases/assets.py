@@ -18,6 +18,7 @@ import httpx
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from phases.request import MAX_ASSET_BYTES, MAX_ASSET_PIXELS
 from phases.storage import local_copy
 from toolbox.exceptions import PhaseException
 from toolbox.ssrf import UnsafeURL, check_url, pinned
@@ -39,7 +40,7 @@ def fit_reference(asset: dict[str, Any], out_path: Path, *, size: tuple[int, int
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(source) as image:
-                if image.width * image.height > settings.ASSET_MAX_PIXELS:
+                if image.width * image.height > MAX_ASSET_PIXELS:
                     raise PhaseException(f"is {image.width}x{image.height}, more pixels than allowed")
                 picture = ImageOps.exif_transpose(image).convert("RGB")
     except (
@@ -86,8 +87,8 @@ def _save_limited(response: httpx.Response, path: Path, deadline: float) -> None
     with path.open("wb") as sink:
         for block in response.iter_bytes(64 * 1024):
             received += len(block)
-            if received > settings.ASSET_MAX_BYTES:
-                raise PhaseException(f"is larger than {settings.ASSET_MAX_BYTES} bytes")
+            if received > MAX_ASSET_BYTES:
+                raise PhaseException(f"is larger than {MAX_ASSET_BYTES} bytes")
             if time.monotonic() > deadline:
                 raise PhaseException(f"took longer than {settings.ASSET_TIMEOUT} s to download")
             sink.write(block)

@@ -22,6 +22,7 @@ import numpy as np
 
 from media.audio import SAMPLE_RATE, write_wav
 from media.decode import decode_audio
+from phases.request import MAX_TEMPO, GenerationRequest
 from phases.subtitles import Cue, Word, time_scene_cues
 from providers.base import SpeechProvider, Spoken, WordTiming
 from providers.costs import CostMeter
@@ -36,7 +37,6 @@ from providers.script import (
 )
 from providers.spec import (
     NARRATION_LIMIT,
-    SPEECH_RATE_RANGE,
     SUBTITLE_STYLE_DEFAULTS,
     frames_to_seconds,
     split_frames,
@@ -49,11 +49,6 @@ LEAD_SECONDS = 0.3  # from a scene's first frame to its first word
 TAIL_SECONDS = 0.3  # from the last word to the scene's last frame
 FINAL_TAIL_SECONDS = 0.8  # the last scene fades out; the voice ends before the fade does
 MIN_SCENE_SECONDS = 1.5
-MAX_TEMPO = 2.0
-# What a request may ask for (the API, the form and the command check these).
-SCRIPT_LIMIT = 5000
-VOICE_PATTERN = r"^\+?[A-Za-z0-9][A-Za-z0-9_.+-]{0,62}$"
-LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$"
 COMFORTABLE_TEMPO = 1.25  # the planner's narration is shortened rather than said faster than this
 SHORTEN_PASSES = 2
 VOICE_PEAK_DBFS = -1.0
@@ -81,17 +76,16 @@ class NarrationOptions:
         return self.style.get("mode") == "words"
 
     @classmethod
-    def from_request(cls, request: Mapping[str, Any]) -> NarrationOptions:
-        low, high = SPEECH_RATE_RANGE
+    def from_request(cls, request: GenerationRequest) -> NarrationOptions:
         return cls(
-            enabled=bool(request.get("narration", True)),
-            script=str(request.get("script") or ""),
-            voice=str(request.get("voice") or ""),
-            language=str(request.get("language") or ""),
-            rate=min(max(float(request.get("speech_rate") or 1.0), low), high),
-            subtitles=bool(request.get("subtitles", True)),
-            burn=bool(request.get("burn_subtitles", False)),
-            style=dict(request.get("subtitle_style") or {}),
+            enabled=request.narration,
+            script=request.script,
+            voice=request.voice,
+            language=request.language,
+            rate=request.speech_rate,
+            subtitles=request.subtitles,
+            burn=request.burn_subtitles,
+            style=dict(request.subtitle_style),
         )
 
 
@@ -129,18 +123,6 @@ class _Speech:
             )
             for w in self.words
         ]
-
-
-def script_problem(script: str, duration: int, rate: float = 1.0) -> str | None:
-    """Why a user's script cannot be narrated in `duration` seconds, or None when it can
-    (by the estimate; the plan phase has the last word, from the real speech)."""
-    seconds = estimate_seconds(clean(script), rate) if script else 0.0
-    if seconds / MAX_TEMPO <= duration:
-        return None
-    return (
-        f"This script takes about {seconds:.0f} s to read at this speaking rate, too long for a "
-        f"{duration} s video. Shorten it, speak faster or make the video longer."
-    )
 
 
 def scene_texts(spec: dict[str, Any], script: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
 from phases.narration import NarrationOptions, narrate
+from phases.request import GenerationRequest
 from phases.storage import FINAL_PREFIX, artifact_name, store_file
 from providers.base import PlanRequest
 from providers.registry import get_planner
@@ -21,13 +22,15 @@ class PlanPhase:
     record_fields = ("spec", "template")
 
     def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput:
+        # Phase 1's input is the whole GenerationRequest, in its JSON form.
+        asked = GenerationRequest.from_dict(phase_input.spec)
         request = PlanRequest(
-            prompt=phase_input.spec["prompt"],
-            duration=phase_input.spec["duration"],
-            aspect_ratio=phase_input.spec["aspect_ratio"],
-            template=phase_input.spec.get("template"),
-            seed=phase_input.spec.get("seed", 0),
-            script=phase_input.spec.get("script") or "",
+            prompt=asked.prompt,
+            duration=asked.duration,
+            aspect_ratio=asked.aspect_ratio,
+            template=asked.template,
+            seed=asked.seed,
+            script=asked.script,
         )
         spec = validate_spec(get_planner().plan(request, ctx.meter))
         if spec["duration"] != request.duration or spec["aspect_ratio"] != request.aspect_ratio:
@@ -36,7 +39,7 @@ class PlanPhase:
                 f"{request.duration} s at {request.aspect_ratio} was requested"
             )
         ctx.check_canceled()
-        options = NarrationOptions.from_request(phase_input.spec)
+        options = NarrationOptions.from_request(asked)
         narrated = narrate(
             spec, options, workdir=ctx.workdir, meter=ctx.meter, check_canceled=ctx.check_canceled
         )
@@ -47,6 +50,4 @@ class PlanPhase:
                 narrated.voice_track, artifact_name(FINAL_PREFIX, phase_input.video_id, "narration.wav")
             )
         spec = validate_spec(spec)
-        return ctx.output(
-            {"spec": spec, "template": spec["template"], "assets": phase_input.spec.get("assets", [])}
-        )
+        return ctx.output({"spec": spec, "template": spec["template"], "assets": asked.image_assets})

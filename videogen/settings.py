@@ -343,9 +343,8 @@ PROVIDER_MAX_RETRIES = envint("PROVIDER_MAX_RETRIES", 3)
 HEARTBEAT_SECONDS = envint("HEARTBEAT_SECONDS", 5)
 RECONCILE_STALE_SECONDS = envint("RECONCILE_STALE_SECONDS", 60)
 RECONCILE_MAX_RESUMES = envint("RECONCILE_MAX_RESUMES", 3)
-# Reference images given as URLs: size, pixel and time limits for fetching and decoding them.
-ASSET_MAX_BYTES = envint("ASSET_MAX_BYTES", 20 * 1024 * 1024)
-ASSET_MAX_PIXELS = envint("ASSET_MAX_PIXELS", 40_000_000)
+# Reference images given as URLs: the time limit for fetching one (its size and pixel
+# limits are the request's, in phases.request).
 ASSET_TIMEOUT = envint("ASSET_TIMEOUT", 30)
 # When set, /metrics answers only requests with `Authorization: Bearer <METRICS_TOKEN>`.
 METRICS_TOKEN = env("METRICS_TOKEN")

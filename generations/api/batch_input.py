@@ -29,7 +29,7 @@ class RowProblem(str):
 
 @dataclass
 class BatchInput:
-    """Validated items (generation_create's keyword arguments) or the problems found."""
+    """Validated items (each a GenerationRequest's JSON form) or the problems found."""
 
     items: list[dict[str, Any]] = field(default_factory=list)
     row_errors: list[dict[str, Any]] = field(default_factory=list)  # {"row": n, "errors": {...}}
@@ -99,12 +99,17 @@ def validate_items(rows: Sequence[Any]) -> BatchInput:
             result.row_errors.append({"row": number, "errors": {"row": ["Each item must be an object."]}})
             continue
         serializer = GenerateSerializer(data=row)
-        if serializer.is_valid():
-            options = {**serializer.validated_data}
-            options["assets"] = [dict(asset) for asset in options["assets"]]
-            result.items.append(options)
-        else:
+        if not serializer.is_valid():
             result.row_errors.append({"row": number, "errors": serializer.errors})
+            continue
+        # The request's own limits too (a script too long for its video), so that every
+        # row that would be refused later is reported before anything starts.
+        request = serializer.generation_request()
+        problems = request.problems()
+        if problems:
+            result.row_errors.append({"row": number, "errors": problems})
+        else:
+            result.items.append(request.to_dict())
     return result
 
 

@@ -14,11 +14,20 @@ from rest_framework import serializers
 
 from generations import selectors
 from generations.models import AspectRatio, PhaseRun, Status, VideoGeneration
-from phases.narration import LANGUAGE_PATTERN, SCRIPT_LIMIT, VOICE_PATTERN, script_problem
-from phases.storage import url_for
-from providers.spec import (
+from phases.request import (
+    COLOUR_PATTERN,
+    DEFAULT_DURATION,
+    LANGUAGE_MAX,
+    LANGUAGE_PATTERN,
+    MAX_ASSETS,
     MAX_DURATION,
     MIN_DURATION,
+    PROMPT_MAX,
+    PROMPT_MIN,
+    SCENE_CAPTION_MAX,
+    SCENE_DESCRIPTION_MAX,
+    SCRIPT_LIMIT,
+    SEED_MAX,
     SPEECH_RATE_RANGE,
     SUBTITLE_BACKGROUND_RANGE,
     SUBTITLE_FONTS,
@@ -28,12 +37,13 @@ from providers.spec import (
     SUBTITLE_SIZE_RANGE,
     SUBTITLE_STYLE_DEFAULTS,
     TEMPLATES,
+    URL_MAX,
+    VOICE_PATTERN,
+    WEBHOOK_URL_MAX,
+    GenerationRequest,
 )
+from phases.storage import url_for
 from toolbox.ssrf import UnsafeURL, check_url
-
-MAX_ASSETS = 10
-# Image models take 32-bit seeds.
-MAX_SEED = 2**32 - 1
 
 
 def public_url(value: str) -> str:
@@ -63,14 +73,11 @@ class StrictSerializer(serializers.Serializer):
 
 
 class AssetSerializer(StrictSerializer):
-    url = serializers.URLField(max_length=2000, help_text="A public http(s) URL of an image.")
+    url = serializers.URLField(max_length=URL_MAX, help_text="A public http(s) URL of an image.")
     type = serializers.ChoiceField(choices=["image"])
 
     def validate_url(self, value: str) -> str:
         return public_url(value)
-
-
-COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 
 
 class JSONTyped:
@@ -143,22 +150,26 @@ class SubtitleStyleSerializer(StrictSerializer):
 
 
 class GenerateSerializer(StrictSerializer):
-    """The seed's GenerateRequest, plus the video's options."""
+    """The seed's GenerateRequest, plus the video's options: the JSON shape of
+    phases.request.GenerationRequest. The fields check JSON types and state the limits in
+    the schema; `generation_request()` hands the service the request, which it validates."""
 
     prompt = StrictCharField(
-        min_length=10, max_length=1000, help_text="10 to 1000 characters, after trimming."
+        min_length=PROMPT_MIN,
+        max_length=PROMPT_MAX,
+        help_text=f"{PROMPT_MIN} to {PROMPT_MAX} characters, after trimming.",
     )
     assets = serializers.ListField(
         child=AssetSerializer(), max_length=MAX_ASSETS, default=list, help_text="Reference images."
     )
     duration = serializers.IntegerField(
-        min_value=MIN_DURATION, max_value=MAX_DURATION, default=30, help_text="Seconds."
+        min_value=MIN_DURATION, max_value=MAX_DURATION, default=DEFAULT_DURATION, help_text="Seconds."
     )
     aspect_ratio = serializers.ChoiceField(choices=AspectRatio.choices, default=AspectRatio.LANDSCAPE)
     template = serializers.ChoiceField(choices=TEMPLATES, allow_null=True, default=None)
-    seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED, default=0)
+    seed = serializers.IntegerField(min_value=0, max_value=SEED_MAX, default=0)
     webhook_url = serializers.URLField(
-        max_length=1000,
+        max_length=WEBHOOK_URL_MAX,
         allow_blank=True,
         default="",
         help_text="Receives a signed POST of the VideoResponse when the video completes, fails or is canceled.",
@@ -184,7 +195,11 @@ class GenerateSerializer(StrictSerializer):
         "OpenAI `alloy`, `nova`... Blank: the language's default.",
     )
     language = StrictRegexField(
-        LANGUAGE_PATTERN, max_length=16, allow_blank=True, default="", help_text="BCP 47; blank: detected."
+        LANGUAGE_PATTERN,
+        max_length=LANGUAGE_MAX,
+        allow_blank=True,
+        default="",
+        help_text="BCP 47; blank: detected.",
     )
     speech_rate = StrictFloatField(
         min_value=SPEECH_RATE_RANGE[0],
@@ -199,14 +214,11 @@ class GenerateSerializer(StrictSerializer):
     def validate_webhook_url(self, value: str) -> str:
         return public_url(value) if value else value
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        problem = script_problem(
-            attrs.get("script", ""), attrs.get("duration", 30), attrs.get("speech_rate", 1.0)
+    def generation_request(self) -> GenerationRequest:
+        data = self.validated_data
+        return GenerationRequest(
+            **{**data, "assets": tuple(dict(asset) for asset in data["assets"])},
         )
-        if problem:
-            raise serializers.ValidationError({"script": [problem]})
-        attrs["subtitle_style"] = dict(attrs.get("subtitle_style") or {})
-        return attrs
 
 
 class SpecUpdateSerializer(StrictSerializer):
@@ -216,13 +228,13 @@ class SpecUpdateSerializer(StrictSerializer):
 
 
 class RegenerateSceneSerializer(StrictSerializer):
-    description = StrictCharField(max_length=500, required=False)
-    caption = StrictCharField(max_length=120, required=False, allow_blank=True)
-    seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED, required=False)
+    description = StrictCharField(max_length=SCENE_DESCRIPTION_MAX, required=False)
+    caption = StrictCharField(max_length=SCENE_CAPTION_MAX, required=False, allow_blank=True)
+    seed = serializers.IntegerField(min_value=0, max_value=SEED_MAX, required=False)
 
 
 class RemixSerializer(StrictSerializer):
-    prompt = StrictCharField(min_length=10, max_length=1000, required=False)
+    prompt = StrictCharField(min_length=PROMPT_MIN, max_length=PROMPT_MAX, required=False)
     spec = serializers.JSONField(required=False, help_text="The parent's spec with your changes.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -395,14 +407,14 @@ class GenerationDetailSerializer(VideoResponseSerializer):
     webhook_url = serializers.CharField()
     review = serializers.BooleanField()
     remixed_from = serializers.CharField(source="remixed_from_id", allow_null=True)
-    script = serializers.CharField()
-    narration = serializers.BooleanField()
-    voice = serializers.CharField()
-    language = serializers.CharField()
-    speech_rate = serializers.FloatField()
-    subtitles = serializers.BooleanField()
-    burn_subtitles = serializers.BooleanField()
-    subtitle_style = serializers.JSONField()
+    script = serializers.CharField(source="request.script", default="")
+    narration = serializers.BooleanField(source="request.narration", default=True)
+    voice = serializers.CharField(source="request.voice", default="")
+    language = serializers.CharField(source="request.language", default="")
+    speech_rate = serializers.FloatField(source="request.speech_rate", default=1.0)
+    subtitles = serializers.BooleanField(source="request.subtitles", default=True)
+    burn_subtitles = serializers.BooleanField(source="request.burn_subtitles", default=False)
+    subtitle_style = serializers.JSONField(source="request.subtitle_style", default=dict)
     attempts = serializers.IntegerField()
     started_at = serializers.DateTimeField(allow_null=True)
     updated_at = serializers.DateTimeField()

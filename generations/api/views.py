@@ -42,6 +42,7 @@ from generations.api.serializers import (
 )
 from generations.api.throttling import TokenRateThrottle
 from generations.models import VideoGeneration
+from phases.request import RequestInvalid
 from toolbox.exceptions import ValidationException
 
 # Generated ids are 32 hex digits; anything that could not be an id (a NUL byte, a
@@ -177,18 +178,19 @@ class GenerationViewSet(
     def create(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        params = {**serializer.validated_data}
-        params["assets"] = [dict(asset) for asset in params["assets"]]
+        asked = serializer.generation_request()
         key = idempotency_key(request)
-        if key is None:
-            generation, created = services.generation_create(user=request.user, **params), True
-        else:
-            try:
+        try:
+            if key is None:
+                generation, created = services.generation_create(user=request.user, request=asked), True
+            else:
                 generation, created = services.generation_create_idempotent(
-                    user=request.user, idempotency_key=key, **params
+                    user=request.user, idempotency_key=key, request=asked
                 )
-            except services.IdempotencyConflict as exc:
-                raise Conflict(str(exc)) from None
+        except RequestInvalid as exc:
+            raise ValidationError(exc.errors) from None
+        except services.IdempotencyConflict as exc:
+            raise Conflict(str(exc)) from None
         message = "Video generation queued" if created else "Already submitted with this Idempotency-Key"
         body = GenerateResponseSerializer(
             {"video_id": generation.id, "status": generation.status, "message": message}
@@ -305,6 +307,8 @@ class GenerationViewSet(
         serializer.is_valid(raise_exception=True)
         try:
             child = services.generation_remix(parent=parent, user=request.user, **serializer.validated_data)
+        except RequestInvalid as exc:
+            raise ValidationError(exc.errors) from None
         except ValidationException as exc:
             raise ValidationError({"spec": [str(exc)]}) from None
         body = GenerateResponseSerializer(

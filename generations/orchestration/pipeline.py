@@ -339,24 +339,8 @@ def _reason(phase: Phase, exc: BaseException) -> str:
 
 def _phase_input(generation: VideoGeneration, phase: Phase) -> PhaseInput:
     if phase.name == "plan":
-        request = {
-            "prompt": generation.prompt,
-            "duration": generation.duration,
-            "aspect_ratio": generation.aspect_ratio,
-            "template": generation.template,
-            "seed": generation.seed,
-            "assets": generation.uploaded_assets,
-            # Narration and subtitles: phases.narration.NarrationOptions reads these.
-            "script": generation.script,
-            "narration": generation.narration,
-            "voice": generation.voice,
-            "language": generation.language,
-            "speech_rate": generation.speech_rate,
-            "subtitles": generation.subtitles,
-            "burn_subtitles": generation.burn_subtitles,
-            "subtitle_style": generation.subtitle_style,
-        }
-        return PhaseInput(video_id=generation.id, spec=request)
+        # Phase 1 gets the whole request (phases.request.GenerationRequest as JSON).
+        return PhaseInput(video_id=generation.id, spec=dict(generation.request))
     return PhaseInput(video_id=generation.id, spec=generation.spec or {})
 
 

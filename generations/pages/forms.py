@@ -15,28 +15,32 @@ from django.core.validators import RegexValidator, URLValidator
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from generations.models import AspectRatio
-from phases.narration import SCRIPT_LIMIT, VOICE_PATTERN, script_problem
-from providers.spec import (
+from phases.request import (
+    COLOUR_PATTERN,
     DEFAULT_DURATION,
+    MAX_ASSET_BYTES,
+    MAX_ASSET_PIXELS,
+    MAX_ASSET_SIDE,
+    MAX_ASSETS,
     MAX_DURATION,
     MAX_SCENES,
     MIN_DURATION,
     MIN_SCENES,
-    MUSIC_MOODS,
+    PROMPT_MAX,
+    PROMPT_MIN,
+    SCENE_CAPTION_MAX,
+    SCENE_DESCRIPTION_MAX,
+    SCRIPT_LIMIT,
     SUBTITLE_STYLE_DEFAULTS,
     TEMPLATES,
-    frames_to_seconds,
-    split_frames,
+    VOICE_MAX,
+    VOICE_PATTERN,
+    GenerationRequest,
+    RequestInvalid,
 )
+from providers.spec import MUSIC_MOODS, frames_to_seconds, split_frames
 
-PROMPT_MIN, PROMPT_MAX = 10, 1000
 DURATIONS = tuple(d for d in (5, 10, 15, 20, 30, 45, 60, 90, 120) if MIN_DURATION <= d <= MAX_DURATION)
-MAX_REFERENCES = 4
-MAX_REFERENCE_BYTES = 10 * 1024 * 1024
-# Checked on the header before any pixel is decoded: a small file can claim a huge canvas.
-MAX_REFERENCE_PIXELS = 40_000_000
-# Providers never need more than this; storing less keeps every later download small.
-MAX_REFERENCE_SIDE = 2048
 REFERENCE_FORMATS = ("PNG", "JPEG", "WEBP")
 LANGUAGES = (
     ("", "Detect from the text"),
@@ -77,13 +81,13 @@ class MultipleImageField(forms.FileField):
 
 
 def reencode_reference_image(upload: UploadedFile) -> bytes:
-    """The upload decoded and saved again as a plain RGB PNG, at most MAX_REFERENCE_SIDE on
+    """The upload decoded and saved again as a plain RGB PNG, at most MAX_ASSET_SIDE on
     its longer side. Re-encoding drops whatever else the file carried (metadata, trailing
     data, a second image); raises ValidationError for anything that is not a sane image."""
     name = upload.name or "image"
-    if upload.size is not None and upload.size > MAX_REFERENCE_BYTES:
+    if upload.size is not None and upload.size > MAX_ASSET_BYTES:
         raise forms.ValidationError(
-            f"“{name}” is larger than {MAX_REFERENCE_BYTES // (1024 * 1024)} MB.", code="too_large"
+            f"“{name}” is larger than {MAX_ASSET_BYTES // (1024 * 1024)} MB.", code="too_large"
         )
     upload.seek(0)
     try:
@@ -91,14 +95,14 @@ def reencode_reference_image(upload: UploadedFile) -> bytes:
             # Pillow only warns about a likely decompression bomb below its hard limit.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload, formats=REFERENCE_FORMATS) as image:
-                if image.width * image.height > MAX_REFERENCE_PIXELS:
+                if image.width * image.height > MAX_ASSET_PIXELS:
                     raise forms.ValidationError(
                         f"“{name}” is {image.width} x {image.height} pixels; "
-                        f"keep images under {MAX_REFERENCE_PIXELS // 1_000_000} megapixels.",
+                        f"keep images under {MAX_ASSET_PIXELS // 1_000_000} megapixels.",
                         code="too_many_pixels",
                     )
                 upright = ImageOps.exif_transpose(image)
-                upright.thumbnail((MAX_REFERENCE_SIDE, MAX_REFERENCE_SIDE))
+                upright.thumbnail((MAX_ASSET_SIDE, MAX_ASSET_SIDE))
                 rgb = upright.convert("RGB")
     except forms.ValidationError:
         raise
@@ -148,8 +152,8 @@ class GenerationForm(forms.Form):
     reference_images = MultipleImageField(
         label="Upload images",
         required=False,
-        help_text=f"Optional: up to {MAX_REFERENCES} PNG, JPEG or WebP images, "
-        f"{MAX_REFERENCE_BYTES // (1024 * 1024)} MB each.",
+        help_text=f"Optional: up to {MAX_ASSETS} PNG, JPEG or WebP images, "
+        f"{MAX_ASSET_BYTES // (1024 * 1024)} MB each.",
     )
     reference_urls = forms.CharField(
         label="Image links",
@@ -173,7 +177,7 @@ class GenerationForm(forms.Form):
     voice = forms.CharField(
         label="Voice",
         required=False,
-        max_length=64,
+        max_length=VOICE_MAX,
         validators=[RegexValidator(VOICE_PATTERN, "Letters, digits and - _ . + only, e.g. en-gb or +f3.")],
         widget=forms.TextInput(attrs={"placeholder": "default"}),
         help_text="Optional, e.g. en-gb or +f3 (offline voices), alloy or nova (OpenAI).",
@@ -221,7 +225,7 @@ class GenerationForm(forms.Form):
         label="Subtitle colour",
         initial=SUBTITLE_STYLE_DEFAULTS["color"],
         required=False,
-        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Pick a colour.")],
+        validators=[RegexValidator(COLOUR_PATTERN, "Pick a colour.")],
         widget=forms.TextInput(attrs={"type": "color"}),
     )
     subtitle_outline = forms.TypedChoiceField(
@@ -235,8 +239,8 @@ class GenerationForm(forms.Form):
 
     def clean_reference_images(self) -> list[bytes]:
         images = self.cleaned_data["reference_images"]
-        if len(images) > MAX_REFERENCES:
-            raise forms.ValidationError(f"Choose at most {MAX_REFERENCES} images.", code="too_many")
+        if len(images) > MAX_ASSETS:
+            raise forms.ValidationError(f"Choose at most {MAX_ASSETS} images.", code="too_many")
         return [reencode_reference_image(upload) for upload in images]
 
     def clean_reference_urls(self) -> list[str]:
@@ -246,36 +250,24 @@ class GenerationForm(forms.Form):
             validate(url)
         return urls
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        count = len(cleaned.get("reference_images") or []) + len(cleaned.get("reference_urls") or [])
-        if count > MAX_REFERENCES:
-            self.add_error(None, f"Use at most {MAX_REFERENCES} reference images in all, uploads and links.")
-        if cleaned.get("script") and "duration" in cleaned and "speech_rate" in cleaned:
-            problem = script_problem(cleaned["script"], cleaned["duration"], cleaned["speech_rate"])
-            if problem:
-                self.add_error("script", problem)
-        return cleaned
-
-    def generation_options(self) -> dict[str, Any]:
-        """Keyword arguments for `services.generation_create`, from a valid form."""
+    def generation_request(self) -> GenerationRequest:
+        """The request a valid form asks for (the uploads go beside it: `reference_images`)."""
         data = self.cleaned_data
-        return {
-            "prompt": data["prompt"],
-            "duration": data["duration"],
-            "aspect_ratio": data["aspect_ratio"],
-            "template": data["template"] or None,
-            "review": data["review"],
-            "assets": [{"type": "image", "url": url} for url in data["reference_urls"]],
-            "reference_images": data["reference_images"],
-            "script": data["script"],
-            "narration": data["narration"],
-            "voice": data["voice"],
-            "language": data["language"],
-            "speech_rate": data["speech_rate"],
-            "subtitles": data["subtitles"],
-            "burn_subtitles": data["burn_subtitles"],
-            "subtitle_style": {
+        return GenerationRequest(
+            prompt=data["prompt"],
+            duration=data["duration"],
+            aspect_ratio=data["aspect_ratio"],
+            template=data["template"] or None,
+            review=data["review"],
+            assets=tuple({"type": "image", "url": url} for url in data["reference_urls"]),
+            script=data["script"],
+            narration=data["narration"],
+            voice=data["voice"],
+            language=data["language"],
+            speech_rate=data["speech_rate"],
+            subtitles=data["subtitles"],
+            burn_subtitles=data["burn_subtitles"],
+            subtitle_style={
                 "position": data["subtitle_position"] or SUBTITLE_STYLE_DEFAULTS["position"],
                 "font": data["subtitle_font"] or SUBTITLE_STYLE_DEFAULTS["font"],
                 "size": data["subtitle_size"],
@@ -283,7 +275,18 @@ class GenerationForm(forms.Form):
                 "outline": data["subtitle_outline"],
                 "mode": data["subtitle_mode"] or SUBTITLE_STYLE_DEFAULTS["mode"],
             },
-        }
+        )
+
+    def add_request_errors(self, exc: RequestInvalid) -> None:
+        """Show what the service refused next to the fields it came from."""
+        for name, messages in exc.errors.items():
+            field = REQUEST_FIELDS.get(name, name if name in self.fields else None)
+            for message in messages:
+                self.add_error(field, message)
+
+
+# Request fields the form asks for under another name (None: shown above the form).
+REQUEST_FIELDS: dict[str, str | None] = {"assets": None, "subtitle_style": None}
 
 
 class HistoryFilterForm(forms.Form):
@@ -304,8 +307,8 @@ class HistoryFilterForm(forms.Form):
 class SceneReviewForm(forms.Form):
     """One scene on the storyboard screen."""
 
-    description = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
-    caption = forms.CharField(max_length=120, required=False)
+    description = forms.CharField(max_length=SCENE_DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 2}))
+    caption = forms.CharField(max_length=SCENE_CAPTION_MAX, required=False)
     duration = forms.DecimalField(min_value=Decimal("0.5"), max_value=60, decimal_places=3, label="Seconds")
     order = forms.IntegerField(min_value=1, max_value=99, label="Order")
     remove = forms.BooleanField(required=False, label="Remove")
@@ -412,4 +415,4 @@ class StoryboardReviewForm(forms.Form):
 
 
 class RegenerateSceneForm(forms.Form):
-    caption = forms.CharField(max_length=120, required=False, label="New caption (optional)")
+    caption = forms.CharField(max_length=SCENE_CAPTION_MAX, required=False, label="New caption (optional)")

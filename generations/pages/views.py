@@ -30,6 +30,7 @@ from generations.pages.forms import (
 )
 from generations.policy import LimitExceeded
 from generations.webhook_secrets import webhook_secret_made_at, webhook_secret_rotate
+from phases.request import RequestInvalid
 from toolbox.exceptions import ValidationException
 
 VERSION = "1.0.0"
@@ -89,13 +90,20 @@ def new_video(request: HttpRequest) -> HttpResponse:
     form = GenerationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            generation = services.generation_create(user=request.user, **form.generation_options())
+            generation = services.generation_create(
+                user=request.user,
+                request=form.generation_request(),
+                reference_images=form.cleaned_data["reference_images"],
+            )
+        except RequestInvalid as exc:
+            form.add_request_errors(exc)
         except LimitExceeded as exc:
             form.add_error(None, exc.message)
             response = render(request, "generations/new.html", {"form": form}, status=429)
             response["Retry-After"] = str(exc.retry_after)
             return response
-        return redirect("generation-detail", video_id=generation.id)
+        else:
+            return redirect("generation-detail", video_id=generation.id)
     return render(request, "generations/new.html", {"form": form})
 
 

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from generations import services
 from generations.models import VideoGeneration
+from phases.request import GenerationRequest
 from tests.browser.helpers import assert_accessible, log_in, screenshot
 from tests.browser.test_pages_browser import PROMPT, submit_prompt
 
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_the_form_says_when_the_active_cap_refuses_a_video(page: Page, alice, queue, settings):
     settings.MAX_ACTIVE_GENERATIONS_PER_USER = 1
-    services.generation_create(user=alice, prompt=PROMPT, duration=5)
+    services.generation_create(user=alice, request=GenerationRequest(prompt=PROMPT, duration=5))
     log_in(page, "alice", "alice-password-1")
     submit_prompt(page, PROMPT)
     alert = page.get_by_role("alert")

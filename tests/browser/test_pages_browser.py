@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from generations import services
 from generations.models import PhaseRun, Status, VideoGeneration
+from phases.request import GenerationRequest
 from tests.browser.helpers import assert_accessible, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -106,7 +107,7 @@ def test_cancel_and_retry_from_the_progress_page(page: Page, alice, queue):
 
 
 def test_a_failed_video_says_where_and_why_and_offers_a_retry(page: Page, alice, queue):
-    generation = services.generation_create(user=alice, prompt=PROMPT, duration=5)
+    generation = services.generation_create(user=alice, request=GenerationRequest(prompt=PROMPT, duration=5))
     services.generation_transition(video_id=generation.id, to=Status.VALIDATING, current_phase="plan")
     PhaseRun.objects.create(generation=generation, phase="plan")
     services.generation_fail(

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from generations import services
 from generations.models import PhaseRun, Status, VideoGeneration
+from phases.request import GenerationRequest
 
 SEED_FIELDS = [
     "id",
@@ -37,7 +38,9 @@ SEED_FIELDS = [
 
 @pytest.fixture
 def generation(alice, queue):
-    generation = services.generation_create(user=alice, prompt='A "stormy" sea <b>at night</b>', duration=12)
+    generation = services.generation_create(
+        user=alice, request=GenerationRequest(prompt='A "stormy" sea <b>at night</b>', duration=12)
+    )
     VideoGeneration.objects.filter(id=generation.id).update(
         spec={"title": "Stormy sea", "scenes": [{"caption": "Waves"}]},
         chunk_urls=[f"chunks/{generation.id}/scene_01.mp4"],

@@ -11,6 +11,7 @@ from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
 from generations import services
+from phases.request import GenerationRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,9 @@ def scrape(client: Client | None = None, **headers: str) -> dict[tuple[str, tupl
 
 def test_metrics_speak_prometheus(alice, django_capture_on_commit_callbacks, queue):
     with django_capture_on_commit_callbacks(execute=True):
-        services.generation_create(user=alice, prompt="A quiet garden with flowers in spring", duration=5)
+        services.generation_create(
+            user=alice, request=GenerationRequest(prompt="A quiet garden with flowers in spring", duration=5)
+        )
     samples = scrape()
     assert samples[("videogen_generations", (("status", "queued"),))] == 1
     assert samples[("videogen_generations", (("status", "complete"),))] == 0
@@ -40,7 +43,9 @@ def test_metrics_speak_prometheus(alice, django_capture_on_commit_callbacks, que
 def test_the_cost_counter_counts_ledger_lines_and_does_not_fall_when_generations_are_deleted(
     alice, django_capture_on_commit_callbacks, queue
 ):
-    generation = services.generation_create(user=alice, prompt="A lighthouse on a cliff at dusk", duration=5)
+    generation = services.generation_create(
+        user=alice, request=GenerationRequest(prompt="A lighthouse on a cliff at dusk", duration=5)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         for usd in ("0.10", "0.0055", "-0.0300"):
             services.ledger_record(
@@ -63,7 +68,9 @@ def test_the_cost_counter_counts_ledger_lines_and_does_not_fall_when_generations
 
 
 def test_a_ledger_line_rolled_back_is_not_counted(alice, django_capture_on_commit_callbacks, queue):
-    generation = services.generation_create(user=alice, prompt="A lighthouse on a cliff at dusk", duration=5)
+    generation = services.generation_create(
+        user=alice, request=GenerationRequest(prompt="A lighthouse on a cliff at dusk", duration=5)
+    )
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
         with transaction.atomic():
             services.ledger_record(
@@ -79,7 +86,9 @@ def test_a_ledger_line_rolled_back_is_not_counted(alice, django_capture_on_commi
 
 
 def test_succeeded_phase_runs_make_a_histogram_per_phase(alice):
-    generation = services.generation_create(user=alice, prompt="A lighthouse on a cliff at dusk", duration=5)
+    generation = services.generation_create(
+        user=alice, request=GenerationRequest(prompt="A lighthouse on a cliff at dusk", duration=5)
+    )
     generation.phase_runs.create(phase="plan", attempt=1, status="succeeded", duration_seconds=3.0)
     samples = scrape()
     assert samples[("videogen_phase_duration_seconds_bucket", (("le", "2.5"), ("phase", "plan")))] == 0

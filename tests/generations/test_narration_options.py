@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from generations.management.commands.generate import Command
 from generations.models import VideoGeneration
+from phases.request import GenerationRequest
 from tests.generations.api.conftest import PROMPT, token_client
 from tests.generations.pages.test_pages import detail_url, make_complete
 
@@ -39,10 +40,14 @@ def test_the_api_stores_every_narration_option_on_the_generation(alice):
     response = api.post("/generate", {"prompt": PROMPT, "duration": 10, **OPTIONS}, format="json")
     assert response.status_code == 202, response.json()
     generation = VideoGeneration.objects.get(id=response.json()["video_id"])
-    assert generation.script == OPTIONS["script"] and generation.voice == "en-gb+f3"
-    assert (generation.language, generation.speech_rate) == ("en-GB", 1.25)
-    assert generation.narration and generation.subtitles and generation.burn_subtitles
-    assert generation.subtitle_style == OPTIONS["subtitle_style"]
+    assert generation.request["script"] == OPTIONS["script"] and generation.request["voice"] == "en-gb+f3"
+    assert (generation.request["language"], generation.request["speech_rate"]) == ("en-GB", 1.25)
+    assert (
+        generation.request["narration"]
+        and generation.request["subtitles"]
+        and generation.request["burn_subtitles"]
+    )
+    assert generation.request["subtitle_style"] == OPTIONS["subtitle_style"]
     detail = api.get(f"/api/generations/{generation.id}/").json()
     assert detail["voice"] == "en-gb+f3" and detail["subtitle_style"]["font"] == "serif"
     assert detail["subtitle_urls"] == {"srt": None, "vtt": None}
@@ -51,8 +56,17 @@ def test_the_api_stores_every_narration_option_on_the_generation(alice):
 def test_the_api_defaults_are_narration_and_subtitle_files_without_burning(alice):
     response = token_client(alice).post("/generate", {"prompt": PROMPT}, format="json")
     generation = VideoGeneration.objects.get(id=response.json()["video_id"])
-    assert (generation.narration, generation.subtitles, generation.burn_subtitles) == (True, True, False)
-    assert (generation.script, generation.voice, generation.speech_rate, generation.subtitle_style) == (
+    assert (
+        generation.request["narration"],
+        generation.request["subtitles"],
+        generation.request["burn_subtitles"],
+    ) == (True, True, False)
+    assert (
+        generation.request["script"],
+        generation.request["voice"],
+        generation.request["speech_rate"],
+        generation.request["subtitle_style"],
+    ) == (
         "",
         "",
         1.0,
@@ -157,9 +171,13 @@ def test_the_form_offers_the_options_and_passes_them_on(client, alice):
     )
     assert response.status_code == 302
     generation = VideoGeneration.objects.get()
-    assert (generation.script, generation.voice, generation.speech_rate) == ("Hello there.", "+f2", 0.8)
-    assert generation.burn_subtitles and generation.narration
-    assert generation.subtitle_style == {
+    assert (generation.request["script"], generation.request["voice"], generation.request["speech_rate"]) == (
+        "Hello there.",
+        "+f2",
+        0.8,
+    )
+    assert generation.request["burn_subtitles"] and generation.request["narration"]
+    assert generation.request["subtitle_style"] == {
         "position": "bottom",
         "font": "mono",
         "size": 72,
@@ -185,16 +203,17 @@ def test_the_generate_command_turns_its_flags_into_options(tmp_path):
     flags = ["--no-narration", "--no-subtitles", "--burn-subtitles", "--voice", "+f3", "--rate", "1.5"]
     flags += ["--subtitle-position", "center", "--script", f"@{script}"]
     options = vars(command.create_parser("manage.py", "generate").parse_args([PROMPT, *flags]))
-    assert command._narration_options(options, 5) == {
-        "script": "Read from a file.",
-        "narration": False,
-        "voice": "+f3",
-        "language": "",
-        "speech_rate": 1.5,
-        "subtitles": False,
-        "burn_subtitles": True,
-        "subtitle_style": {"position": "center"},
-    }
+    asked = command._request(options)
+    assert asked == GenerationRequest(
+        prompt=PROMPT,
+        script="Read from a file.",
+        narration=False,
+        voice="+f3",
+        speech_rate=1.5,
+        subtitles=False,
+        burn_subtitles=True,
+        subtitle_style={"position": "center"},
+    )
 
 
 @pytest.mark.parametrize(

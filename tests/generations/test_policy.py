@@ -12,6 +12,7 @@ from django.test import Client
 
 from generations import policy, services
 from generations.models import Status, VideoGeneration
+from phases.request import GenerationRequest
 from tests.generations.api.conftest import PROMPT, awaiting_review, complete, make, token_client
 
 
@@ -180,7 +181,7 @@ def test_parallel_creates_cannot_both_take_the_last_slot(alice, settings, queue)
     def create() -> None:
         start.wait()
         try:
-            services.generation_create(user=alice, prompt=PROMPT)
+            services.generation_create(user=alice, request=GenerationRequest(prompt=PROMPT))
             outcomes.append("created")
         except policy.LimitExceeded as exc:
             outcomes.append(exc.limit)

@@ -1,6 +1,11 @@
+import copy
+import io
 from decimal import Decimal
 
+import numpy as np
 import pytest
+from django.core.files.storage import default_storage
+from PIL import Image
 
 from generations import services
 from generations.models import (
@@ -13,11 +18,15 @@ from generations.models import (
     VideoGeneration,
 )
 from generations.orchestration import dispatch
+from phases.request import GenerationRequest, RequestInvalid
+from tests.phases.spec_factory import make_spec
 
 
 @pytest.fixture
 def generation(alice, queue):
-    return services.generation_create(user=alice, prompt="A calm ocean at night under the stars")
+    return services.generation_create(
+        user=alice, request=GenerationRequest(prompt="A calm ocean at night under the stars")
+    )
 
 
 def walk_to(video_id: str, target: Status) -> None:
@@ -61,10 +70,9 @@ def test_create_makes_a_queued_record_and_enqueues_its_first_job(
     with django_capture_on_commit_callbacks(execute=True):
         generation = services.generation_create(
             user=alice,
-            prompt="  A forest at dawn, birds waking up  ",
-            duration=12,
-            aspect_ratio="9:16",
-            seed=7,
+            request=GenerationRequest(
+                prompt="  A forest at dawn, birds waking up  ", duration=12, aspect_ratio="9:16", seed=7
+            ),
         )
     generation.refresh_from_db()
     assert generation.status == Status.QUEUED
@@ -82,7 +90,9 @@ def test_nothing_is_enqueued_when_the_creating_transaction_rolls_back(
             from django.db import transaction
 
             with transaction.atomic():
-                services.generation_create(user=alice, prompt="A forest at dawn, birds waking up")
+                services.generation_create(
+                    user=alice, request=GenerationRequest(prompt="A forest at dawn, birds waking up")
+                )
                 raise RuntimeError("request failed after create")
     assert VideoGeneration.objects.count() == 0
     assert queue.get_job_ids() == []
@@ -159,7 +169,9 @@ def test_cancel_stops_a_queued_generation_and_drops_its_waiting_job(
     alice, queue, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        generation = services.generation_create(user=alice, prompt="A desert at noon with dunes")
+        generation = services.generation_create(
+            user=alice, request=GenerationRequest(prompt="A desert at noon with dunes")
+        )
     assert queue.count == 1
     services.generation_cancel(video_id=generation.id)
     generation.refresh_from_db()
@@ -217,6 +229,130 @@ def test_failing_marks_running_phase_runs_failed(generation):
 
 def test_inline_dispatch_collects_jobs_instead_of_touching_redis(alice, queue):
     with dispatch.inline() as pending:
-        generation = services.generation_create(user=alice, prompt="A city street in the rain at night")
+        generation = services.generation_create(
+            user=alice, request=GenerationRequest(prompt="A city street in the rain at night")
+        )
     assert list(pending) == [("generations.orchestration.jobs.advance", (generation.id,))]
     assert queue.count == 0
+
+
+PARENT_REQUEST = GenerationRequest(
+    prompt="A lighthouse on a cliff above a stormy sea",
+    duration=12,
+    aspect_ratio="1:1",
+    template="noir",
+    seed=42,
+    assets=({"type": "image", "url": "https://example.com/lighthouse.png"},),
+    webhook_url="https://example.com/hook",
+    script="The storm rolls in. The light turns on.",
+    narration=False,
+    voice="en-gb+f3",
+    language="en-GB",
+    speech_rate=1.25,
+    subtitles=False,
+    burn_subtitles=True,
+    subtitle_style={"position": "center", "font": "serif", "size": 64},
+)
+
+
+def test_create_stores_the_whole_request_on_the_record(alice, queue):
+    generation = services.generation_create(user=alice, request=PARENT_REQUEST)
+    generation.refresh_from_db()
+    assert generation.generation_request == PARENT_REQUEST
+    assert (generation.prompt, generation.duration, generation.aspect_ratio) == (
+        PARENT_REQUEST.prompt,
+        12,
+        "1:1",
+    )
+    assert (generation.template, generation.seed, generation.webhook_url) == (
+        "noir",
+        42,
+        "https://example.com/hook",
+    )
+    assert generation.uploaded_assets == [{"type": "image", "url": "https://example.com/lighthouse.png"}]
+
+
+def test_create_refuses_a_request_outside_the_limits_and_stores_nothing(alice, queue):
+    with pytest.raises(RequestInvalid) as refused:
+        services.generation_create(user=alice, request=PARENT_REQUEST.replace(duration=1, voice="a b"))
+    assert set(refused.value.errors) == {"duration", "voice"}
+    assert not VideoGeneration.objects.exists()
+
+
+def test_a_remix_with_a_new_prompt_keeps_every_other_option_of_its_parent(alice, queue):
+    parent = services.generation_create(user=alice, request=PARENT_REQUEST)
+    child = services.generation_remix(
+        parent=parent, user=alice, prompt="The same lighthouse on a calm morning"
+    )
+    child.refresh_from_db()
+    assert child.generation_request == PARENT_REQUEST.replace(prompt="The same lighthouse on a calm morning")
+    assert child.remixed_from_id == parent.id and child.spec is None
+
+
+def test_a_remix_with_a_spec_takes_its_shape_from_the_spec_and_the_rest_from_its_parent(alice, queue):
+    parent = services.generation_create(user=alice, request=PARENT_REQUEST)
+    spec = make_spec(duration=9, aspect_ratio="9:16", template="pastel", seed=5)
+    child = services.generation_remix(parent=parent, user=alice, spec=spec)
+    child.refresh_from_db()
+    assert child.generation_request == PARENT_REQUEST.replace(
+        prompt=spec["prompt"], duration=9, aspect_ratio="9:16", template="pastel", seed=5
+    )
+    assert (child.duration, child.aspect_ratio) == (9, "9:16")
+    plan = child.phase_runs.get(phase="plan")
+    assert plan.output_data["assets"] == list(PARENT_REQUEST.assets)
+
+
+def test_a_remix_applies_overrides_and_checks_them(alice, queue):
+    parent = services.generation_create(user=alice, request=PARENT_REQUEST)
+    child = services.generation_remix(parent=parent, user=alice, overrides={"narration": True, "voice": ""})
+    assert child.generation_request == PARENT_REQUEST.replace(narration=True, voice="")
+    with pytest.raises(RequestInvalid):
+        services.generation_remix(parent=parent, user=alice, overrides={"speech_rate": 9.0})
+
+
+def green_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 180), (20, 200, 40)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def assert_first_reference_is_the_upload(generation: VideoGeneration) -> None:
+    """The references phase's output names the upload, and scene 1's picture is made from it."""
+    generation.refresh_from_db()
+    assert generation.status in (Status.COMPLETE, Status.AWAITING_REVIEW), generation.error_message
+    upload = generation.generation_request.image_assets[0]["name"]
+    assert generation.reference_urls["uploads"] == [upload]
+    with default_storage.open(generation.reference_urls["scenes"][0]) as stored:
+        red, green, blue = np.asarray(Image.open(stored).convert("RGB"), dtype=np.int16).mean(axis=(0, 1))
+    assert green > 120 and green > red + 60 and green > blue + 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_editing_the_spec_in_review_and_regenerating_a_scene_keep_the_uploaded_reference(
+    alice, queue, run_burst_worker, django_capture_on_commit_callbacks
+):
+    request = GenerationRequest(
+        prompt="A calm ocean at night. Waves roll onto the beach.", duration=5, review=True, narration=False
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        generation = services.generation_create(user=alice, request=request, reference_images=[green_png()])
+    run_burst_worker()
+    generation.refresh_from_db()
+    assert generation.status == Status.AWAITING_REVIEW, generation.error_message
+
+    spec = copy.deepcopy(generation.spec)
+    spec["scenes"][0]["caption"] = "An edited caption"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.generation_update_spec(video_id=generation.id, spec=spec)
+    run_burst_worker()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.generation_approve(video_id=generation.id)
+    run_burst_worker()
+    assert_first_reference_is_the_upload(generation)
+    assert generation.status == Status.COMPLETE
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.generation_regenerate_scene(video_id=generation.id, scene_number=1, caption="Again")
+    run_burst_worker()
+    assert_first_reference_is_the_upload(generation)
+    assert generation.status == Status.COMPLETE and generation.spec["scenes"][0]["caption"] == "Again"

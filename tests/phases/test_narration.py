@@ -12,7 +12,8 @@ import pytest
 from media.audio import SAMPLE_RATE, duck_and_mix, voice_envelope
 from media.decode import decode_audio
 from media.speech import espeak_available
-from phases.narration import NarrationOptions, fit_scene_frames, narrate, script_problem
+from phases.narration import NarrationOptions, fit_scene_frames, narrate
+from phases.request import script_problem
 from providers.costs import CostMeter
 from providers.local.speech import LocalSpeech, espeak_voice
 from providers.spec import validate_spec

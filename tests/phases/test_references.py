@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from generations.models import Status
+from phases.request import GenerationRequest
 from tests.generations.orchestration.test_pipeline import final_path, frame_at, make_inline, scene_middle
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,8 +63,7 @@ def test_an_uploaded_image_becomes_the_first_scene(alice, tmp_path):
     with dispatch.inline() as pending:
         generation = services.generation_create(
             user=alice,
-            prompt="A calm ocean at night under the stars",
-            duration=5,
+            request=GenerationRequest(prompt="A calm ocean at night under the stars", duration=5),
             reference_images=[png((20, 200, 40))],
         )
         dispatch.drain(pending)
@@ -103,15 +103,17 @@ def test_an_image_url_on_a_private_address_is_refused(alice, image_server):
 @pytest.mark.parametrize(
     ("path", "limits", "reason"),
     [
-        ("/huge", {"ASSET_MAX_BYTES": 1024}, "is larger than 1024 bytes"),
-        ("/red.png", {"ASSET_MAX_PIXELS": 1000}, "more pixels than allowed"),
+        ("/huge", {"MAX_ASSET_BYTES": 1024}, "is larger than 1024 bytes"),
+        ("/red.png", {"MAX_ASSET_PIXELS": 1000}, "more pixels than allowed"),
         ("/not-an-image", {}, "is not an image that can be used"),
     ],
 )
-def test_unusable_images_fail_with_the_reason(alice, image_server, settings, path, limits, reason):
+def test_unusable_images_fail_with_the_reason(
+    alice, image_server, settings, monkeypatch, path, limits, reason
+):
     settings.ALLOW_PRIVATE_URLS = True
     for name, value in limits.items():
-        setattr(settings, name, value)
+        monkeypatch.setattr(f"phases.assets.{name}", value)
     generation = make_inline(
         alice,
         "A calm ocean at night under the stars",

@@ -16,6 +16,7 @@ from rq import SimpleWorker
 
 from generations import services
 from generations.models import Status
+from phases.request import GenerationRequest
 from providers import registry
 from providers.costs import CostMeter
 from tests.conftest import PROJECT_DIR
@@ -155,7 +156,9 @@ def test_a_new_provider_is_one_class_and_one_registration_and_a_generation_uses_
     registered("image", "sketchbook", Sketchbook)
     settings.IMAGE_PROVIDER = "sketchbook"
 
-    generation = services.generation_create(user=alice, prompt="A forest path in the morning", duration=5)
+    generation = services.generation_create(
+        user=alice, request=GenerationRequest(prompt="A forest path in the morning", duration=5)
+    )
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
 
     generation.refresh_from_db()

@@ -6,7 +6,6 @@ with --sync every phase runs in this process (only the database is needed).
 
 from __future__ import annotations
 
-import re
 import shutil
 import time
 from pathlib import Path
@@ -20,18 +19,30 @@ from generations.api.batch_input import read_csv
 from generations.models import PhaseRun, Status, VideoGeneration
 from generations.orchestration import dispatch
 from phases.contact_sheet import write_contact_sheet
-from phases.narration import LANGUAGE_PATTERN, VOICE_PATTERN, script_problem
-from phases.storage import local_copy
-from providers.spec import (
+from phases.request import (
+    ASPECT_RATIOS,
+    DEFAULT_DURATION,
     MAX_DURATION,
     MIN_DURATION,
-    SIZES,
+    SEED_MAX,
     SPEECH_RATE_RANGE,
     SUBTITLE_FONTS,
     SUBTITLE_MODES,
     SUBTITLE_POSITIONS,
     TEMPLATES,
+    GenerationRequest,
+    RequestInvalid,
 )
+from phases.storage import local_copy
+
+# Request fields whose option has another name.
+OPTION_NAMES = {
+    "aspect_ratio": "--aspect",
+    "speech_rate": "--rate",
+    "subtitle_style": "--subtitle-position/--subtitle-font",
+    "burn_subtitles": "--burn-subtitles",
+    "prompt": "the prompt",
+}
 
 
 class Command(BaseCommand):
@@ -47,11 +58,11 @@ class Command(BaseCommand):
             help="start one video per row of a CSV file whose header names the fields of POST /generate",
         )
         parser.add_argument(
-            "--duration", type=int, default=30, help=f"seconds, {MIN_DURATION}-{MAX_DURATION}"
+            "--duration", type=int, default=DEFAULT_DURATION, help=f"seconds, {MIN_DURATION}-{MAX_DURATION}"
         )
-        parser.add_argument("--aspect", choices=list(SIZES), default="16:9")
-        parser.add_argument("--template", choices=list(TEMPLATES), default=None)
-        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--aspect", choices=ASPECT_RATIOS, default="16:9")
+        parser.add_argument("--template", choices=TEMPLATES, default=None)
+        parser.add_argument("--seed", type=int, default=0, help=f"0-{SEED_MAX}")
         parser.add_argument("--out", type=Path, default=None, help="copy the finished MP4 here")
         parser.add_argument(
             "--contact-sheet",
@@ -97,34 +108,26 @@ class Command(BaseCommand):
         if options["batch"]:
             self.start_batch(options["batch"])  # type: ignore[arg-type]
             return
-        prompt = str(options["prompt"]).strip()
-        duration = int(options["duration"])  # type: ignore[call-overload]
-        if not 10 <= len(prompt) <= 1000:
-            raise CommandError("the prompt must be 10 to 1000 characters long")
-        if not MIN_DURATION <= duration <= MAX_DURATION:
-            raise CommandError(f"--duration must be between {MIN_DURATION} and {MAX_DURATION} seconds")
-        create = dict(
-            user=None,
-            prompt=prompt,
-            duration=duration,
-            aspect_ratio=options["aspect"],
-            template=options["template"],
-            seed=options["seed"],
-            review=options["review"],
-            **self._narration_options(options, duration),
-        )
-        if options["sync"]:
-            with dispatch.inline() as pending:
-                generation = services.generation_create(**create)  # type: ignore[arg-type]
-                self.stdout.write(f"generation {generation.id}: running in this process")
-                dispatch.drain(pending)
-            generation.refresh_from_db()
-        else:
-            generation = services.generation_create(**create)  # type: ignore[arg-type]
-            self.stdout.write(
-                f"generation {generation.id}: queued, waiting for a worker (manage.py rqworker)"
-            )
-            generation = self._follow(generation.id, int(options["timeout"]))  # type: ignore[call-overload]
+        asked = self._request(options)
+        try:
+            if options["sync"]:
+                with dispatch.inline() as pending:
+                    generation = services.generation_create(user=None, request=asked)
+                    self.stdout.write(f"generation {generation.id}: running in this process")
+                    dispatch.drain(pending)
+                generation.refresh_from_db()
+            else:
+                generation = services.generation_create(user=None, request=asked)
+                self.stdout.write(
+                    f"generation {generation.id}: queued, waiting for a worker (manage.py rqworker)"
+                )
+                generation = self._follow(generation.id, int(options["timeout"]))  # type: ignore[call-overload]
+        except RequestInvalid as exc:
+            raise CommandError(
+                "; ".join(
+                    f"{OPTION_NAMES.get(name, '--' + name)}: {' '.join(m)}" for name, m in exc.errors.items()
+                )
+            ) from None
         if generation.status == Status.AWAITING_REVIEW:
             self.stdout.write(
                 f"storyboard ready for review: open /generations/{generation.id}/ to edit and approve it, "
@@ -137,23 +140,13 @@ class Command(BaseCommand):
             write_contact_sheet(local_copy(generation.final_video_url, Path.cwd()), generation.spec, sheet)
             self.stdout.write(f"  contact sheet {sheet}")
 
-    def _narration_options(self, options: dict[str, object], duration: int) -> dict[str, object]:
+    def _request(self, options: dict[str, object]) -> GenerationRequest:
         script = str(options["script"])
         if script.startswith("@"):
             try:
                 script = Path(script[1:]).read_text(encoding="utf-8")
             except OSError as exc:
                 raise CommandError(f"--script: cannot read {script[1:]}: {exc.strerror}") from None
-        voice, language, rate = str(options["voice"]), str(options["language"]), float(options["rate"])  # type: ignore[arg-type]
-        if voice and not re.fullmatch(VOICE_PATTERN, voice):
-            raise CommandError("--voice: letters, digits and - _ . + only, e.g. en-gb or +f3")
-        if language and not re.fullmatch(LANGUAGE_PATTERN, language):
-            raise CommandError("--language must be a BCP 47 tag such as en, ja or pt-BR")
-        if not SPEECH_RATE_RANGE[0] <= rate <= SPEECH_RATE_RANGE[1]:
-            raise CommandError(f"--rate must be between {SPEECH_RATE_RANGE[0]} and {SPEECH_RATE_RANGE[1]}")
-        problem = script_problem(script.strip(), duration, rate)
-        if problem:
-            raise CommandError(f"--script: {problem}")
         style = {
             key: options[name]
             for key, name in (
@@ -163,16 +156,22 @@ class Command(BaseCommand):
             )
             if options[name]
         }
-        return {
-            "script": script.strip(),
-            "narration": not options["no_narration"],
-            "voice": voice,
-            "language": language,
-            "speech_rate": rate,
-            "subtitles": not options["no_subtitles"],
-            "burn_subtitles": bool(options["burn_subtitles"]),
-            "subtitle_style": style,
-        }
+        return GenerationRequest(
+            prompt=str(options["prompt"]),
+            duration=options["duration"],  # type: ignore[arg-type]
+            aspect_ratio=str(options["aspect"]),
+            template=options["template"],  # type: ignore[arg-type]
+            seed=options["seed"],  # type: ignore[arg-type]
+            review=bool(options["review"]),
+            script=script,
+            narration=not options["no_narration"],
+            voice=str(options["voice"]),
+            language=str(options["language"]),
+            speech_rate=options["rate"],  # type: ignore[arg-type]
+            subtitles=not options["no_subtitles"],
+            burn_subtitles=bool(options["burn_subtitles"]),
+            subtitle_style=style,
+        )
 
     def _follow(self, video_id: str, timeout: int) -> VideoGeneration:
         deadline = time.monotonic() + timeout

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from generations import services
 from generations.models import PIPELINE_ORDER, PhaseRun, Status, VideoGeneration
+from phases.request import GenerationRequest
 from tests.phases.spec_factory import make_spec
 
 PROMPT = "A calm ocean at night under the stars"
@@ -40,7 +41,7 @@ def staff_api(staff) -> APIClient:
 
 
 def make(user, prompt: str = PROMPT, **options) -> VideoGeneration:
-    return services.generation_create(user=user, prompt=prompt, **options)
+    return services.generation_create(user=user, request=GenerationRequest(prompt=prompt, **options))
 
 
 def walk_to(generation: VideoGeneration, target: Status) -> None:

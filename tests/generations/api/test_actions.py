@@ -7,12 +7,13 @@ from django.core.files.storage import default_storage
 
 from generations import services
 from generations.models import Status, VideoGeneration
+from phases.request import GenerationRequest
 from tests.generations.api.conftest import PROMPT, finish, walk_to
 
 
 def queued(user, django_capture_on_commit_callbacks) -> VideoGeneration:
     with django_capture_on_commit_callbacks(execute=True):
-        return services.generation_create(user=user, prompt=PROMPT)
+        return services.generation_create(user=user, request=GenerationRequest(prompt=PROMPT))
 
 
 def test_cancel_stops_a_generation_and_drops_its_waiting_job(
@@ -28,7 +29,7 @@ def test_cancel_stops_a_generation_and_drops_its_waiting_job(
 
 
 def test_cancel_of_a_finished_generation_is_a_409_saying_why(alice, alice_api):
-    generation = finish(services.generation_create(user=alice, prompt=PROMPT))
+    generation = finish(services.generation_create(user=alice, request=GenerationRequest(prompt=PROMPT)))
     response = alice_api.post(f"/api/generations/{generation.id}/cancel/")
     assert response.status_code == 409
     assert response.json() == {
@@ -37,7 +38,7 @@ def test_cancel_of_a_finished_generation_is_a_409_saying_why(alice, alice_api):
 
 
 def test_retry_requeues_a_failed_generation(alice, alice_api, queue, django_capture_on_commit_callbacks):
-    generation = services.generation_create(user=alice, prompt=PROMPT)
+    generation = services.generation_create(user=alice, request=GenerationRequest(prompt=PROMPT))
     walk_to(generation, Status.GENERATING_CHUNKS)
     services.generation_fail(video_id=generation.id, message="Phase 4 (chunks) failed: boom")
     with django_capture_on_commit_callbacks(execute=True):
@@ -49,7 +50,7 @@ def test_retry_requeues_a_failed_generation(alice, alice_api, queue, django_capt
 
 
 def test_retry_of_a_running_generation_is_a_409_saying_why(alice, alice_api):
-    generation = services.generation_create(user=alice, prompt=PROMPT)
+    generation = services.generation_create(user=alice, request=GenerationRequest(prompt=PROMPT))
     response = alice_api.post(f"/api/generations/{generation.id}/retry/")
     assert response.status_code == 409
     assert response.json() == {
@@ -58,13 +59,13 @@ def test_retry_of_a_running_generation_is_a_409_saying_why(alice, alice_api):
 
 
 def test_actions_answer_only_post(alice, alice_api):
-    generation = services.generation_create(user=alice, prompt=PROMPT)
+    generation = services.generation_create(user=alice, request=GenerationRequest(prompt=PROMPT))
     assert alice_api.get(f"/api/generations/{generation.id}/cancel/").status_code == 405
     assert alice_api.put(f"/api/generations/{generation.id}/", {}, format="json").status_code == 405
 
 
 def test_delete_removes_the_record_and_its_files(alice, alice_api):
-    generation = finish(services.generation_create(user=alice, prompt=PROMPT))
+    generation = finish(services.generation_create(user=alice, request=GenerationRequest(prompt=PROMPT)))
     stored = default_storage.save(generation.final_video_url, ContentFile(b"mp4"))
     response = alice_api.delete(f"/api/generations/{generation.id}/")
     assert response.status_code == 204

@@ -39,7 +39,7 @@ def test_a_json_batch_starts_every_item_and_answers_201_with_its_id(alice, alice
     assert [item["row"] for item in body["items"]] == [1, 2, 3]
     generations = [VideoGeneration.objects.get(id=item["video_id"]) for item in body["items"]]
     assert [g.aspect_ratio for g in generations] == ["16:9", "9:16", "16:9"]
-    assert all(g.user == alice and g.duration == 5 and not g.narration for g in generations)
+    assert all(g.user == alice and g.duration == 5 and not g.request["narration"] for g in generations)
     assert alice_api.get(f"/api/batches/{batch.id}/").json()["items"][1]["status"] == "queued"
 
 
@@ -52,10 +52,10 @@ def test_a_csv_batch_takes_typed_cells_and_defaults_for_empty_ones(alice, alice_
     response = post_csv(alice_api, text)
     assert response.status_code == 201, response.json()
     first, second = (VideoGeneration.objects.get(id=i["video_id"]) for i in response.json()["items"])
-    assert (first.duration, first.review, first.speech_rate) == (10, True, 1.5)
-    assert first.subtitle_style == {"mode": "words"}
+    assert (first.duration, first.review, first.request["speech_rate"]) == (10, True, 1.5)
+    assert first.request["subtitle_style"] == {"mode": "words"}
     assert first.uploaded_assets == [{"type": "image", "url": "http://93.184.215.14/cat.png"}]
-    assert (second.duration, second.review, second.speech_rate) == (30, False, 1.0)
+    assert (second.duration, second.review, second.request["speech_rate"]) == (30, False, 1.0)
 
 
 def test_bad_rows_are_listed_by_number_and_nothing_is_created(alice, alice_api):

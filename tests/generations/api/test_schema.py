@@ -17,6 +17,7 @@ from schemathesis.checks import positive_data_acceptance
 
 from generations import services
 from generations.models import Status
+from phases.request import GenerationRequest
 from tests.generations.api.conftest import PROMPT, finish, make, walk_to
 
 SEED_PATHS = {"/generate", "/status/{video_id}", "/video/{video_id}"}
@@ -77,7 +78,7 @@ def settings_override(settings) -> None:
 @pytest.fixture
 def auth(alice) -> dict[str, str]:
     # A generation, so the list answers with a row to check against the schema.
-    services.generation_create(user=alice, prompt=PROMPT)
+    services.generation_create(user=alice, request=GenerationRequest(prompt=PROMPT))
     return {"Authorization": f"Token {Token.objects.create(user=alice).key}"}
 
 

@@ -21,6 +21,7 @@ from generations import services
 from generations.models import Status, WebhookDelivery
 from generations.orchestration import dispatch, webhooks
 from generations.webhook_secrets import webhook_secret_rotate
+from phases.request import GenerationRequest
 from tests.conftest import PROJECT_DIR
 from tests.generations.api.conftest import PROMPT, walk_to
 from toolbox import ssrf
@@ -101,7 +102,9 @@ def test_canceling_posts_the_signed_video_response_to_the_webhook(
 
 def test_a_failure_in_the_pipeline_posts_the_webhook(alice, receiver, local_receivers_allowed):
     with dispatch.inline() as pending:
-        generation = services.generation_create(user=alice, prompt=PROMPT, webhook_url=receiver.url)
+        generation = services.generation_create(
+            user=alice, request=GenerationRequest(prompt=PROMPT, webhook_url=receiver.url)
+        )
         pending.clear()  # the pipeline itself is not under test here
         walk_to(generation, Status.GENERATING_CHUNKS)
         services.generation_fail(video_id=generation.id, message="Phase 4 (chunks) failed: boom")
@@ -113,7 +116,7 @@ def test_a_failure_in_the_pipeline_posts_the_webhook(alice, receiver, local_rece
 
 def test_a_generation_without_a_webhook_enqueues_no_delivery(alice):
     with dispatch.inline() as pending:
-        generation = services.generation_create(user=alice, prompt=PROMPT)
+        generation = services.generation_create(user=alice, request=GenerationRequest(prompt=PROMPT))
         services.generation_cancel(video_id=generation.id)
     assert [func for func, _args in pending] == ["generations.orchestration.jobs.advance"]
 
@@ -129,7 +132,9 @@ def test_a_worker_retries_a_refused_delivery_and_records_each_attempt(
 ):
     settings.WEBHOOK_RETRY_INTERVALS = [0]  # retry at once, so one burst sees both attempts
     receiver.answers = [503]
-    generation = services.generation_create(user=alice, prompt=PROMPT, webhook_url=receiver.url)
+    generation = services.generation_create(
+        user=alice, request=GenerationRequest(prompt=PROMPT, webhook_url=receiver.url)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         services.generation_cancel(video_id=generation.id)
     # Not on the pipeline's queue: a worker of the pipeline never waits on a receiver.
@@ -154,7 +159,8 @@ def test_a_receiver_that_never_answers_is_recorded_and_retried(
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     generation = services.generation_create(
-        user=alice, prompt=PROMPT, webhook_url=f"http://127.0.0.1:{closed_port}/hooks"
+        user=alice,
+        request=GenerationRequest(prompt=PROMPT, webhook_url=f"http://127.0.0.1:{closed_port}/hooks"),
     )
     with django_capture_on_commit_callbacks(execute=True):
         services.generation_cancel(video_id=generation.id)
@@ -169,7 +175,9 @@ def test_a_receiver_that_became_private_is_refused_at_delivery_and_not_retried(a
     # Accepted while private URLs were allowed; the installation has since forbidden them.
     settings.ALLOW_PRIVATE_URLS = True
     with dispatch.inline() as pending:
-        generation = services.generation_create(user=alice, prompt=PROMPT, webhook_url=receiver.url)
+        generation = services.generation_create(
+            user=alice, request=GenerationRequest(prompt=PROMPT, webhook_url=receiver.url)
+        )
         services.generation_cancel(video_id=generation.id)
         settings.ALLOW_PRIVATE_URLS = False
         dispatch.drain(pending)
@@ -179,7 +187,9 @@ def test_a_receiver_that_became_private_is_refused_at_delivery_and_not_retried(a
 
 
 def test_a_notification_for_a_state_that_has_passed_is_not_sent(alice, receiver, local_receivers_allowed):
-    generation = services.generation_create(user=alice, prompt=PROMPT, webhook_url=receiver.url)
+    generation = services.generation_create(
+        user=alice, request=GenerationRequest(prompt=PROMPT, webhook_url=receiver.url)
+    )
     services.generation_cancel(video_id=generation.id)
     services.generation_retry(video_id=generation.id)
     webhooks.deliver(generation.id, "canceled", 1)
@@ -201,7 +211,8 @@ def test_delivery_connects_to_the_address_it_checked_and_keeps_the_name_in_host(
     port = receiver.url.split(":")[2].split("/")[0]
     with dispatch.inline() as pending:
         generation = services.generation_create(
-            user=alice, prompt=PROMPT, webhook_url=f"http://hooks.example.com:{port}/in"
+            user=alice,
+            request=GenerationRequest(prompt=PROMPT, webhook_url=f"http://hooks.example.com:{port}/in"),
         )
         services.generation_cancel(video_id=generation.id)
         dispatch.drain(pending)
@@ -215,7 +226,10 @@ def test_a_completed_pipeline_posts_the_finished_video(alice, receiver, local_re
     settings.PUBLIC_BASE_URL = "https://videogen.example.com"
     with dispatch.inline() as pending:
         generation = services.generation_create(
-            user=alice, prompt=PROMPT, duration=5, aspect_ratio="1:1", webhook_url=receiver.url
+            user=alice,
+            request=GenerationRequest(
+                prompt=PROMPT, duration=5, aspect_ratio="1:1", webhook_url=receiver.url
+            ),
         )
         dispatch.drain(pending)
     generation.refresh_from_db()
@@ -232,7 +246,9 @@ def test_a_completed_pipeline_posts_the_finished_video(alice, receiver, local_re
 
 def test_operators_see_deliveries_in_the_admin(alice, staff, receiver, local_receivers_allowed, client):
     with dispatch.inline() as pending:
-        generation = services.generation_create(user=alice, prompt=PROMPT, webhook_url=receiver.url)
+        generation = services.generation_create(
+            user=alice, request=GenerationRequest(prompt=PROMPT, webhook_url=receiver.url)
+        )
         services.generation_cancel(video_id=generation.id)
         dispatch.drain(pending)
     client.force_login(staff)
@@ -245,7 +261,9 @@ def test_operators_see_deliveries_in_the_admin(alice, staff, receiver, local_rec
 
 def delivered_to(user, receiver) -> tuple[bytes, dict[str, str]]:
     with dispatch.inline() as pending:
-        generation = services.generation_create(user=user, prompt=PROMPT, webhook_url=receiver.url)
+        generation = services.generation_create(
+            user=user, request=GenerationRequest(prompt=PROMPT, webhook_url=receiver.url)
+        )
         services.generation_cancel(video_id=generation.id)
         dispatch.drain(pending)
     delivery = receiver.received[-1]

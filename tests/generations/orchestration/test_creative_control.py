@@ -15,6 +15,7 @@ from generations import services
 from generations.models import PartRun, PhaseRun, Status, VideoGeneration
 from generations.orchestration import dispatch
 from generations.selectors import generation_versions
+from phases.request import GenerationRequest
 from tests.generations.orchestration.test_pipeline import (
     assert_conforming_video,
     final_path,
@@ -96,7 +97,9 @@ def test_the_review_gate_pauses_after_the_storyboard_and_an_edit_reaches_the_vid
 
 
 def test_editing_is_refused_unless_awaiting_review(api, alice, queue):
-    generation = services.generation_create(user=alice, prompt="A quiet garden with flowers in spring")
+    generation = services.generation_create(
+        user=alice, request=GenerationRequest(prompt="A quiet garden with flowers in spring")
+    )
     response = api.patch(f"/api/generations/{generation.id}/", {"spec": {"version": 1}}, format="json")
     assert response.status_code == 409
     assert api.post(f"/api/generations/{generation.id}/approve/").status_code == 409
@@ -140,7 +143,9 @@ def test_regenerating_one_scene_redoes_exactly_one_chunk(
 
 
 def test_regenerating_needs_a_finished_video_and_a_real_scene(api, alice, queue):
-    generation = services.generation_create(user=alice, prompt="A quiet garden with flowers in spring")
+    generation = services.generation_create(
+        user=alice, request=GenerationRequest(prompt="A quiet garden with flowers in spring")
+    )
     assert (
         api.post(f"/api/generations/{generation.id}/scenes/1/regenerate/", {}, format="json").status_code
         == 409
@@ -174,7 +179,9 @@ def test_a_remix_reuses_the_parents_unchanged_work(
 
 
 def test_a_remix_needs_a_prompt_or_a_spec(api, alice, queue):
-    parent = services.generation_create(user=alice, prompt="A quiet garden with flowers in spring")
+    parent = services.generation_create(
+        user=alice, request=GenerationRequest(prompt="A quiet garden with flowers in spring")
+    )
     assert api.post(f"/api/generations/{parent.id}/remix/", {}, format="json").status_code == 400
     bad = api.post(f"/api/generations/{parent.id}/remix/", {"spec": {"version": 2}}, format="json")
     assert bad.status_code == 400
@@ -183,7 +190,8 @@ def test_a_remix_needs_a_prompt_or_a_spec(api, alice, queue):
 def test_a_reviewed_generation_canceled_at_the_gate_comes_back_to_it_on_retry(alice):
     with dispatch.inline() as pending:
         generation = services.generation_create(
-            user=alice, prompt="A quiet garden with flowers", duration=5, review=True
+            user=alice,
+            request=GenerationRequest(prompt="A quiet garden with flowers", duration=5, review=True),
         )
         dispatch.drain(pending)
     generation.refresh_from_db()

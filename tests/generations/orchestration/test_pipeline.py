@@ -19,6 +19,7 @@ from generations.orchestration import dispatch
 from media.decode import audio_levels
 from media.probe import extract_frame, probe
 from phases.registry import PHASES
+from phases.request import GenerationRequest
 from tests.conftest import PROJECT_DIR
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,7 +32,9 @@ HOSTILE_PROMPT = (
 
 def make_inline(user, prompt: str, **options) -> VideoGeneration:
     with dispatch.inline() as pending:
-        generation = services.generation_create(user=user, prompt=prompt, **options)
+        generation = services.generation_create(
+            user=user, request=GenerationRequest(prompt=prompt, **options)
+        )
         dispatch.drain(pending)
     generation.refresh_from_db()
     return generation
@@ -76,7 +79,10 @@ def test_a_real_worker_makes_a_conforming_video(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         generation = services.generation_create(
-            user=alice, prompt="A calm ocean at night under the stars. Waves roll onto the beach.", duration=6
+            user=alice,
+            request=GenerationRequest(
+                prompt="A calm ocean at night under the stars. Waves roll onto the beach.", duration=6
+            ),
         )
     run_burst_worker()
     generation.refresh_from_db()
@@ -105,7 +111,7 @@ def test_statuses_move_in_order_and_progress_never_drops_during_a_run(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         generation = services.generation_create(
-            user=alice, prompt="A forest at dawn with birds singing", duration=5
+            user=alice, request=GenerationRequest(prompt="A forest at dawn with birds singing", duration=5)
         )
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "rqworker", "--burst", settings.RQ_QUEUE],
@@ -162,7 +168,7 @@ def test_costs_add_up_across_phase_runs_ledger_and_record(alice):
 def test_a_phase_that_breaks_leaves_the_generation_failed_with_a_readable_message(alice):
     with dispatch.inline() as pending:
         generation = services.generation_create(
-            user=alice, prompt="Snow falls on a quiet mountain village", duration=5
+            user=alice, request=GenerationRequest(prompt="Snow falls on a quiet mountain village", duration=5)
         )
         # Run the first three phases, then lose a reference image from storage.
         while (

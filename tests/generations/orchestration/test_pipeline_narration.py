@@ -22,6 +22,7 @@ from media.probe import probe
 from media.run import run_ffmpeg
 from media.speech import espeak_available
 from phases.chunks import burn_subtitles
+from phases.request import GenerationRequest
 from phases.subtitles import cues_from_spec, to_webvtt
 from providers.costs import CostMeter
 from providers.local.subtitles import PORTRAIT_SAFE, cue_picture
@@ -67,7 +68,7 @@ def test_generate_narrates_ducks_the_music_and_burns_and_writes_subtitles(tmp_pa
     generation = VideoGeneration.objects.get()
     assert_conforming_video(generation, tmp_path)
     spec = generation.spec
-    assert generation.voice == "en-us+f3" and generation.burn_subtitles
+    assert generation.request["voice"] == "en-us+f3" and generation.request["burn_subtitles"]
     assert spec["narration"]["voice"] == "en-us+f3" and spec["subtitles"]["burn"]
     assert sum(scene["frames"] for scene in spec["scenes"]) == 150
     assert "A calm ocean at night under the stars." in spec["scenes"][0]["narration"]
@@ -140,7 +141,9 @@ def test_generate_narrates_ducks_the_music_and_burns_and_writes_subtitles(tmp_pa
 
 def plan_only(user, prompt: str, **options) -> VideoGeneration:
     with dispatch.inline() as pending:
-        generation = services.generation_create(user=user, prompt=prompt, duration=5, **options)
+        generation = services.generation_create(
+            user=user, request=GenerationRequest(prompt=prompt, duration=5, **options)
+        )
         while not PhaseRun.objects.filter(generation=generation, phase="plan", status="succeeded").exists():
             dispatch.drain(deque([pending.popleft()]))
         pending.clear()

@@ -26,6 +26,7 @@ from generations.orchestration import dispatch
 from media.decode import audio_levels
 from media.probe import extract_frame, probe
 from phases import storage
+from phases.request import GenerationRequest
 from providers.costs import COST_GPT4_TURBO
 from tests.conftest import PROJECT_DIR
 from tests.providers.fake_s3 import FakeS3, running_s3
@@ -73,7 +74,9 @@ def remote(fake_services: FakeServices, s3_storages: dict[str, Any], settings) -
 
 def generate(user, **options: Any) -> VideoGeneration:
     with dispatch.inline() as pending:
-        generation = services.generation_create(user=user, prompt=PROMPT, duration=5, **options)
+        generation = services.generation_create(
+            user=user, request=GenerationRequest(prompt=PROMPT, duration=5, **options)
+        )
         dispatch.drain(pending)
     generation.refresh_from_db()
     return generation
@@ -229,7 +232,9 @@ def test_canceling_stops_the_remote_prediction_a_worker_waits_for(
         "REPLICATE_POLL_INTERVAL": "0.05",
     }
     with django_capture_on_commit_callbacks(execute=True):
-        generation = services.generation_create(user=alice, prompt=PROMPT, duration=5)
+        generation = services.generation_create(
+            user=alice, request=GenerationRequest(prompt=PROMPT, duration=5)
+        )
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "rqworker", settings.RQ_QUEUE],
         cwd=PROJECT_DIR,

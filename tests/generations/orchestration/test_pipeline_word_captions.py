@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 
 from generations import services
 from media.speech import espeak_available
+from phases.request import GenerationRequest
 from providers.local.subtitles import cue_picture
 from tests.generations.orchestration.test_pipeline import assert_conforming_video, final_path, frame_at
 from tests.phases.subtitle_checks import assert_cues_well_formed, parse_webvtt, parse_word_times
@@ -30,11 +31,13 @@ def test_the_spoken_word_is_highlighted_in_the_video_and_timed_in_the_webvtt(
     with django_capture_on_commit_callbacks(execute=True):
         generation = services.generation_create(
             user=alice,
-            prompt="A harbour at sunset with boats on calm water",
-            duration=6,
-            script=SCRIPT,
-            burn_subtitles=True,
-            subtitle_style={"mode": "words"},
+            request=GenerationRequest(
+                prompt="A harbour at sunset with boats on calm water",
+                duration=6,
+                script=SCRIPT,
+                burn_subtitles=True,
+                subtitle_style={"mode": "words"},
+            ),
         )
     run_burst_worker()
     generation.refresh_from_db()

@@ -23,6 +23,7 @@ from generations.models import PartRun, PhaseRun, Status, VideoGeneration
 from generations.orchestration import dispatch
 from generations.orchestration.reconcile import reconcile
 from phases.registry import PHASES
+from phases.request import GenerationRequest
 from tests.conftest import PROJECT_DIR
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,7 +68,9 @@ def kill_worker_and_horse(worker: subprocess.Popen) -> None:
 
 def create(user, prompt: str, duration: int = 5, capture=None) -> VideoGeneration:
     with capture(execute=True):
-        return services.generation_create(user=user, prompt=prompt, duration=duration)
+        return services.generation_create(
+            user=user, request=GenerationRequest(prompt=prompt, duration=duration)
+        )
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, message: str) -> None:
@@ -213,7 +216,9 @@ def test_cancel_stops_the_running_job_within_seconds(
 
 def test_retry_after_a_failure_skips_the_phases_that_finished(alice, tmp_path):
     with dispatch.inline() as pending:
-        generation = services.generation_create(user=alice, prompt="Rain over a neon city street at night")
+        generation = services.generation_create(
+            user=alice, request=GenerationRequest(prompt="Rain over a neon city street at night")
+        )
         references_done = lambda: PhaseRun.objects.filter(  # noqa: E731
             generation=generation, phase="references", status=PhaseRun.State.SUCCEEDED
         ).exists()

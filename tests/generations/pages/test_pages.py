@@ -15,6 +15,7 @@ from generations import services
 from generations.models import PIPELINE_ORDER, PhaseRun, Status, VideoGeneration
 from generations.templatetags.videogen import seconds, usd
 from phases.registry import PHASES
+from phases.request import GenerationRequest
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 PROMPT = "A lighthouse on a cliff at dusk, waves crashing below, gulls circling."
@@ -79,7 +80,7 @@ def media(settings, tmp_path):
 def make_generation(user, status: Status = Status.QUEUED, **fields) -> VideoGeneration:
     """A generation made by the real service and moved by the real transitions to `status`;
     `fields` are then set as a phase would have recorded them."""
-    generation = services.generation_create(user=user, prompt=PROMPT, duration=5)
+    generation = services.generation_create(user=user, request=GenerationRequest(prompt=PROMPT, duration=5))
     if status == Status.FAILED:
         services.generation_transition(video_id=generation.id, to=Status.VALIDATING)
         services.generation_fail(video_id=generation.id, message="Phase 1 (plan) failed: the planner refused")

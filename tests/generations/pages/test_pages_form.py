@@ -12,6 +12,7 @@ from django.urls import reverse
 from PIL import Image
 
 from generations.models import VideoGeneration
+from phases.request import MAX_ASSETS
 
 PROMPT = "A paper boat drifting down a rainy street, then out to a calm sea."
 
@@ -152,20 +153,20 @@ def test_a_decompression_bomb_is_refused(alice_client):
 
 
 def test_an_oversized_file_is_refused(alice_client, monkeypatch):
-    monkeypatch.setattr("generations.pages.forms.MAX_REFERENCE_BYTES", 100)
+    monkeypatch.setattr("generations.pages.forms.MAX_ASSET_BYTES", 100)
     response = submit(alice_client, reference_images=[image_file()])
     assert field_errors(response, "reference_images") == ["“ref.png” is larger than 0 MB."]
 
 
-def test_at_most_four_references_in_all(alice_client):
+def test_at_most_ten_references_in_all(alice_client):
     response = submit(
         alice_client,
-        reference_images=[image_file(f"r{n}.png") for n in range(3)],
-        reference_urls="https://example.com/1.png\nhttps://example.com/2.png",
+        reference_images=[image_file(f"r{n}.png") for n in range(8)],
+        reference_urls="\n".join(f"https://example.com/{n}.png" for n in range(3)),
     )
     assert response.context["form"].non_field_errors() == [
-        "Use at most 4 reference images in all, uploads and links."
+        f"Use at most {MAX_ASSETS} reference images in all, uploads and links."
     ]
-    response = submit(alice_client, reference_images=[image_file(f"r{n}.png") for n in range(5)])
-    assert field_errors(response, "reference_images") == ["Choose at most 4 images."]
+    response = submit(alice_client, reference_images=[image_file(f"r{n}.png") for n in range(11)])
+    assert field_errors(response, "reference_images") == [f"Choose at most {MAX_ASSETS} images."]
     assert not VideoGeneration.objects.exists()

@@ -100,7 +100,7 @@ class Library:
                 f"the icon library is not installed ({exc.filename}); run ./run.sh"
             ) from exc
         self.size = (data.get("width", 16), data.get("height", 16))
-        self._bodies: dict[str, str] = {name: icon["body"] for name, icon in data["icons"].items()}
+        bodies = {name: icon["body"] for name, icon in data["icons"].items()}
         emoji_of = {name: "".join(chr(int(c, 16)) for c in code.split("-")) for code, name in chars.items()}
         plain = {emoji.replace("\ufe0f", ""): value for emoji, value in keywords.items()}
         titles = {emoji.replace("\ufe0f", ""): value["name"] for emoji, value in names.items()}
@@ -108,7 +108,7 @@ class Library:
         for category, members in categories.items():
             for name in members:
                 wanted = category in CATEGORIES or name in CREATURES
-                if not wanted or name not in self._bodies or _TONED.search(name):
+                if not wanted or name not in bodies or _TONED.search(name):
                     continue
                 emoji = emoji_of.get(name, "").replace("\ufe0f", "")
                 self.icons[f"{PREFIX}:{name}"] = Icon(
@@ -118,6 +118,8 @@ class Library:
                     category=category,
                     keywords=tuple(k for k in plain.get(emoji, []) if _WORD.match(k)),
                 )
+        # Only the pictures a scene can show are kept, not the flags, symbols and skin tones.
+        self._bodies = {icon.name: bodies[icon.name] for icon in self.icons.values()}
         self.words = self._index()
 
     def _index(self) -> dict[str, str]:

@@ -108,7 +108,7 @@ def _storm(scene: Scene) -> None:
     _rain(scene, 110)
     x = scene.w * scene.rng.uniform(0.2, 0.8)
     bolt = _bolt(scene, scene.u * 0.5, scene.rng)
-    sheet = sprites.puff(scene.w * 0.6, scene.h * 0.35, mix(scene.colors.light, WHITE, 0.7), 0.45)
+    sheet = sprites.puff(scene.w * 0.35, scene.h * 0.25, mix(scene.colors.light, WHITE, 0.7), 0.45)
     flash = Flash(
         patches=[[sheet], [bolt]],
         xy=np.array(

@@ -290,11 +290,17 @@ def generation_update_spec(*, video_id: str, spec: dict[str, Any]) -> VideoGener
         check_pictures(spec)
         _check_same_request(generation, spec)
         policy.admit(user=generation.user, starts_generation=False)
-        generation.spec = spec
-        generation.save(update_fields=["spec", "updated_at"])
-        _replace_planned_spec(generation, spec)
-        dispatch.enqueue_storyboard_refresh(video_id)
+        store_reviewed_spec(generation=generation, spec=spec)
     return generation
+
+
+def store_reviewed_spec(*, generation: VideoGeneration, spec: dict[str, Any]) -> None:
+    """Make `spec` the plan of a generation awaiting review, locked and checked by the caller
+    (an edit, a re-voice), and have the storyboard redrawn where scenes changed."""
+    generation.spec = spec
+    generation.save(update_fields=["spec", "updated_at"])
+    _replace_planned_spec(generation, spec)
+    dispatch.enqueue_storyboard_refresh(generation.id)
 
 
 def generation_regenerate_scene(

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from generations.api.account import WebhookSecretView
 from generations.api.batches import BatchViewSet
+from generations.api.narration import NarrationView, RevoiceView, SceneNarrationView
 from generations.api.views import GenerationViewSet, StatusView, TokenView, VideoView
 
 app_name = "api"
@@ -22,6 +23,13 @@ urlpatterns = [
     path("api/token/", TokenView.as_view(), name="token"),
     path("api/webhook-secret/", WebhookSecretView.as_view(), name="webhook-secret"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/generations/<str:video_id>/narration/", NarrationView.as_view(), name="narration"),
+    path(
+        "api/generations/<str:video_id>/scenes/<str:scene>/narration/",
+        SceneNarrationView.as_view(),
+        name="scene-narration",
+    ),
+    path("api/generations/<str:video_id>/revoice/", RevoiceView.as_view(), name="revoice"),
     path("api/", include(router.urls)),
     path("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -133,6 +133,17 @@ def enqueue_webhook(video_id: str, event: str, cycle: int) -> None:
     )
 
 
+def enqueue_revoice(video_id: str) -> None:
+    _enqueue(
+        "generations.orchestration.jobs.revoice",
+        video_id,
+        job_id=f"{_job_prefix(video_id)}revoice-{uuid.uuid4().hex[:8]}",
+        timeout=ADVANCE_TIMEOUT + 240,
+        description=f"re-voice {video_id}",
+        on_stopped=CLEAN_WORKDIRS,
+    )
+
+
 def enqueue_batch_release(user_id: int) -> None:
     """Enqueue the job that starts the user's waiting batch items that now have a slot. One
     job id per user: releases asked for while one waits are that one."""

@@ -7,6 +7,7 @@ from typing import Any
 from generations import batches
 from generations.orchestration import pipeline
 from generations.orchestration import reconcile as reconciler
+from generations.orchestration import revoice as revoicer
 
 
 def advance(video_id: str) -> None:
@@ -23,6 +24,10 @@ def run_part(video_id: str, phase: str, index: int) -> None:
 
 def refresh_storyboard(video_id: str) -> None:
     pipeline.refresh_storyboard(video_id)
+
+
+def revoice(video_id: str) -> None:
+    revoicer.revoice(video_id)
 
 
 def clean_workdirs(job: Any, connection: Any, *args: Any) -> None:

@@ -289,6 +289,14 @@ class GenerationForm(forms.Form):
 REQUEST_FIELDS: dict[str, str | None] = {"assets": None, "subtitle_style": None}
 
 
+class RevoiceForm(forms.Form):
+    """The new-video form's voice fields, for voicing the narration again on the review screen."""
+
+    voice = copy.deepcopy(GenerationForm.base_fields["voice"])
+    language = copy.deepcopy(GenerationForm.base_fields["language"])
+    speech_rate = copy.deepcopy(GenerationForm.base_fields["speech_rate"])
+
+
 class HistoryFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Show",

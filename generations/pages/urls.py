@@ -1,6 +1,6 @@
 from django.urls import path
 
-from generations.pages import batches, icons, views
+from generations.pages import batches, icons, narration, views
 
 urlpatterns = [
     path("", views.root, name="home"),
@@ -20,6 +20,10 @@ urlpatterns = [
     path("generations/<str:video_id>/cancel/", views.generation_cancel, name="generation-cancel"),
     path("generations/<str:video_id>/retry/", views.generation_retry, name="generation-retry"),
     path("generations/<str:video_id>/review/", views.generation_review, name="generation-review"),
+    path(
+        "generations/<str:video_id>/narration/", narration.generation_narration, name="generation-narration"
+    ),
+    path("generations/<str:video_id>/revoice/", narration.generation_revoice, name="generation-revoice"),
     path(
         "generations/<str:video_id>/scenes/<int:scene_number>/regenerate/",
         views.generation_regenerate_scene,

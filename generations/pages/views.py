@@ -19,13 +19,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from generations import selectors, services
+from generations import narration, selectors, services
 from generations.models import Status, VideoGeneration
 from generations.monitoring import CONTENT_TYPE, health_report, prometheus_metrics
 from generations.pages.forms import (
     GenerationForm,
     HistoryFilterForm,
     RegenerateSceneForm,
+    RevoiceForm,
     StoryboardReviewForm,
 )
 from generations.policy import LimitExceeded
@@ -112,7 +113,8 @@ def new_video(request: HttpRequest) -> HttpResponse:
 def generation_detail(request: HttpRequest, video_id: str) -> HttpResponse:
     """Progress while the generation runs, the result once it is complete: one URL."""
     generation = _own_generation(request, video_id)
-    return render(request, "generations/detail.html", _live_context(generation))
+    context = _live_context(generation, since=request.GET.get("since", ""))
+    return render(request, "generations/detail.html", context)
 
 
 @never_cache
@@ -260,13 +262,16 @@ def _own_generation(request: HttpRequest, video_id: str) -> VideoGeneration:
 
 
 def _live_context(
-    generation: VideoGeneration, review_form: StoryboardReviewForm | None = None
+    generation: VideoGeneration, review_form: StoryboardReviewForm | None = None, *, since: str = ""
 ) -> dict[str, Any]:
+    """`since`: the fingerprint of a narration being re-voiced (see `narration_panel`)."""
     timeline = selectors.generation_timeline(generation=generation)
     awaiting_review = generation.status == Status.AWAITING_REVIEW
     if awaiting_review and review_form is None:
         review_form = StoryboardReviewForm(spec=generation.spec)
+    panel = narration_panel(generation, since=since) if awaiting_review else {}
     return {
+        **panel,
         "generation": generation,
         "timeline": timeline,
         "failed_step": next((step for step in timeline if step.state == "failed"), None),
@@ -288,5 +293,30 @@ def _live_context(
         if review_form is not None
         else [],
         "regenerate_form": RegenerateSceneForm(),
+        "poll_interval_ms": POLL_INTERVAL_MS,
+    }
+
+
+def narration_panel(generation: VideoGeneration, *, since: str = "") -> dict[str, Any]:
+    """The panel's context; `since` is the fingerprint of the voice being replaced, if any."""
+    fingerprint = narration.narration_fingerprint(generation)
+    scenes = narration.scene_narrations(generation)
+    pending = bool(since) and since == fingerprint and generation.status == Status.AWAITING_REVIEW
+    return {
+        "narration_scenes": [
+            (scene, f"{reverse('api:scene-narration', args=[generation.id, scene.number])}?v={fingerprint}")
+            for scene in scenes
+        ],
+        "narration_voice": (generation.spec or {}).get("narration"),
+        "revoice_form": RevoiceForm(
+            initial={
+                "voice": generation.voice,
+                "language": generation.language,
+                "speech_rate": generation.speech_rate,
+            }
+        ),
+        "narration_poll_url": f"{reverse('generation-narration', args=[generation.id])}?since={since}"
+        if pending
+        else None,
         "poll_interval_ms": POLL_INTERVAL_MS,
     }

@@ -13,8 +13,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
-import media
 from generations.models import Status, VideoGeneration
+from media.probe import probe
 from tests.generations.api.conftest import token_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,5 +93,5 @@ def test_a_csv_batch_completes_reports_its_failure_retries_it_and_zips_the_video
         assert generation.status == Status.COMPLETE
         extracted = folder.parent / name
         extracted.write_bytes(archive.read(name))
-        probed = media.probe(extracted)
+        probed = probe(extracted)
         assert probed.video is not None and probed.video.frames == 150

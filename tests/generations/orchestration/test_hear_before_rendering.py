@@ -10,13 +10,13 @@ import wave
 import numpy as np
 import pytest
 
-import media
 from generations.models import Status, VideoGeneration
+from media.speech import espeak_available
 from tests.generations.api.conftest import token_client
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not media.espeak_available(), reason="espeak-ng is not installed"),
+    pytest.mark.skipif(not espeak_available(), reason="espeak-ng is not installed"),
 ]
 
 SCRIPT = "The harbour wakes before dawn.\n\nFishing boats slip out past the lighthouse.\n\nGulls follow them home at noon."

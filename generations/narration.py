@@ -78,16 +78,18 @@ def generation_revoice(*, video_id: str, voice: str, language: str, speech_rate:
     voices it again.
 
     Raises InvalidTransition unless it awaits review, ValidationException when it has no
-    narration to voice, policy.LimitExceeded when the owner is past their rate."""
+    narration to voice (RequestInvalid for options out of range), policy.LimitExceeded when the owner is past their rate."""
     with transaction.atomic():
         generation = VideoGeneration.objects.select_for_update().get(id=video_id)
         if generation.status != Status.AWAITING_REVIEW:
             raise InvalidTransition(generation, Status.AWAITING_REVIEW)
-        if not generation.narration or not scene_narrations(generation):
+        asked = generation.generation_request
+        if not asked.narration or not scene_narrations(generation):
             raise ValidationException("this video has no narration to voice again")
+        asked = asked.replace(voice=voice, language=language, speech_rate=speech_rate).validate()
         policy.admit(user=generation.user, starts_generation=False)
-        generation.voice, generation.language, generation.speech_rate = voice, language, speech_rate
-        generation.save(update_fields=["voice", "language", "speech_rate", "updated_at"])
+        generation.request = asked.to_dict()
+        generation.save(update_fields=["request", "updated_at"])
         dispatch.enqueue_revoice(video_id)
     logger.info(
         "generation=%s re-voicing voice=%r language=%r rate=%s", video_id, voice, language, speech_rate

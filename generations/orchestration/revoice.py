@@ -3,6 +3,7 @@ voice, language and pace now on its record, and the scenes refitted to the new s
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 from pathlib import Path
@@ -24,14 +25,7 @@ def revoice(video_id: str) -> None:
         return
     # Each scene keeps the words it has (the script was handed out over the scenes when the
     # plan was made, and the reviewer may have edited them since): only the voice changes.
-    options = NarrationOptions(
-        voice=generation.voice,
-        language=generation.language,
-        rate=generation.speech_rate,
-        subtitles=generation.subtitles,
-        burn=generation.burn_subtitles,
-        style=generation.subtitle_style,
-    )
+    options = dataclasses.replace(NarrationOptions.from_request(generation.generation_request), script="")
     with tempfile.TemporaryDirectory(prefix=f"videogen-{video_id}-revoice-", dir=settings.WORK_ROOT) as name:
         narrated = narrate(generation.spec, options, workdir=Path(name), meter=CostMeter())
         spec = narrated.spec

@@ -301,6 +301,7 @@ def narration_panel(generation: VideoGeneration, *, since: str = "") -> dict[str
     """The panel's context; `since` is the fingerprint of the voice being replaced, if any."""
     fingerprint = narration.narration_fingerprint(generation)
     scenes = narration.scene_narrations(generation)
+    asked = generation.generation_request
     pending = bool(since) and since == fingerprint and generation.status == Status.AWAITING_REVIEW
     return {
         "narration_scenes": [
@@ -310,9 +311,9 @@ def narration_panel(generation: VideoGeneration, *, since: str = "") -> dict[str
         "narration_voice": (generation.spec or {}).get("narration"),
         "revoice_form": RevoiceForm(
             initial={
-                "voice": generation.voice,
-                "language": generation.language,
-                "speech_rate": generation.speech_rate,
+                "voice": asked.voice,
+                "language": asked.language,
+                "speech_rate": asked.speech_rate,
             }
         ),
         "narration_poll_url": f"{reverse('generation-narration', args=[generation.id])}?since={since}"

@@ -54,7 +54,7 @@ def test_a_scene_narration_plays_on_the_review_screen_and_is_revoiced_there(page
     expect(page.locator("#narration-panel")).to_contain_text("pace 0.8×", timeout=120_000)
     expect(page.locator("#narration-panel[data-pending]")).to_have_count(0)
     generation.refresh_from_db()
-    assert generation.status == Status.AWAITING_REVIEW and generation.speech_rate == 0.8
+    assert generation.status == Status.AWAITING_REVIEW and generation.generation_request.speech_rate == 0.8
     assert [scene["frames"] for scene in generation.spec["scenes"]] != before
     page.get_by_label("Narration of scene 1").evaluate("audio => audio.play()")
     page.wait_for_function(

@@ -11,7 +11,7 @@ A spec is plain JSON (it is stored on the generation and sent to remote planners
       "aspect_ratio": "16:9", "width": 1920, "height": 1080,
       "template": "cinematic",            # style template name
       "seed": 0,
-      "scenes": [                         # 3 to 8
+      "scenes": [                         # 3 to 60
         {"description": "...", "caption": "...", "duration": 5.0, "frames": 150,
          "camera": "zoom_in", "palette": ["#0b1d3a", "#1f4e79", "#f2c14e"], "motif": "waves",
          "elements": [{"name": "ship", "icon": "fluent-emoji-flat:ship", "motion": "drift"}],
@@ -40,8 +40,8 @@ from toolbox.exceptions import ValidationException
 FPS = 30
 DEFAULT_DURATION = 30
 DEFAULT_RESOLUTION = "1080p"
-MIN_DURATION, MAX_DURATION = 5, 120
-MIN_SCENES, MAX_SCENES = 3, 8
+MIN_DURATION, MAX_DURATION = 5, 600
+MIN_SCENES, MAX_SCENES = 3, 60
 
 SIZES: dict[str, tuple[int, int]] = {
     "16:9": (1920, 1080),

@@ -40,7 +40,9 @@ from phases.request import (
 )
 from providers.spec import MUSIC_MOODS, frames_to_seconds, split_frames
 
-DURATIONS = tuple(d for d in (5, 10, 15, 20, 30, 45, 60, 90, 120) if MIN_DURATION <= d <= MAX_DURATION)
+DURATIONS = tuple(
+    d for d in (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600) if MIN_DURATION <= d <= MAX_DURATION
+)
 REFERENCE_FORMATS = ("PNG", "JPEG", "WEBP")
 LANGUAGES = (
     ("", "Detect from the text"),
@@ -61,6 +63,13 @@ LANGUAGES = (
 SPEECH_RATES = ((0.8, "Slow"), (1.0, "Normal"), (1.25, "Fast"), (1.5, "Very fast"))
 SUBTITLE_SIZES = ((42, "Small"), (54, "Medium"), (72, "Large"))
 SUBTITLE_OUTLINES = ((0, "None"), (2, "Thin"), (4, "Normal"), (8, "Thick"))
+
+
+def _length_label(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} minutes" if not rest else f"{minutes} min {rest} s"
 
 
 class MultipleImageInput(forms.FileInput):
@@ -134,7 +143,7 @@ class GenerationForm(forms.Form):
     )
     duration = forms.TypedChoiceField(
         label="Length",
-        choices=[(seconds, f"{seconds} seconds") for seconds in DURATIONS],
+        choices=[(seconds, _length_label(seconds)) for seconds in DURATIONS],
         coerce=int,
         initial=DEFAULT_DURATION,
     )

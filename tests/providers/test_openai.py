@@ -58,7 +58,7 @@ def test_structured_output_sends_the_spec_schema_when_chosen(fake: FakeServices,
     assert body["model"] == "gpt-4o-2024-08-06"
     schema = body["response_format"]["json_schema"]["schema"]
     assert body["response_format"]["type"] == "json_schema"
-    assert schema["properties"]["scenes"]["maxItems"] == 8
+    assert schema["properties"]["scenes"]["maxItems"] == 60
 
 
 def test_the_frame_arithmetic_the_model_got_wrong_is_redone_from_its_scene_lengths(fake: FakeServices):

@@ -63,7 +63,7 @@ def test_bad_rows_are_listed_by_number_and_nothing_is_created(alice, alice_api):
         12,
         bad={
             4: "too short,5,16:9,false,,4\n",
-            7: f"{PROMPT},500,16:9,false,,7\n",
+            7: f"{PROMPT},700,16:9,false,,7\n",
             11: f"{PROMPT},5,4:3,maybe,,11\n",
         },
     )

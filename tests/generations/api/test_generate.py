@@ -69,7 +69,7 @@ def test_options_have_the_seed_defaults(alice_api):
         ({"prompt": "x" * 1001}, "prompt"),
         ({"prompt": None}, "prompt"),
         ({"prompt": PROMPT, "duration": 4}, "duration"),
-        ({"prompt": PROMPT, "duration": 121}, "duration"),
+        ({"prompt": PROMPT, "duration": 601}, "duration"),
         ({"prompt": PROMPT, "duration": 7.5}, "duration"),
         ({"prompt": PROMPT, "aspect_ratio": "4:3"}, "aspect_ratio"),
         ({"prompt": PROMPT, "template": "vaporwave"}, "template"),

@@ -1,0 +1,102 @@
+"""Ten-minute videos of 60 scenes, in every shape, through the form, the API and the review page."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from generations import services
+from generations.models import Status, VideoGeneration
+from phases.request import ASPECT_RATIOS, MAX_DURATION, MAX_SCENES
+from tests.generations.api.conftest import PROMPT, make, token_client, walk_to
+from tests.phases.spec_factory import make_spec
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_longest_video_is_ten_minutes_of_sixty_scenes():
+    assert (MAX_DURATION, MAX_SCENES) == (600, 60)
+
+
+@pytest.mark.parametrize("aspect_ratio", ASPECT_RATIOS)
+def test_the_form_asks_for_ten_minutes_in_every_shape(client, alice, queue, aspect_ratio):
+    client.force_login(alice)
+    page = client.get(reverse("home"), HTTP_ACCEPT="text/html").content.decode()
+    assert '<option value="600">10 minutes</option>' in page
+    response = client.post(
+        reverse("home"), {"prompt": PROMPT, "duration": "600", "aspect_ratio": aspect_ratio, "template": ""}
+    )
+    assert response.status_code == 302
+    generation = VideoGeneration.objects.get()
+    assert (generation.duration, generation.aspect_ratio) == (600, aspect_ratio)
+
+
+@pytest.mark.parametrize("aspect_ratio", ASPECT_RATIOS)
+def test_the_api_takes_ten_minutes_in_every_shape_and_no_more(alice, queue, aspect_ratio):
+    api = token_client(alice)
+    body = {"prompt": PROMPT, "duration": 600, "aspect_ratio": aspect_ratio, "burn_subtitles": True}
+    response = api.post("/generate", body, format="json")
+    assert response.status_code == 202, response.json()
+    assert VideoGeneration.objects.get().request["duration"] == 600
+    too_long = api.post("/generate", {**body, "duration": 601}, format="json")
+    assert too_long.status_code == 400 and "duration" in too_long.json()
+
+
+def awaiting_review_of_ten_minutes(user, aspect_ratio: str = "16:9") -> VideoGeneration:
+    generation = make(user, duration=600, aspect_ratio=aspect_ratio, review=True)
+    walk_to(generation, Status.GENERATING_ANIMATIC)
+    services.generation_transition(video_id=generation.id, to=Status.AWAITING_REVIEW)
+    VideoGeneration.objects.filter(id=generation.id).update(
+        spec=make_spec(duration=600, aspect_ratio=aspect_ratio, scenes=MAX_SCENES)
+    )
+    generation.refresh_from_db()
+    return generation
+
+
+@pytest.mark.parametrize("aspect_ratio", ASPECT_RATIOS)
+def test_the_api_accepts_an_edited_spec_of_sixty_scenes(alice, queue, aspect_ratio):
+    generation = awaiting_review_of_ten_minutes(alice, aspect_ratio)
+    spec = make_spec(duration=600, aspect_ratio=aspect_ratio, scenes=MAX_SCENES)
+    spec["scenes"][59]["caption"] = "The sixtieth scene"
+    api = token_client(alice)
+    response = api.patch(f"/api/generations/{generation.id}/", {"spec": spec}, format="json")
+    assert response.status_code == 200, response.json()
+    generation.refresh_from_db()
+    assert (
+        len(generation.spec["scenes"]) == 60
+        and generation.spec["scenes"][59]["caption"] == "The sixtieth scene"
+    )
+    one_too_many = {**spec, "scenes": [*spec["scenes"], spec["scenes"][0]]}
+    assert (
+        api.patch(f"/api/generations/{generation.id}/", {"spec": one_too_many}, format="json").status_code
+        == 400
+    )
+
+
+def test_the_review_page_shows_sixty_scenes_in_a_scrolling_list_and_saves_them(client, alice, queue):
+    generation = awaiting_review_of_ten_minutes(alice)
+    scenes = generation.spec["scenes"]
+    client.force_login(alice)
+    page = client.get(reverse("generation-detail", args=[generation.id])).content.decode()
+    assert '<ol class="review__scenes" aria-label="60 scenes">' in page
+    assert page.count('class="review__scene"') == 60 and "<h3>Scene 60</h3>" in page
+
+    form = {
+        "scene-TOTAL_FORMS": 60,
+        "scene-INITIAL_FORMS": 60,
+        "music_mood": generation.spec["music"]["mood"],
+        "action": "save",
+    }
+    for number, scene in enumerate(scenes):
+        form |= {
+            f"scene-{number}-description": scene["description"],
+            f"scene-{number}-caption": "Edited" if number == 59 else scene["caption"],
+            f"scene-{number}-duration": scene["duration"],
+            f"scene-{number}-order": number + 1,
+            f"scene-{number}-elements": "[]",
+        }
+    response = client.post(reverse("generation-review", args=[generation.id]), form)
+    assert response.status_code == 302
+    generation.refresh_from_db()
+    assert len(generation.spec["scenes"]) == 60 and generation.spec["scenes"][59]["caption"] == "Edited"
+    assert sum(scene["frames"] for scene in generation.spec["scenes"]) == 600 * 30

@@ -203,7 +203,9 @@ def test_a_short_caption_has_no_ellipsis() -> None:
     assert plan("Waves roll onto the beach")["scenes"][0]["caption"] == "Waves roll onto the beach"
 
 
-@pytest.mark.parametrize(("duration", "counts"), [(5, {3}), (7, {3}), (30, {5, 6}), (61, {10}), (120, {20}), (600, {60})])
+@pytest.mark.parametrize(
+    ("duration", "counts"), [(5, {3}), (7, {3}), (30, {5, 6}), (61, {10}), (120, {20}), (600, {60})]
+)
 def test_the_scene_count_follows_the_duration(duration: int, counts: set[int]) -> None:
     assert len(plan("A lonely lighthouse", duration=duration)["scenes"]) in counts
     assert (

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -22,10 +23,16 @@ from generations.models import Status, VideoGeneration
 from generations.orchestration import dispatch
 from generations.services import InvalidTransition, store_reviewed_spec
 from media.audio import cut_wav
+from phases.request import script_problem
 from providers.spec import scene_start_frame, validate_spec
 from toolbox.exceptions import ValidationException
 
 logger = logging.getLogger(__name__)
+
+
+# While a re-voice runs the review screen polls for the new voice; past this it stops
+# waiting (a job that died or a voice that could not be fitted leaves the old one in place).
+REVOICE_WAIT = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,8 @@ def generation_revoice(*, video_id: str, voice: str, language: str, speech_rate:
     voices it again.
 
     Raises InvalidTransition unless it awaits review, ValidationException when it has no
-    narration to voice (RequestInvalid for options out of range), policy.LimitExceeded when the owner is past their rate."""
+    narration to voice or the narration would not fit the video at that pace (RequestInvalid
+    for options out of range), policy.LimitExceeded when the owner is past their rate."""
     with transaction.atomic():
         generation = VideoGeneration.objects.select_for_update().get(id=video_id)
         if generation.status != Status.AWAITING_REVIEW:
@@ -87,6 +95,10 @@ def generation_revoice(*, video_id: str, voice: str, language: str, speech_rate:
         if not asked.narration or not scene_narrations(generation):
             raise ValidationException("this video has no narration to voice again")
         asked = asked.replace(voice=voice, language=language, speech_rate=speech_rate).validate()
+        words = " ".join(scene.text for scene in scene_narrations(generation) if scene.text)
+        problem = script_problem(words, generation.duration, speech_rate)
+        if problem:
+            raise ValidationException(problem.replace("This script", "This narration"))
         policy.admit(user=generation.user, starts_generation=False)
         generation.request = asked.to_dict()
         generation.save(update_fields=["request", "updated_at"])
@@ -100,10 +112,12 @@ def generation_revoice(*, video_id: str, voice: str, language: str, speech_rate:
 def generation_apply_revoice(*, video_id: str, spec: dict[str, Any]) -> bool:
     """Put the re-voiced plan in place (the re-voice job's last step; the request was admitted
     when it was made). Returns False, changing nothing, when the generation has left review
-    meanwhile. Raises ValidationException for a spec the schema refuses."""
+    meanwhile or the new voice could not be fitted to the video (its narration was left
+    out): the reviewer keeps the voice they had. Raises ValidationException for a spec the
+    schema refuses."""
     with transaction.atomic():
         generation = VideoGeneration.objects.select_for_update().get(id=video_id)
-        if generation.status != Status.AWAITING_REVIEW:
+        if generation.status != Status.AWAITING_REVIEW or not spec.get("narration"):
             return False
         validate_spec(spec)
         store_reviewed_spec(generation=generation, spec=spec)

@@ -34,4 +34,4 @@ def revoice(video_id: str) -> None:
                 narrated.voice_track, artifact_name(FINAL_PREFIX, video_id, "narration.wav")
             )
     if not narration.generation_apply_revoice(video_id=video_id, spec=spec):
-        logger.info("generation=%s re-voice discarded: no longer awaiting review", video_id)
+        logger.warning("generation=%s re-voice discarded: left review, or the voice did not fit", video_id)

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
@@ -302,7 +303,12 @@ def narration_panel(generation: VideoGeneration, *, since: str = "") -> dict[str
     fingerprint = narration.narration_fingerprint(generation)
     scenes = narration.scene_narrations(generation)
     asked = generation.generation_request
-    pending = bool(since) and since == fingerprint and generation.status == Status.AWAITING_REVIEW
+    pending = (
+        bool(since)
+        and since == fingerprint
+        and generation.status == Status.AWAITING_REVIEW
+        and timezone.now() - generation.updated_at < narration.REVOICE_WAIT
+    )
     return {
         "narration_scenes": [
             (scene, f"{reverse('api:scene-narration', args=[generation.id, scene.number])}?v={fingerprint}")

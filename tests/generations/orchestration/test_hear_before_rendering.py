@@ -10,9 +10,11 @@ import wave
 import numpy as np
 import pytest
 
+from generations import services
 from generations.models import Status, VideoGeneration
 from media.speech import espeak_available
 from tests.generations.api.conftest import token_client
+from tests.phases.spec_factory import make_spec
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -107,3 +109,29 @@ def test_only_a_video_awaiting_review_can_be_revoiced(alice, django_capture_on_c
     assert api.get(f"/api/generations/{video_id}/narration/").status_code == 404
     response = api.post(f"/api/generations/{video_id}/revoice/", {"speech_rate": 9}, format="json")
     assert response.status_code == 400 and "speech_rate" in response.json()
+
+
+def test_a_pace_at_which_the_narration_cannot_fit_is_refused_up_front(
+    alice, django_capture_on_commit_callbacks
+):
+    api = token_client(alice)
+    video_id = api.post(
+        "/generate", {"prompt": "A harbour at dawn with boats", "duration": 5}, format="json"
+    ).json()["video_id"]
+    spec = make_spec(duration=5)
+    for scene in spec["scenes"]:
+        scene["narration"] = "Boats and gulls and waves and wind and rain over the long grey harbour wall."
+    spec["narration"] = {
+        "provider": "local",
+        "voice": "en-us",
+        "language": "en",
+        "rate": 1.0,
+        "track": "final/x.wav",
+    }
+    VideoGeneration.objects.filter(id=video_id).update(spec=spec)
+    for status in (Status.VALIDATING, Status.GENERATING_ANIMATIC, Status.AWAITING_REVIEW):
+        services.generation_transition(video_id=video_id, to=status)
+    response = api.post(f"/api/generations/{video_id}/revoice/", {"speech_rate": 0.5}, format="json")
+    assert response.status_code == 400
+    assert "too long for a 5 s video" in response.json()["narration"][0]
+    assert VideoGeneration.objects.get(id=video_id).generation_request.speech_rate == 1.0

@@ -12,8 +12,11 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY scripts/icons/package.json scripts/icons/package-lock.json var/icons/
 RUN npm ci --prefix var/icons --no-audit --no-fund --ignore-scripts
 COPY . .
-RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
+# With the settings production runs with, so WhiteNoise's manifest is written; a build-only
+# key, never used at run time.
+RUN ENVIRONMENT=production SECRET_KEY=build-only-not-a-secret python manage.py collectstatic --noinput
 
-ENV PYTHONUNBUFFERED=1
+ENV PYTHONUNBUFFERED=1 HOST=0.0.0.0 PORT=8000
 EXPOSE 8000
-CMD ["gunicorn", "videogen.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+# Workers, threads and timeout: GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT (gunicorn.conf.py).
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "videogen.wsgi:application"]

@@ -6,13 +6,15 @@ python manage.py migrate --noinput
 python manage.py ensure_admin
 
 PORT=${PORT:-8000}
+# Development settings (DEBUG on) are for this machine only: listen on loopback unless told.
+HOST=${HOST:-127.0.0.1}
 # Work lost while the app was down (a killed worker, a restarted Redis) is put back first;
 # RQ's cron scheduler then runs the same reconcile every minute.
 python manage.py reconcile
-python manage.py rqworker --with-scheduler "${RQ_QUEUE:-videogen}" &
+python manage.py rqworker --with-scheduler &
 worker=$!
 # Webhook deliveries have their own queue and worker, so a slow receiver never holds the pipeline.
-python manage.py rqworker --with-scheduler "${WEBHOOK_QUEUE:-${RQ_QUEUE:-videogen}-webhooks}" &
+python manage.py rqworker --with-scheduler "${WEBHOOK_QUEUE:-videogen-webhooks}" &
 webhooks=$!
 python manage.py rqcron generations.orchestration.cron &
 cron=$!
@@ -20,9 +22,9 @@ trap 'kill $worker $webhooks $cron 2>/dev/null; wait $worker $webhooks $cron 2>/
 
 cat <<MSG
 
-  videogen is starting on http://127.0.0.1:$PORT/  (admin: http://127.0.0.1:$PORT/admin/)
+  videogen is starting on http://$HOST:$PORT/  (admin: http://$HOST:$PORT/admin/)
   Make a first video from another terminal:
     .venv/bin/python manage.py generate "A calm ocean at night under the stars, waves rolling in"
 
 MSG
-python manage.py runserver "0.0.0.0:$PORT"
+python manage.py runserver "$HOST:$PORT"

@@ -27,13 +27,12 @@ FINISH_TIMEOUT = 900
 
 def bench_environment(*, database_url: str, media_root: Path, work_root: Path) -> dict[str, str]:
     """The environment of the bench process and every process it starts: offline providers,
-    its own database, Redis database 8 and queue, no debug."""
+    its own database and Redis database 8 (its queue is alone there), no debug."""
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="videogen.settings",
         DATABASE_URL=database_url,
         REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8"),
-        RQ_QUEUE="vg-bench",
         MEDIA_ROOT=str(media_root),
         WORK_ROOT=str(work_root),
         DEBUG="0",
@@ -66,7 +65,6 @@ class Workers:
         self.procs: list[subprocess.Popen[bytes]] = []
 
     def __enter__(self) -> Workers:
-        from django.conf import settings
         from rq import Worker
 
         from generations.orchestration.dispatch import get_queue
@@ -76,7 +74,7 @@ class Workers:
             log = open(self.log_dir / f"worker-{len(os.listdir(self.log_dir))}-{number}.log", "wb")
             self.procs.append(
                 subprocess.Popen(
-                    [*self.prefix, sys.executable, "manage.py", "rqworker", settings.RQ_QUEUE],
+                    [*self.prefix, sys.executable, "manage.py", "rqworker"],
                     cwd=PROJECT,
                     env=self.env,
                     stdout=log,

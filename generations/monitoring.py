@@ -77,8 +77,10 @@ def _storage() -> Check:
     return Check(True)
 
 
-def health_report() -> tuple[bool, dict[str, object]]:
-    """(healthy, body). Queue depth is reported, not judged: a long queue is not an outage."""
+def health_report(*, details: bool) -> tuple[bool, dict[str, object]]:
+    """(healthy, body). Queue depth is reported, not judged: a long queue is not an outage.
+    Without `details` a failing check says only "error": exception text can name hosts,
+    users and paths, which are for operators."""
     checks = {
         "database": _guard(_database),
         "redis": _guard(_redis),
@@ -90,7 +92,10 @@ def health_report() -> tuple[bool, dict[str, object]]:
     healthy = all(check.ok for check in checks.values())
     body = {
         "status": "ok" if healthy else "error",
-        "checks": {name: "ok" if check.ok else f"error: {check.detail}" for name, check in checks.items()},
+        "checks": {
+            name: "ok" if check.ok else (f"error: {check.detail}" if details else "error")
+            for name, check in checks.items()
+        },
         "failing": [name for name, check in checks.items() if not check.ok],
         "workers": checks["workers"].detail if checks["workers"].ok else 0,
         "queue_depth": queue_depth,

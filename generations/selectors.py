@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from statistics import median
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
@@ -20,7 +21,14 @@ from django.utils.text import slugify
 from generations.models import ACTIVE_STATUSES, PartRun, PhaseRun, Status, VideoGeneration
 from phases.per_scene import scene_filename
 from phases.registry import PHASES
-from phases.storage import ANIMATIC_PREFIX, CHUNKS_PREFIX, REFERENCES_PREFIX, artifact_name, url_for
+from phases.storage import (
+    ANIMATIC_PREFIX,
+    CHUNKS_PREFIX,
+    REFERENCES_PREFIX,
+    artifact_name,
+    url_for,
+    video_id_of,
+)
 
 # Seconds of work per second of video, used until this installation has its own history.
 DEFAULT_SECONDS_PER_VIDEO_SECOND = {
@@ -123,6 +131,20 @@ def generation_list(
     if status_filter:
         generations = generations.filter(status__in=HISTORY_FILTERS[status_filter])
     return generations
+
+
+def generation_for_file(*, user: AbstractBaseUser | AnonymousUser, name: str) -> VideoGeneration | None:
+    """The generation whose stored file `name` is, when `user` may see its files: the owner,
+    or staff allowed to view every generation. None for anyone else, as for no such file."""
+    video_id = video_id_of(name)
+    if video_id is None or not user.is_authenticated:
+        return None
+    visible = (
+        VideoGeneration.objects.all()
+        if user.is_staff and user.has_perm("generations.view_videogeneration")
+        else generation_list(user=user)
+    )
+    return visible.filter(id=video_id).first()
 
 
 @dataclass(frozen=True)
@@ -312,6 +334,7 @@ class VideoResult:
     video_url: str
     poster_url: str | None
     download_name: str
+    download_url: str
     width: int | None
     height: int | None
     duration: float | None
@@ -334,10 +357,15 @@ def generation_result(*, generation: VideoGeneration) -> VideoResult | None:
         {**scene, "number": number, "camera_label": scene.get("camera", "").replace("_", " ")}
         for number, scene in enumerate(spec.get("scenes", []), start=1)
     ]
+    video_url = url_for(generation.final_video_url) or ""
+    download_name = f"{slugify(generation.title) or 'video'}-{generation.id[:8]}.mp4"
     return VideoResult(
-        video_url=url_for(generation.final_video_url) or "",
+        video_url=video_url,
         poster_url=url_for(generation.poster_url),
-        download_name=f"{slugify(generation.title) or 'video'}-{generation.id[:8]}.mp4",
+        download_name=download_name,
+        # The file view names the attachment: on S3 the browser downloads from another
+        # origin, where the `download` attribute is ignored.
+        download_url=f"{video_url}?{urlencode({'download': download_name})}",
         width=export.get("width") or spec.get("width"),
         height=export.get("height") or spec.get("height"),
         duration=export.get("duration"),

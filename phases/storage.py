@@ -2,16 +2,24 @@
 
 Names follow the seed's prefixes: `<prefix>/<video_id>/<file>`. Names are deterministic so
 a re-run of a phase replaces its own output rather than adding copies.
+
+Users never get a storage URL directly: `url_for` names the app's own link, whose view checks
+who asks before it streams the file (local) or redirects to a presigned URL (S3).
 """
 
 from __future__ import annotations
 
 import shutil
+from functools import cached_property
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
+from storages.backends import s3
+from storages.utils import clean_name
 
 ANIMATIC_PREFIX = "animatic"
 REFERENCES_PREFIX = "references"
@@ -22,6 +30,55 @@ PREFIXES = (ANIMATIC_PREFIX, REFERENCES_PREFIX, CHUNKS_PREFIX, FINAL_PREFIX)
 
 def artifact_name(prefix: str, video_id: str, filename: str) -> str:
     return f"{prefix}/{video_id}/{filename}"
+
+
+def video_id_of(name: str) -> str | None:
+    """The generation a stored name belongs to, or None for anything that is not exactly
+    `<prefix>/<video_id>/<file>` (a path that climbs out, another folder, a bare prefix)."""
+    parts = name.split("/")
+    if len(parts) != 3 or parts[0] not in PREFIXES or not all(parts) or {"..", "."} & set(parts):
+        return None
+    return parts[1]
+
+
+class S3Storage(s3.S3Storage):
+    """S3 whose presigned links are signed for the address browsers reach
+    (`public_endpoint_url`), which may differ from the one the app and workers use
+    (`endpoint_url`, e.g. a host name inside a private network)."""
+
+    def get_default_settings(self) -> dict[str, Any]:
+        return {**super().get_default_settings(), "public_endpoint_url": None}
+
+    @cached_property
+    def _public_client(self) -> Any:
+        # A signature covers the host, so the link must be signed for the host it names.
+        return self._create_session().client(
+            "s3",
+            region_name=self.region_name,
+            use_ssl=self.use_ssl,
+            endpoint_url=self.public_endpoint_url or self.endpoint_url,
+            config=self.client_config,
+            verify=self.verify,
+        )
+
+    def url(
+        self,
+        name: str,
+        parameters: dict[str, Any] | None = None,
+        expire: int | None = None,
+        http_method: str | None = None,
+    ) -> str:
+        params = {
+            **(parameters or {}),
+            "Bucket": self.bucket_name,
+            "Key": self._normalize_name(clean_name(name)),
+        }
+        return self._public_client.generate_presigned_url(
+            "get_object",
+            Params=params,
+            ExpiresIn=self.querystring_expire if expire is None else expire,
+            HttpMethod=http_method,
+        )
 
 
 def store_file(local_path: Path, name: str) -> str:
@@ -57,17 +114,26 @@ def upload_file(file_path: str | Path, key: str) -> str:
     return Path(default_storage.path(name)).resolve().as_uri()
 
 
-def generate_presigned_url(key: str, expiration: int | None = None) -> str:
-    """The seed's `generate_presigned_url`: a URL to download `key`, valid for `expiration`
-    seconds (AWS_PRESIGNED_EXPIRY by default) on S3. Local storage URLs do not expire."""
-    if getattr(default_storage, "bucket_name", None):
-        return default_storage.url(key, expire=expiration or settings.AWS_PRESIGNED_EXPIRY)
-    return default_storage.url(key)
+def on_s3() -> bool:
+    return bool(getattr(default_storage, "bucket_name", None))
+
+
+def generate_presigned_url(key: str, expiration: int | None = None, *, download_as: str = "") -> str:
+    """The seed's `generate_presigned_url`: on S3 a URL anyone holding it may download `key`
+    from, for `expiration` seconds (AWS_PRESIGNED_EXPIRY by default), as an attachment named
+    `download_as` when given. On local storage, the app's own link (`url_for`)."""
+    if not on_s3():
+        return url_for(key) or ""
+    parameters = (
+        {"ResponseContentDisposition": f'attachment; filename="{download_as}"'} if download_as else {}
+    )
+    return default_storage.url(key, parameters=parameters, expire=expiration or settings.AWS_PRESIGNED_EXPIRY)
 
 
 def url_for(name: str | None) -> str | None:
-    """A URL for a stored name (presigned, and so fresh on each call, on S3)."""
-    return default_storage.url(name) if name else None
+    """The app's link to a stored file: the same for everyone, answered only for the
+    generation's owner (or staff allowed to see it) by the view at MEDIA_URL."""
+    return f"{settings.MEDIA_URL}{quote(name)}" if name else None
 
 
 def delete_generation_files(video_id: str) -> None:

@@ -22,7 +22,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def queue():
     """The test queue on the real Redis, emptied before and after the test."""
-    rq_queue = django_rq.get_queue(settings.RQ_QUEUE)
+    rq_queue = django_rq.get_queue("default")
     rq_queue.connection.flushdb()
     yield rq_queue
     rq_queue.connection.flushdb()
@@ -54,12 +54,12 @@ def worker_env(transactional_db) -> dict[str, str]:
 
 @pytest.fixture
 def run_burst_worker(worker_env, queue) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run a real `manage.py rqworker --burst` on the pipeline's and the webhooks' queues
-    until both are empty."""
+    """Run a real `manage.py rqworker --burst` on the pipeline's (default) and the webhooks'
+    queues until both are empty."""
 
     def run(timeout: float = 300) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [sys.executable, "manage.py", "rqworker", "--burst", settings.RQ_QUEUE, settings.WEBHOOK_QUEUE],
+            [sys.executable, "manage.py", "rqworker", "--burst", "default", settings.WEBHOOK_QUEUE],
             cwd=PROJECT_DIR,
             env=worker_env,
             capture_output=True,

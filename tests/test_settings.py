@@ -83,3 +83,51 @@ def test_replicate_prices_that_are_not_json_refuse_to_start():
     result = run_check({"REPLICATE_PRICES_JSON": "kling=0.09"})
     assert result.returncode != 0
     assert "REPLICATE_PRICES_JSON must be a JSON object" in result.stderr
+def settings_value(extra_env: dict[str, str], expression: str) -> str:
+    """`expression` evaluated in the real settings module, imported with `extra_env`."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
+    env.update(extra_env)
+    result = subprocess.run(
+        [sys.executable, "-c", f"from videogen import settings; print({expression})"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.strip()
+
+
+PRODUCTION = {"ENVIRONMENT": "production", "SECRET_KEY": "p" * 60, "ALLOWED_HOSTS": "videogen.example.com"}
+
+
+def test_a_misspelt_environment_stops_start_up_instead_of_running_in_debug():
+    result = run_check({"ENVIRONMENT": "prodution", "SECRET_KEY": "p" * 60})
+    assert result.returncode != 0
+    assert "ENVIRONMENT must be one of development, production, got 'prodution'" in result.stderr
+
+
+def test_the_proxy_header_is_trusted_only_when_the_environment_says_a_proxy_sets_it():
+    assert settings_value(PRODUCTION, "getattr(settings, 'SECURE_PROXY_SSL_HEADER', None)") == "None"
+    trusted = settings_value(
+        {**PRODUCTION, "SECURE_PROXY_SSL_HEADER": "true"}, "settings.SECURE_PROXY_SSL_HEADER"
+    )
+    assert trusted == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_hsts_covers_subdomains_and_asks_for_preloading_only_when_told():
+    expression = (
+        "settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD"
+    )
+    assert settings_value(PRODUCTION, expression) == "31536000 False False"
+    opted_in = {**PRODUCTION, "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true", "SECURE_HSTS_PRELOAD": "true"}
+    assert settings_value(opted_in, expression) == "31536000 True True"
+
+
+def test_no_origin_is_allowed_cross_origin_until_listed():
+    assert settings_value({}, "settings.CORS_ALLOWED_ORIGINS") == "[]"
+    listed = {"CORS_ALLOWED_ORIGINS": "https://app.example.com, https://studio.example.com"}
+    assert settings_value(listed, "settings.CORS_ALLOWED_ORIGINS") == (
+        "['https://app.example.com', 'https://studio.example.com']"
+    )

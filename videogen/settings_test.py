@@ -1,5 +1,5 @@
-"""Settings for the test suite: the normal settings, pointed at a Redis database, a queue
-and a media folder of their own so tests never touch development data.
+"""Settings for the test suite: the normal settings, pointed at a Redis database and a
+media folder of their own so tests never touch development data.
 
 The Redis URL is forced, not defaulted: a shell that exports the development REDIS_URL
 (as `run.sh` and `scripts/setup.sh` do) must not lead the fixtures that flush the test
@@ -12,7 +12,6 @@ from pathlib import Path
 
 _base = Path(__file__).resolve().parent.parent
 os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
-os.environ["RQ_QUEUE"] = "videogen-test"
 os.environ["MEDIA_ROOT"] = os.environ.get("TEST_MEDIA_ROOT", str(_base / "test-output" / "media"))
 # A developer's real API keys must never send the test suite to paid services.
 for capability in ("PLANNER", "IMAGE", "VIDEO", "MUSIC", "SPEECH"):

@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
-from django.views.static import serve
+from django.urls import include, path
 
 from generations.pages.login import ThrottledLoginView
 
@@ -13,11 +11,3 @@ urlpatterns = [
     path("", include("generations.api.urls")),
     path("", include("generations.pages.urls")),
 ]
-
-if settings.SERVE_MEDIA:
-    # Local media storage has no other server in the embedded setup; on S3 users get
-    # presigned URLs instead.
-    media_prefix = settings.MEDIA_URL.strip("/")
-    urlpatterns.append(
-        re_path(rf"^{media_prefix}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
-    )

@@ -34,8 +34,8 @@ CLEAN_WORKDIRS = Callback("generations.orchestration.jobs.clean_workdirs")
 _inline_jobs: ContextVar[deque[tuple[str, tuple[Any, ...]]] | None] = ContextVar("inline_jobs", default=None)
 
 
-def get_queue(name: str | None = None) -> Any:
-    return django_rq.get_queue(name or settings.RQ_QUEUE)
+def get_queue(name: str = "default") -> Any:
+    return django_rq.get_queue(name)
 
 
 def _enqueue(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from generations.pages import batches, icons, narration, views
+from generations.pages import batches, files, icons, narration, views
 
 urlpatterns = [
     path("", views.root, name="home"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("metrics", views.metrics, name="metrics"),
     path("icons/search/", icons.icon_search, name="icon-search"),
     path("icons/<str:icon_id>.svg", icons.icon_svg, name="icon-svg"),
+    # settings.MEDIA_URL: every link to a stored file.
+    path("media/<path:name>", files.stored_file, name="stored-file"),
     path("generations/", views.history, name="generation-history"),
     path("account/webhooks/", views.webhook_secret, name="webhook-secret"),
     path("batches/", batches.batch_list, name="batch-list"),

@@ -69,20 +69,24 @@ def root(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _has_metrics_token(request: HttpRequest) -> bool:
+    token = settings.METRICS_TOKEN
+    return bool(token) and constant_time_compare(request.headers.get("Authorization", ""), f"Bearer {token}")
+
+
 # Read-only endpoints: exempt from CSRF (they change nothing) so that another method is
 # answered 405 by require_safe, not 403 by the CSRF check that runs before any view.
 @csrf_exempt
 @require_safe
 def health(request: HttpRequest) -> JsonResponse:
-    healthy, body = health_report()
+    healthy, body = health_report(details=request.user.is_staff or _has_metrics_token(request))
     return JsonResponse(body, status=200 if healthy else 503)
 
 
 @csrf_exempt
 @require_safe
 def metrics(request: HttpRequest) -> HttpResponse:
-    token = settings.METRICS_TOKEN
-    if token and not constant_time_compare(request.headers.get("Authorization", ""), f"Bearer {token}"):
+    if settings.METRICS_TOKEN and not _has_metrics_token(request):
         return HttpResponse("metrics need the bearer token\n", status=401, content_type="text/plain")
     return HttpResponse(prometheus_metrics(), content_type=CONTENT_TYPE)
 

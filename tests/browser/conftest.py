@@ -10,7 +10,6 @@ import sys
 from collections.abc import Callable, Iterator
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP, OUTPUT
@@ -58,7 +57,7 @@ def rq_worker(worker_env: dict[str, str], queue) -> Iterator[subprocess.Popen[by
     env = {key: value for key, value in worker_env.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     with (OUTPUT / "browser-worker.log").open("wb") as log:
         worker = subprocess.Popen(
-            [sys.executable, "manage.py", "rqworker", settings.RQ_QUEUE],
+            [sys.executable, "manage.py", "rqworker"],
             cwd=PROJECT_DIR,
             env=env,
             stdout=log,

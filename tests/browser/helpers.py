@@ -76,3 +76,31 @@ def log_in(page: Page, username: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/")
+
+
+PLAYER_READY = "() => { const v = document.querySelector('#result-video'); return v && v.readyState >= 1; }"
+PLAYING = "() => document.querySelector('#result-video').currentTime > 0.2"
+SEEK_TO_80_PERCENT = """() => new Promise((resolve) => {
+  const v = document.querySelector('#result-video');
+  v.addEventListener('seeked', () => resolve(v.currentTime), { once: true });
+  v.currentTime = v.duration * 0.8;
+})"""
+
+
+def record_responses(page: Page) -> list[tuple[str, int, str | None]]:
+    """From now on, every response the page receives as (url, status, the request's Range)."""
+    responses: list[tuple[str, int, str | None]] = []
+    page.on("response", lambda r: responses.append((r.url, r.status, r.request.header_value("range"))))
+    return responses
+
+
+def play_and_seek(page: Page) -> tuple[float, float]:
+    """Play the result page's video (muted: no gesture needed) until it has played a moment,
+    then seek to 80 %. Returns the player's duration and where the seek landed."""
+    page.wait_for_function(PLAYER_READY)
+    page.evaluate(
+        "() => { const v = document.querySelector('#result-video'); v.muted = true; return v.play(); }"
+    )
+    page.wait_for_function(PLAYING)
+    landed = page.evaluate(SEEK_TO_80_PERCENT)
+    return page.evaluate("() => document.querySelector('#result-video').duration"), landed

@@ -27,7 +27,7 @@ def s3() -> Iterator[FakeS3]:
 
 @pytest.fixture(scope="module")
 def s3_storages(s3: FakeS3) -> dict[str, Any]:
-    return s3.storages(expiry=600)
+    return s3.storages(expiry=600, public_endpoint=s3.endpoint)
 
 
 @pytest.fixture
@@ -62,21 +62,53 @@ def test_the_settings_put_artifacts_in_the_bucket_under_the_seeds_prefixes(on_s3
     assert copy.parent == workdir and copy.read_bytes() == a_file(tmp_path).read_bytes()
 
 
-def test_users_get_presigned_urls_that_a_plain_get_downloads(on_s3: FakeS3, tmp_path):
+def test_presigned_urls_name_the_public_endpoint_and_a_plain_get_downloads(on_s3: FakeS3, tmp_path):
     name = storage.store_file(a_file(tmp_path), "final/vid2/video.mp4")
-    url = storage.url_for(name)
-    assert url.startswith(on_s3.endpoint) and "X-Amz-Signature=" in url
+    url = storage.generate_presigned_url(name)
+    # Stored through the internal host name, signed for the one browsers reach.
+    assert on_s3.internal_endpoint != on_s3.endpoint
+    assert url.startswith(on_s3.endpoint + "/") and "X-Amz-Signature=" in url
     assert expiry_of(url) == 600
     assert fetch(url) == a_file(tmp_path).read_bytes()
 
 
+def test_a_presigned_url_can_ask_for_an_attachment(on_s3: FakeS3, tmp_path):
+    name = storage.store_file(a_file(tmp_path), "final/vid6/video.mp4")
+    with urllib.request.urlopen(
+        storage.generate_presigned_url(name, download_as="sea.mp4"), timeout=10
+    ) as response:
+        assert response.headers["Content-Disposition"] == 'attachment; filename="sea.mp4"'
+
+
 def test_a_presigned_url_is_made_fresh_on_each_read(on_s3: FakeS3, tmp_path):
     name = storage.store_file(a_file(tmp_path), "final/vid3/video.mp4")
-    first = storage.url_for(name)
+    first = storage.generate_presigned_url(name)
     time.sleep(1.1)
-    second = storage.url_for(name)
+    second = storage.generate_presigned_url(name)
     assert first != second
     assert fetch(second) == a_file(tmp_path).read_bytes()
+
+
+def test_users_are_given_the_apps_own_link_never_a_storage_url(on_s3: FakeS3, tmp_path):
+    name = storage.store_file(a_file(tmp_path), "final/vid9/video.mp4")
+    assert storage.url_for(name) == "/media/final/vid9/video.mp4"
+
+
+@pytest.mark.parametrize(
+    ("name", "video_id"),
+    [
+        ("final/abc/video.mp4", "abc"),
+        ("references/abc/upload_01.png", "abc"),
+        ("final/abc/../other/video.mp4", None),
+        ("final/../abc", None),
+        ("health/abc/x.txt", None),
+        ("final/abc", None),
+        ("final//video.mp4", None),
+        ("final/abc/sub/video.mp4", None),
+    ],
+)
+def test_only_names_under_a_generations_folder_belong_to_a_generation(name, video_id):
+    assert storage.video_id_of(name) == video_id
 
 
 def test_upload_file_returns_the_s3_uri_and_replaces_what_was_there(on_s3: FakeS3, tmp_path):

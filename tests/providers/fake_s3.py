@@ -40,16 +40,25 @@ class FakeS3:
         listing = self.client().list_objects_v2(Bucket=self.bucket, Prefix=prefix)
         return sorted(item["Key"] for item in listing.get("Contents", []))
 
-    def storages(self, expiry: int = 3600) -> dict[str, Any]:
+    @property
+    def internal_endpoint(self) -> str:
+        """The same server under another host name: where the app reaches the store, while
+        browsers use `endpoint` (as with MinIO inside and outside docker compose)."""
+        return self.endpoint.replace("127.0.0.1", "localhost")
+
+    def storages(self, expiry: int = 3600, *, public_endpoint: str = "") -> dict[str, Any]:
         """STORAGES as videogen.settings builds them when S3_BUCKET is set, read from the real
-        settings module in a fresh interpreter (settings read the environment at import)."""
+        settings module in a fresh interpreter (settings read the environment at import).
+        With `public_endpoint`, the app speaks to `internal_endpoint` and signs links for
+        `public_endpoint`."""
         env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "S3_"))}
         env.update(
             S3_BUCKET=self.bucket,
             AWS_ACCESS_KEY_ID=S3_ACCESS_KEY,
             AWS_SECRET_ACCESS_KEY=S3_SECRET_KEY,
             AWS_REGION=S3_REGION,
-            AWS_S3_ENDPOINT_URL=self.endpoint,
+            AWS_S3_ENDPOINT_URL=self.internal_endpoint if public_endpoint else self.endpoint,
+            AWS_S3_PUBLIC_ENDPOINT_URL=public_endpoint,
             AWS_PRESIGNED_EXPIRY=str(expiry),
         )
         script = "import json; from videogen import settings; print(json.dumps(settings.STORAGES))"

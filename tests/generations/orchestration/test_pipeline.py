@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from django.conf import settings
 from django.core.files.storage import default_storage
 from PIL import Image
 
@@ -114,7 +113,7 @@ def test_statuses_move_in_order_and_progress_never_drops_during_a_run(
             user=alice, request=GenerationRequest(prompt="A forest at dawn with birds singing", duration=5)
         )
     worker = subprocess.Popen(
-        [sys.executable, "manage.py", "rqworker", "--burst", settings.RQ_QUEUE],
+        [sys.executable, "manage.py", "rqworker", "--burst"],
         cwd=PROJECT_DIR,
         env=worker_env,
         stdout=subprocess.DEVNULL,

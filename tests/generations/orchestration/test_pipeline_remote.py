@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from django.conf import settings
 from PIL import Image
 
 from generations import services
@@ -83,8 +82,9 @@ def generate(user, **options: Any) -> VideoGeneration:
 
 
 def download(name: str, target: Path) -> Path:
-    """Fetch a stored artifact the way a user does: its presigned URL and a plain GET."""
-    with urllib.request.urlopen(storage.url_for(name), timeout=30) as response:
+    """Fetch a stored artifact the way a user's browser ends up doing: a presigned URL
+    (the media view's redirect) and a plain GET."""
+    with urllib.request.urlopen(storage.generate_presigned_url(name), timeout=30) as response:
         target.write_bytes(response.read())
     return target
 
@@ -236,7 +236,7 @@ def test_canceling_stops_the_remote_prediction_a_worker_waits_for(
             user=alice, request=GenerationRequest(prompt=PROMPT, duration=5)
         )
     worker = subprocess.Popen(
-        [sys.executable, "manage.py", "rqworker", settings.RQ_QUEUE],
+        [sys.executable, "manage.py", "rqworker"],
         cwd=PROJECT_DIR,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -36,7 +36,7 @@ def start_worker(worker_env, queue) -> Iterator[Callable[..., subprocess.Popen]]
     started: list[subprocess.Popen] = []
 
     def start(*, burst: bool = False, env: dict[str, str] | None = None) -> subprocess.Popen:
-        command = [sys.executable, "manage.py", "rqworker", settings.RQ_QUEUE]
+        command = [sys.executable, "manage.py", "rqworker"]
         if burst:
             command.append("--burst")
         process = subprocess.Popen(
@@ -322,7 +322,7 @@ def test_health_goes_503_when_redis_stops_and_200_when_it_returns(
     throwaway_redis, worker_env, start_worker, settings
 ):
     url = "redis://127.0.0.1:6391/0"
-    settings.RQ_QUEUES = {settings.RQ_QUEUE: {"URL": url, "DEFAULT_TIMEOUT": 600}}
+    settings.RQ_QUEUES = {"default": {"URL": url, "DEFAULT_TIMEOUT": 600}}
     env = {**worker_env, "TEST_REDIS_URL": url}
     redis_server = throwaway_redis()
     worker = start_worker(env=env)

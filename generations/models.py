@@ -82,8 +82,9 @@ class AspectRatio(models.TextChoices):
 class VideoGeneration(models.Model):
     """One prompt's journey to a video. Field names are the seed's.
 
-    The `*_url(s)` fields hold storage names (e.g. `final/<id>/video.mp4`), not URLs: on S3
-    a URL is presigned and expires, so it is made fresh on each read by `phases.storage.url_for`.
+    The `*_url(s)` fields hold storage names (e.g. `final/<id>/video.mp4`), not URLs: users get
+    the app's own link (`phases.storage.url_for`), whose view checks who asks and, on S3, makes
+    a presigned URL at that moment.
     """
 
     id = models.CharField(primary_key=True, max_length=32, default=new_video_id, editable=False)

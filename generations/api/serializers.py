@@ -282,7 +282,8 @@ class StatusResponseSerializer(serializers.Serializer):
 
 
 class MediaURLs:
-    """Turns storage names into URLs a client can fetch: absolute, fresh (presigned on S3)."""
+    """Turns storage names into absolute links to the app's file view, which a client fetches
+    with the owner's credentials."""
 
     context: dict[str, Any]
 

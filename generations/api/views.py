@@ -341,7 +341,8 @@ class StatusView(OwnedGenerations, JSONOnly, generics.RetrieveAPIView):
     responses={200: VideoResponseSerializer, **errors(401, 404)},
 )
 class VideoView(OwnedGenerations, JSONOnly, generics.RetrieveAPIView):
-    """The result: URLs are fresh on every call (presigned, and so expiring, on S3)."""
+    """The result. Its file links answer the owner's token or session only (on S3 with a
+    redirect to a presigned URL made at that moment)."""
 
     serializer_class = VideoResponseSerializer
     lookup_url_kwarg = "video_id"

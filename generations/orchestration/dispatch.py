@@ -34,8 +34,9 @@ CLEAN_WORKDIRS = Callback("generations.orchestration.jobs.clean_workdirs")
 _inline_jobs: ContextVar[deque[tuple[str, tuple[Any, ...]]] | None] = ContextVar("inline_jobs", default=None)
 
 
-def get_queue(name: str = "default") -> Any:
-    return django_rq.get_queue(name)
+def get_queue(name: str | None = None) -> Any:
+    """The pipeline's queue (django-rq's `default`, served by a bare `rqworker`), or `name`."""
+    return django_rq.get_queue(name or "default")
 
 
 def _enqueue(

@@ -83,6 +83,8 @@ def test_replicate_prices_that_are_not_json_refuse_to_start():
     result = run_check({"REPLICATE_PRICES_JSON": "kling=0.09"})
     assert result.returncode != 0
     assert "REPLICATE_PRICES_JSON must be a JSON object" in result.stderr
+
+
 def settings_value(extra_env: dict[str, str], expression: str) -> str:
     """`expression` evaluated in the real settings module, imported with `extra_env`."""
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}

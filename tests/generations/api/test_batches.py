@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 
 from generations import batches, services
 from generations.models import Batch, BatchItem, Status, VideoGeneration
+from generations.orchestration import jobs
 from tests.generations.api.conftest import PROMPT, finish
 
 HEADER = "prompt,duration,aspect_ratio,narration,voice,seed\n"
@@ -194,3 +195,16 @@ def test_the_zip_streams_every_finished_video_and_only_those(alice, alice_api):
     for name in names:
         video_id = name.rsplit("-", 1)[1].removesuffix(".mp4")
         assert archive.read(name) == contents[video_id]
+
+
+def test_items_the_start_rate_put_off_wait_and_the_periodic_release_starts_them(alice_api, settings):
+    settings.MAX_ACTIVE_GENERATIONS_PER_USER = 0
+    settings.GENERATE_RATE = "2/hour"
+    body = post_csv(alice_api, csv_rows(4)).json()
+    assert [item["video_id"] is not None for item in body["items"]] == [True, True, False, False]
+    assert BatchItem.objects.filter(state=BatchItem.State.WAITING).count() == 2
+    settings.GENERATE_RATE = "10/hour"
+    jobs.release_all_batches()  # what the cron job runs every minute
+    items = alice_api.get(f"/api/batches/{body['id']}/").json()["items"]
+    assert all(item["video_id"] is not None for item in items)
+    assert VideoGeneration.objects.count() == 4

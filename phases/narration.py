@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from media.audio import SAMPLE_RATE, write_wav
+from media.audio import SAMPLE_RATE, write_placed_wav
 from media.decode import decode_audio
 from phases.request import MAX_TEMPO, GenerationRequest
 from phases.subtitles import Cue, Word, time_scene_cues
@@ -226,7 +226,8 @@ def narrate(
     for scene, count in zip(scenes, frames, strict=True):
         scene["frames"], scene["duration"] = count, frames_to_seconds(count, fps)
 
-    track = np.zeros(spec["duration"] * SAMPLE_RATE, dtype=np.float32)
+    # Where each scene's speech goes; the track is written from these, never held whole.
+    placed: list[tuple[int, np.ndarray]] = []
     cues: list[Cue] = []
     start_frame = 0
     for index, (text, count) in enumerate(zip(texts, frames, strict=True)):
@@ -245,7 +246,7 @@ def narrate(
                 clip.samples = _fit_length(clip.samples, room)
             lead = min(LEAD_SECONDS, max((count / fps - clip.seconds) / 2, 0.0))
             offset = round((scene_start + lead) * SAMPLE_RATE)
-            track[offset : offset + len(clip.samples)] = clip.samples[: len(track) - offset]
+            placed.append((offset, clip.samples))
             spoken = (offset / SAMPLE_RATE, offset / SAMPLE_RATE + clip.seconds)
             pauses = [(offset / SAMPLE_RATE + a, offset / SAMPLE_RATE + b) for a, b in _pauses(clip.samples)]
             heard = clip.heard_words(offset / SAMPLE_RATE, max(tempo, 1.0))
@@ -279,10 +280,14 @@ def narrate(
         }
     voice_track = None
     if spoken:
-        peak = float(np.max(np.abs(track))) if track.size else 0.0
-        if peak > 0:
-            track *= 10 ** (VOICE_PEAK_DBFS / 20) / peak
-        voice_track = write_wav(workdir / "narration.wav", track[:, None])
+        length = spec["duration"] * SAMPLE_RATE
+        peak = max((float(np.max(np.abs(c[: length - o]), initial=0.0)) for o, c in placed), default=0.0)
+        voice_track = write_placed_wav(
+            workdir / "narration.wav",
+            placed,
+            length,
+            gain=10 ** (VOICE_PEAK_DBFS / 20) / peak if peak > 0 else 1.0,
+        )
     return Narrated(spec, voice_track)
 
 

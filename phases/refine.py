@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from media.audio import SAMPLE_RATE, duck_and_mix, write_wav
+from media.audio import duck_and_mix
 from media.concat import concat_copy, mux_audio
-from media.decode import decode_audio
 from phases.contract import PhaseContext, PhaseInput, PhaseOutput
 from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
 from providers.registry import get_music_provider
@@ -37,10 +36,12 @@ class RefinePhase:
         soundtrack = music
         narration = (phase_input.spec.get("narration") or {}).get("track")
         if narration:
-            voice = decode_audio(local_copy(narration, ctx.workdir), sample_rate=SAMPLE_RATE)
-            bed = decode_audio(music, sample_rate=SAMPLE_RATE, channels=2)
-            mixed = duck_and_mix(bed, voice[:, 0], duck_db=settings.NARRATION_DUCK_DB)
-            soundtrack = write_wav(ctx.workdir / "soundtrack.wav", mixed)
+            soundtrack = duck_and_mix(
+                music,
+                local_copy(narration, ctx.workdir),
+                ctx.workdir / "soundtrack.wav",
+                duck_db=settings.NARRATION_DUCK_DB,
+            )
         refined = ctx.workdir / "refined.mp4"
         mux_audio(stitched, soundtrack, refined, timeout=self.timeout)
         ctx.report_progress(3, 3)

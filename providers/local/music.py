@@ -13,6 +13,7 @@ import hashlib
 import math
 import os
 import wave
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from providers.costs import CostMeter
+from providers.local.drums import Kit, drum_kit, drum_window
 
 SAMPLE_RATE = 48_000
 PEAK_DBFS = -3.0
@@ -28,6 +30,8 @@ FADE_OUT_SECONDS = 2.0
 
 _DECIMATION = 4
 _TONAL_RATE = SAMPLE_RATE // _DECIMATION
+# Rendered ten seconds at a time (a multiple of _DECIMATION samples): memory stays flat.
+_BLOCK_SAMPLES = 10 * SAMPLE_RATE
 _TABLE_SIZE = 8192  # a power of two, so wrapping a phase index is a bitwise AND
 
 MAJOR, MINOR, MAJOR7, MINOR7, SUS2 = (0, 4, 7), (0, 3, 7), (0, 4, 7, 11), (0, 3, 7, 10), (0, 2, 7)
@@ -131,26 +135,73 @@ STYLES = {
         brightness=0.25,
     ),
 }
-_VELOCITY = {"X": 1.0, "x": 0.55}
 
 
 class LocalMusic:
     name = "local"
 
     def compose(self, spec: dict[str, Any], out_path: Path, meter: CostMeter) -> None:
-        samples = np.round(synthesize(spec) * 32767).astype("<i2")
+        """Write the track block by block, so a ten-minute track takes no more memory than a
+        short one: the unscaled blocks go to a scratch file while the peak is found, then come
+        back scaled to 16 bits."""
+        score = _score(spec)
+        scratch = out_path.with_name(out_path.name + ".f32")
+        peak = 0.0
+        with scratch.open("wb") as raw:
+            for block in _blocks(score):
+                peak = max(peak, float(np.max(np.abs(block))))
+                raw.write(block.astype("<f4").tobytes())
+        gain = 10 ** (PEAK_DBFS / 20) / peak if peak > 0 else 1.0
         # Written aside and renamed, so a crash never leaves a short file that looks finished.
         partial = out_path.with_name(out_path.name + ".partial")
-        with wave.open(str(partial), "wb") as wav:
+        with wave.open(str(partial), "wb") as wav, scratch.open("rb") as raw:
             wav.setnchannels(2)
             wav.setsampwidth(2)
             wav.setframerate(SAMPLE_RATE)
-            wav.writeframes(samples.tobytes())
+            while chunk := raw.read(_BLOCK_SAMPLES * 2 * 4):
+                block = np.frombuffer(chunk, dtype="<f4") * gain
+                wav.writeframes(np.round(block * 32767).astype("<i2").tobytes())
+        scratch.unlink()
         os.replace(partial, out_path)
 
 
 def synthesize(spec: dict[str, Any]) -> np.ndarray:
     """The spec's track as float stereo samples, shape (duration * 48000, 2), peaking at -3 dBFS."""
+    track = np.concatenate(list(_blocks(_score(spec))))
+    peak = float(np.max(np.abs(track)))
+    return track * (10 ** (PEAK_DBFS / 20) / peak) if peak > 0 else track
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A monophonic line of plucked notes: note k sounds `midis[k]` from `k * step` seconds."""
+
+    step: float
+    midis: np.ndarray
+    gains: np.ndarray
+    decay: float
+    table: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Score:
+    """Every choice of a track, made before any sample is drawn, so that any stretch of it
+    can be rendered alone and comes out the same as in one piece."""
+
+    samples: int
+    key: int
+    chords: list[Chord]
+    chord_seconds: float
+    brightness: float
+    bass: _Line
+    arpeggio: _Line
+    echo: int  # samples at the tonal rate between the arpeggio and its crossed-over echo
+    drums: Kit
+
+
+def _score(spec: dict[str, Any]) -> _Score:
+    # The random draws come in a fixed order (key, arpeggio, drums), so a track is the same
+    # whichever way it is rendered.
     style = STYLES[spec["music"]["mood"]]
     beat = 60 / spec["music"]["tempo"]
     duration = int(spec["duration"])
@@ -161,18 +212,39 @@ def synthesize(spec: dict[str, Any]) -> np.ndarray:
     chords = [
         style.progression[i % len(style.progression)] for i in range(math.ceil(duration / chord_seconds) + 1)
     ]
-
     samples = duration * SAMPLE_RATE
-    tonal_samples = samples // _DECIMATION + 2
-    tonal = (
-        0.45 * _pad(tonal_samples, key, chords, chord_seconds, style.brightness)
-        + 0.5 * _bass(tonal_samples, key, chords, chord_seconds, beat, style)
-        + 0.5 * _arpeggio(tonal_samples, key, chords, chord_seconds, beat, style, rng)
+    tonal_seconds = (samples // _DECIMATION + 2) / _TONAL_RATE
+    arpeggio = _arpeggio(tonal_seconds, key, chords, chord_seconds, beat, style, rng)
+    drums = drum_kit(samples, beat, kick=style.kick, hats=style.hats, hat_decay=style.hat_decay, rng=rng)
+    return _Score(
+        samples=samples,
+        key=key,
+        chords=chords,
+        chord_seconds=chord_seconds,
+        brightness=style.brightness,
+        bass=_bass(tonal_seconds, key, chords, chord_seconds, beat, style),
+        arpeggio=arpeggio,
+        echo=round(0.75 * beat * _TONAL_RATE),
+        drums=drums,
     )
-    track = _upsample(tonal)[:samples] + _drums(samples, beat, style, rng)
-    _fade(track)
-    peak = float(np.max(np.abs(track)))
-    return track * (10 ** (PEAK_DBFS / 20) / peak) if peak > 0 else track
+
+
+def _blocks(score: _Score) -> Iterator[np.ndarray]:
+    for start in range(0, score.samples, _BLOCK_SAMPLES):
+        yield _render(score, start, min(start + _BLOCK_SAMPLES, score.samples))
+
+
+def _render(score: _Score, start: int, stop: int) -> np.ndarray:
+    """Samples [start, stop) of the unscaled track; `start` is a multiple of _DECIMATION."""
+    first, last = start // _DECIMATION, -(-stop // _DECIMATION) + 1
+    tonal = (
+        0.45 * _pad(first, last, score)
+        + 0.5 * _mono(_play(score.bass, first, last)[0])
+        + 0.5 * _echoed(score, first, last)
+    )
+    track = _upsample(tonal)[: stop - start] + _mono(drum_window(score.drums, start, stop))
+    _fade(track, start, score.samples)
+    return track
 
 
 def _hz(midi: np.ndarray | float) -> np.ndarray:
@@ -197,40 +269,44 @@ def _voicing(key: int, chord: Chord, low: int) -> list[int]:
     return sorted(low + (key + root + interval - low) % 12 for interval in intervals)
 
 
-def _pad(samples: int, key: int, chords: list[Chord], chord_seconds: float, brightness: float) -> np.ndarray:
-    table = _wavetable(brightness)
-    out = np.zeros((samples, 2))
+def _pad(first: int, last: int, score: _Score) -> np.ndarray:
+    """The pad's tonal-rate samples [first, last)."""
+    table = _wavetable(score.brightness)
+    chord_seconds = score.chord_seconds
+    out = np.zeros((last - first, 2))
     length = int(1.5 * chord_seconds * _TONAL_RATE)  # each chord rings on under the next one
-    t = np.arange(length) / _TONAL_RATE
-    attack = np.sin(0.5 * np.pi * np.minimum(t / min(0.4 * chord_seconds, 1.5), 1.0)) ** 2
-    release = np.cos(0.5 * np.pi * np.clip((t - chord_seconds) / (0.5 * chord_seconds), 0.0, 1.0)) ** 2
-    envelope = attack * release
-    for index, chord in enumerate(chords):
+    for index, chord in enumerate(score.chords):
         start = round(index * chord_seconds * _TONAL_RATE)
-        if start >= samples:
-            break
-        span = min(length, samples - start)
-        freqs = _hz(_voicing(key, chord, 55))
+        lo, hi = max(start, first), min(start + length, last)
+        if lo >= hi:
+            continue
+        t = np.arange(lo - start, hi - start) / _TONAL_RATE
+        attack = np.sin(0.5 * np.pi * np.minimum(t / min(0.4 * chord_seconds, 1.5), 1.0)) ** 2
+        release = np.cos(0.5 * np.pi * np.clip((t - chord_seconds) / (0.5 * chord_seconds), 0.0, 1.0)) ** 2
+        freqs = _hz(_voicing(score.key, chord, 55))
         for channel, cents in ((0, -7.0), (1, 7.0)):
             # Detuned copies, one per side, beat slowly against each other: the pad's width.
-            wave_ = _lookup(table, np.outer(freqs * 2 ** (cents / 1200), t[:span])).sum(axis=0)
-            wave_ *= envelope[:span] / len(freqs)
-            out[start : start + span, channel] += 0.7 * wave_
-            out[start : start + span, 1 - channel] += 0.3 * wave_
+            wave_ = _lookup(table, np.outer(freqs * 2 ** (cents / 1200), t)).sum(axis=0)
+            wave_ *= attack * release / len(freqs)
+            out[lo - first : hi - first, channel] += 0.7 * wave_
+            out[lo - first : hi - first, 1 - channel] += 0.3 * wave_
     return out
 
 
-def _line(
-    samples: int, step: float, midis: np.ndarray, gains: np.ndarray, decay: float, table: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """A monophonic line of plucked notes, note k sounding `midis[k]` from `k * step` seconds.
-    Returns the samples and, for each sample, the number of the note sounding."""
-    t = np.arange(samples) / _TONAL_RATE
-    note = np.minimum((t / step).astype(np.int64), len(midis) - 1)
-    local = t - note * step
+def _play(line: _Line, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """The line's tonal-rate samples [first, last) and, for each, the number of the note sounding."""
+    t = np.arange(first, last) / _TONAL_RATE
+    note = np.minimum((t / line.step).astype(np.int64), len(line.midis) - 1)
+    local = t - note * line.step
     # Fast attack, exponential decay, and a short ramp down before the next note, against clicks.
-    envelope = (1 - np.exp(-local / 0.004)) * np.exp(-local / decay) * np.clip((step - local) / 0.01, 0, 1)
-    return _lookup(table, _hz(midis)[note] * local) * envelope * gains[note], note
+    envelope = (
+        (1 - np.exp(-local / 0.004)) * np.exp(-local / line.decay) * np.clip((line.step - local) / 0.01, 0, 1)
+    )
+    return _lookup(line.table, _hz(line.midis)[note] * local) * envelope * line.gains[note], note
+
+
+def _mono(samples: np.ndarray) -> np.ndarray:
+    return np.column_stack([samples, samples])
 
 
 def _ladder(notes: list[int], rungs: int = 6) -> list[int]:
@@ -243,29 +319,28 @@ def _chord_at(seconds: np.ndarray, chord_seconds: float, chords: list[Chord]) ->
 
 
 def _bass(
-    samples: int, key: int, chords: list[Chord], chord_seconds: float, beat: float, style: Style
-) -> np.ndarray:
+    seconds: float, key: int, chords: list[Chord], chord_seconds: float, beat: float, style: Style
+) -> _Line:
     step = min(style.bass_beats * beat, chord_seconds)
-    count = math.ceil(samples / _TONAL_RATE / step) + 1
+    count = math.ceil(seconds / step) + 1
     starts = np.arange(count) * step
     roots = np.array([_voicing(key, (root, (0,)), 36)[0] for root, _ in chords])
     octaves = np.array(style.bass_steps)[np.arange(count) % len(style.bass_steps)]
     midis = roots[_chord_at(starts, chord_seconds, chords)] + octaves
-    mono, _ = _line(samples, step, midis, np.ones(count), max(0.35 * step, 0.2), _wavetable(0.45))
-    return np.column_stack([mono, mono])
+    return _Line(step, midis, np.ones(count), max(0.35 * step, 0.2), _wavetable(0.45))
 
 
 def _arpeggio(
-    samples: int,
+    seconds: float,
     key: int,
     chords: list[Chord],
     chord_seconds: float,
     beat: float,
     style: Style,
     rng: np.random.Generator,
-) -> np.ndarray:
+) -> _Line:
     step = beat / style.arp_per_beat
-    count = math.ceil(samples / _TONAL_RATE / step) + 1
+    count = math.ceil(seconds / step) + 1
     # Chord tones over two octaves, so a pattern can be read against whichever chord is playing.
     ladders = np.array([_ladder(_voicing(key, chord, 55)) for chord in chords])
     bar = 4 * style.arp_per_beat
@@ -279,34 +354,23 @@ def _arpeggio(
     motif = np.array([0, 0, 1, 0])[(steps // bar) % 4]
     chord = _chord_at(steps * step, chord_seconds, chords)
     midis = ladders[chord, walks[motif, steps % bar]]
-    mono, note = _line(
-        samples, step, midis, hits[motif, steps % bar], style.arp_decay, _wavetable(style.brightness, 4)
-    )
+    return _Line(step, midis, hits[motif, steps % bar], style.arp_decay, _wavetable(style.brightness, 4))
+
+
+def _panned(line: _Line, first: int, last: int) -> np.ndarray:
+    mono, note = _play(line, first, last)
     pan = np.where(note % 2 == 0, 0.35, 0.65)  # ping-pong between the sides
-    out = np.column_stack([mono * (1 - pan), mono * pan])
-    delay = round(0.75 * beat * _TONAL_RATE)
-    if delay < samples:
-        out[delay:] += 0.3 * out[:-delay, ::-1]  # a dotted-eighth echo, crossed over
+    return np.column_stack([mono * (1 - pan), mono * pan])
+
+
+def _echoed(score: _Score, first: int, last: int) -> np.ndarray:
+    """The arpeggio with a dotted-eighth echo, crossed over, of what it played `echo` earlier."""
+    out = _panned(score.arpeggio, first, last)
+    source_first = max(first - score.echo, 0)
+    if source_first < last - score.echo:
+        source = _panned(score.arpeggio, source_first, last - score.echo)
+        out[source_first + score.echo - first :] += 0.3 * source[:, ::-1]
     return out
-
-
-def _drums(samples: int, beat: float, style: Style, rng: np.random.Generator) -> np.ndarray:
-    t = np.arange(int(0.4 * SAMPLE_RATE)) / SAMPLE_RATE
-    pitch = 48 + 110 * np.exp(-t / 0.035)  # the downward sweep is what makes it a kick
-    kick = np.sin(2 * np.pi * np.cumsum(pitch) / SAMPLE_RATE) * np.exp(-t / 0.11) * (1 - np.exp(-t / 0.0015))
-    noise = np.diff(rng.standard_normal(int(0.25 * SAMPLE_RATE) + 2), n=2)  # differencing leaves the hiss
-    hat_t = np.arange(noise.size) / SAMPLE_RATE
-    hat = 0.12 * noise * np.exp(-hat_t / style.hat_decay) * (1 - np.exp(-hat_t / 0.002))
-    mono = np.zeros(samples)
-    sixteenth = beat / 4
-    for index in range(math.ceil(samples / SAMPLE_RATE / sixteenth)):
-        start = round(index * sixteenth * SAMPLE_RATE)
-        for sound, pattern, level in ((kick, style.kick, 0.7), (hat, style.hats, 0.6)):
-            velocity = _VELOCITY.get(pattern[index % 16], 0.0)
-            if velocity:
-                span = min(sound.size, samples - start)
-                mono[start : start + span] += level * velocity * rng.uniform(0.85, 1.0) * sound[:span]
-    return np.column_stack([mono, mono])
 
 
 def _upsample(tonal: np.ndarray) -> np.ndarray:
@@ -316,11 +380,19 @@ def _upsample(tonal: np.ndarray) -> np.ndarray:
     return (tonal[:-1, None, :] + steps * fractions).reshape(-1, tonal.shape[1])
 
 
-def _fade(track: np.ndarray) -> None:
-    fade_in = min(round(FADE_IN_SECONDS * SAMPLE_RATE), len(track))
-    fade_out = min(round(FADE_OUT_SECONDS * SAMPLE_RATE), len(track))
-    track[:fade_in] *= _ramp(fade_in)[:, None]
-    track[len(track) - fade_out :] *= _ramp(fade_out)[::-1, None]
+def _fade(track: np.ndarray, start: int, samples: int) -> None:
+    """Fade in over the track's first second and out over its last two, on the stretch
+    [start, start + len(track)) of a track `samples` long."""
+    fade_in = min(round(FADE_IN_SECONDS * SAMPLE_RATE), samples)
+    fade_out = min(round(FADE_OUT_SECONDS * SAMPLE_RATE), samples)
+    stop = start + len(track)
+    if start < fade_in:
+        track[: min(fade_in, stop) - start] *= _ramp(fade_in)[start : min(fade_in, stop), None]
+    if stop > samples - fade_out:
+        lo = max(start, samples - fade_out)
+        track[lo - start :] *= _ramp(fade_out)[::-1][
+            lo - (samples - fade_out) : stop - (samples - fade_out), None
+        ]
 
 
 def _ramp(length: int) -> np.ndarray:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 import random
 import wave
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from media.audio import SAMPLE_RATE, duck_and_mix, voice_envelope
+from media.audio import SAMPLE_RATE, duck_and_mix, voice_envelope, write_wav
 from media.decode import decode_audio
 from media.speech import espeak_available
 from phases.narration import NarrationOptions, fit_scene_frames, narrate
@@ -147,7 +148,14 @@ def test_everything_off_leaves_the_plan_as_it_was_but_for_the_texts(tmp_path):
     assert [s["frames"] for s in narrated.spec["scenes"]] == [s["frames"] for s in spec["scenes"]]
 
 
-def test_the_music_ducks_under_the_voice_and_comes_back_after():
+def read_wav(path: Path) -> np.ndarray:
+    with wave.open(str(path), "rb") as wav:
+        return (
+            np.frombuffer(wav.readframes(wav.getnframes()), "<i2").reshape(-1, wav.getnchannels()) / 32768.0
+        )
+
+
+def test_the_music_ducks_under_the_voice_and_comes_back_after(tmp_path: Path):
     seconds = 4
     t = np.arange(seconds * SAMPLE_RATE) / SAMPLE_RATE
     music = np.column_stack([0.3 * np.sin(2 * np.pi * 220 * t)] * 2)
@@ -158,8 +166,11 @@ def test_the_music_ducks_under_the_voice_and_comes_back_after():
     assert envelope[int(0.95 * SAMPLE_RATE)] > 0.5, "the music is already going down before the first word"
     assert envelope[int(1.5 * SAMPLE_RATE)] == pytest.approx(1.0)
     assert envelope[int(3.0 * SAMPLE_RATE)] == pytest.approx(0.0)
-    mixed = duck_and_mix(music, voice, duck_db=14)
-    bed = mixed[:, 0] - voice
+    music_wav = write_wav(tmp_path / "music.wav", music)
+    voice_wav = write_wav(tmp_path / "voice.wav", voice[:, None])
+    mixed = read_wav(duck_and_mix(music_wav, voice_wav, tmp_path / "mixed.wav", duck_db=14))
+    assert mixed.shape == music.shape
+    bed = mixed[:, 0] - read_wav(voice_wav)[:, 0]
     during, after = bed[int(1.2 * SAMPLE_RATE) : int(1.8 * SAMPLE_RATE)], bed[int(3 * SAMPLE_RATE) :]
     assert rms_db(after) - rms_db(during) == pytest.approx(14, abs=0.5)
     assert np.max(np.abs(mixed)) <= 0.98

@@ -131,3 +131,10 @@ def test_it_makes_a_two_minute_track_quickly() -> None:
     # Python loop would take minutes and fail it.
     assert time.perf_counter() - started < 5
     assert track.shape == (120 * SAMPLE_RATE, 2)
+
+
+def test_a_track_written_in_blocks_is_the_track_made_whole(tmp_path: Path) -> None:
+    # 25 s: two whole blocks and a part, with chords, echoes and drum hits across the seams.
+    spec = make_spec(duration=25, mood="upbeat", tempo=128)
+    whole = np.round(synthesize(spec) * 32767)
+    assert np.max(np.abs(read(compose(spec, tmp_path)) - whole)) <= 1  # float32 scaling: one step at most

@@ -40,6 +40,7 @@ from generations.models import (
 )
 from generations.orchestration import dispatch
 from generations.spend import count_spend
+from generations.user_spec import user_spec_check
 from phases.registry import get_phase
 from phases.request import SEED_MAX, GenerationRequest
 from phases.storage import REFERENCES_PREFIX, artifact_name
@@ -280,13 +281,13 @@ def generation_update_spec(*, video_id: str, spec: dict[str, Any]) -> VideoGener
     and have its storyboard redrawn where scenes changed.
 
     Raises InvalidTransition unless it is awaiting review, ValidationException when the
-    spec breaks the schema or changes the requested duration or shape, and
+    spec breaks the schema, names a stored file, or changes the requested duration or shape, and
     policy.LimitExceeded when the owner is past their rate (each edit redraws frames)."""
     with transaction.atomic():
         generation = VideoGeneration.objects.select_for_update().get(id=video_id)
         if generation.status != Status.AWAITING_REVIEW:
             raise InvalidTransition(generation, Status.AWAITING_REVIEW)
-        validate_spec(spec)
+        spec = user_spec_check(spec=spec, own=generation.spec)
         check_pictures(spec)
         _check_same_request(generation, spec)
         policy.admit(user=generation.user, starts_generation=False)
@@ -376,15 +377,15 @@ def generation_remix(
     inputs match the parent's is copied from the parent instead of being made and paid for
     again.
 
-    Raises ValidationException for a spec that breaks the schema, RequestInvalid for an
-    override that breaks a limit, and policy.LimitExceeded when `user` is past their rate or
-    active cap."""
+    Raises ValidationException for a spec that breaks the schema or names a stored file,
+    RequestInvalid for an override that breaks a limit, and policy.LimitExceeded when `user`
+    is past their rate or active cap."""
     changes: dict[str, Any] = dict(overrides or {})
     if parent.user_id != getattr(user, "pk", None):
         # Another user's receiver must not hear about a remix it did not ask for.
         changes.setdefault("webhook_url", "")
     if spec is not None:
-        validate_spec(spec)
+        spec = user_spec_check(spec=spec, own=parent.spec)
         check_pictures(spec)
         changes.update(
             duration=spec["duration"],

@@ -10,8 +10,8 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from playwright.sync_api import Page
 
-import media
 from generations.models import Status, VideoGeneration
+from media.run import run_ffmpeg
 from phases.storage import url_for
 from tests.browser.helpers import log_in, play_and_seek, record_responses
 from tests.generations.pages.test_pages import make_complete
@@ -26,7 +26,7 @@ def long_video(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("video") / "video.mp4"
     pattern = ["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30:duration=30"]
     encode = ["-c:v", "libx264", "-preset", "ultrafast", "-qp", "4", "-pix_fmt", "yuv420p"]
-    media.run_ffmpeg([*pattern, *encode, "-movflags", "+faststart", str(path)], timeout=120)
+    run_ffmpeg([*pattern, *encode, "-movflags", "+faststart", str(path)], timeout=120)
     return path
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -104,10 +105,7 @@ def new_video(request: HttpRequest) -> HttpResponse:
         except RequestInvalid as exc:
             form.add_request_errors(exc)
         except LimitExceeded as exc:
-            form.add_error(None, exc.message)
-            response = render(request, "generations/new.html", {"form": form}, status=429)
-            response["Retry-After"] = str(exc.retry_after)
-            return response
+            return _refused(request, form, exc, "generations/new.html", {"form": form})
         else:
             return redirect("generation-detail", video_id=generation.id)
     return render(request, "generations/new.html", {"form": form})
@@ -191,12 +189,9 @@ def generation_review(request: HttpRequest, video_id: str) -> HttpResponse:
     except services.InvalidTransition:
         messages.error(request, "This storyboard is no longer waiting for review.")
     except LimitExceeded as exc:
-        form.add_error(None, exc.message)
-        response = render(
-            request, "generations/detail.html", _live_context(generation, review_form=form), status=429
+        return _refused(
+            request, form, exc, "generations/detail.html", _live_context(generation, review_form=form)
         )
-        response["Retry-After"] = str(exc.retry_after)
-        return response
     else:
         approved = request.POST.get("action") == "approve"
         messages.success(request, "Approved: rendering the video." if approved else "Storyboard saved.")
@@ -259,6 +254,16 @@ def webhook_secret(request: HttpRequest) -> HttpResponse:
         "generations/webhooks.html",
         {"new_secret": new_secret, "made_at": webhook_secret_made_at(user=request.user)},
     )
+
+
+def _refused(
+    request: HttpRequest, form: forms.Form, exc: LimitExceeded, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    """The form again with the limit that refused it said on it: 429 with Retry-After."""
+    form.add_error(None, exc.message)
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _own_generation(request: HttpRequest, video_id: str) -> VideoGeneration:

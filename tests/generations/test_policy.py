@@ -195,3 +195,28 @@ def test_parallel_creates_cannot_both_take_the_last_slot(alice, settings, queue)
         thread.join()
     assert sorted(outcomes) == ["active", "active", "active", "created"]
     assert VideoGeneration.objects.filter(user=alice).count() == 1
+
+
+def test_the_storyboard_page_says_when_the_rate_refuses_an_approval(alice, settings, no_limits):
+    reviewed = awaiting_review(alice)
+    settings.GENERATE_RATE = "1/hour"
+    make(alice)
+    browser = Client()
+    browser.force_login(alice)
+    page = browser.get(f"/generations/{reviewed.id}/")
+    form = page.context["review_form"]
+    count = str(len(form.scenes.forms))
+    data = {
+        "action": "approve",
+        "music_mood": form.fields["music_mood"].initial,
+        "scene-TOTAL_FORMS": count,
+        "scene-INITIAL_FORMS": count,
+    }
+    for number, scene_form in enumerate(form.scenes.forms):
+        data |= {f"scene-{number}-{name}": value for name, value in scene_form.initial.items()}
+    response = browser.post(f"/generations/{reviewed.id}/review/", data)
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "You have started work 1 time in the last hour" in response.content.decode()
+    reviewed.refresh_from_db()
+    assert reviewed.status == Status.AWAITING_REVIEW

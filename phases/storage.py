@@ -18,6 +18,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.utils.http import content_disposition_header
 from storages.backends import s3
 from storages.utils import clean_name
 
@@ -108,9 +109,8 @@ def upload_file(file_path: str | Path, key: str) -> str:
     was there, and return where it went: `s3://<bucket>/<key>` on S3, a `file://` URI on
     local storage."""
     name = store_file(Path(file_path), key)
-    bucket = getattr(default_storage, "bucket_name", None)
-    if bucket:
-        return f"s3://{bucket}/{name}"
+    if on_s3():
+        return f"s3://{default_storage.bucket_name}/{name}"
     return Path(default_storage.path(name)).resolve().as_uri()
 
 
@@ -125,7 +125,7 @@ def generate_presigned_url(key: str, expiration: int | None = None, *, download_
     if not on_s3():
         return url_for(key) or ""
     parameters = (
-        {"ResponseContentDisposition": f'attachment; filename="{download_as}"'} if download_as else {}
+        {"ResponseContentDisposition": content_disposition_header(True, download_as)} if download_as else {}
     )
     return default_storage.url(key, parameters=parameters, expire=expiration or settings.AWS_PRESIGNED_EXPIRY)
 

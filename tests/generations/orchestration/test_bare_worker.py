@@ -10,6 +10,7 @@ import pytest
 
 from generations import services
 from generations.models import Status
+from phases.request import GenerationRequest
 from tests.conftest import PROJECT_DIR
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -20,7 +21,8 @@ def test_a_bare_rqworker_takes_a_generation_from_queued_to_complete(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         generation = services.generation_create(
-            user=alice, prompt="A paper boat drifting down a rainy street", duration=5
+            user=alice,
+            request=GenerationRequest(prompt="A paper boat drifting down a rainy street", duration=5),
         )
     assert queue.count == 1
     result = subprocess.run(

@@ -5,10 +5,8 @@ of their own."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +14,7 @@ import redis
 
 from generations.orchestration.dispatch import get_queue
 from tests.conftest import PROJECT_DIR
+from tests.deploy.stack import free_port, wait_for
 
 CHILD_TEST = "tests/test_suite_isolation.py::test_the_suites_queue_is_in_the_test_redis_database"
 
@@ -31,29 +30,25 @@ def test_the_suites_queue_is_in_the_test_redis_database(queue):
 @pytest.fixture
 def development_redis(tmp_path) -> Iterator[int]:
     """A throwaway redis-server standing in for the developer's, on a free port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
     )
     try:
-        client = redis.Redis(port=port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        wait_for(lambda: _answers(redis.Redis(port=port)), 10, "the development redis-server to start")
         yield port
     finally:
         server.kill()
         server.wait()
+
+
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
 
 
 def test_a_key_in_the_development_database_survives_a_test_run(development_redis):

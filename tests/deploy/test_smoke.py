@@ -10,6 +10,7 @@ the file link."""
 from __future__ import annotations
 
 import re
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -87,26 +88,21 @@ def test_the_production_stack_makes_serves_and_protects_a_video(
 
         web_env = {**env, "HOST": "127.0.0.1", "PORT": str(port), "GUNICORN_WORKERS": "2"}
         web_env["MEDIA_ROOT"] = str(tmp_path / "web" / "media")
-        machines = []
-        for number in (1, 2):
-            folder = tmp_path / f"machine-{number}"
-            folder.mkdir()
-            machines.append(folder)
-        with (
-            running(dockerfile.command(), env=web_env, cwd=PROJECT_DIR, log=logs / "gunicorn.log") as web,
-            running(
-                compose_command("worker"),
-                env={**env, "WORK_ROOT": str(machines[0]), "MEDIA_ROOT": str(machines[0] / "media")},
-                cwd=machines[0],
-                log=logs / "worker-1.log",
-            ),
-            running(
-                compose_command("worker"),
-                env={**env, "WORK_ROOT": str(machines[1]), "MEDIA_ROOT": str(machines[1] / "media")},
-                cwd=machines[1],
-                log=logs / "worker-2.log",
-            ),
-        ):
+        machines = [tmp_path / "machine-1", tmp_path / "machine-2"]
+        with ExitStack() as processes:
+            web = processes.enter_context(
+                running(dockerfile.command(), env=web_env, cwd=PROJECT_DIR, log=logs / "gunicorn.log")
+            )
+            for number, folder in enumerate(machines, start=1):
+                folder.mkdir()
+                processes.enter_context(
+                    running(
+                        compose_command("worker"),
+                        env={**env, "WORK_ROOT": str(folder), "MEDIA_ROOT": str(folder / "media")},
+                        cwd=folder,
+                        log=logs / f"worker-{number}.log",
+                    )
+                )
             wait_for(lambda: web.poll() is None and answers_http(f"{site}/health"), 60, "gunicorn to answer")
             connection = redis.Redis.from_url(settings.REDIS_URL)
             wait_for(lambda: len(Worker.all(connection=connection)) == 2, 60, "both workers to register")

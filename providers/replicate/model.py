@@ -4,14 +4,16 @@ way every adapter calls it (charge the estimate, run, download, settle the actua
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from providers.costs import CostMeter
 from providers.replicate.client import PROVIDER, Predictions, fetch_output, output_urls
 from providers.replicate.inputs import Mapping
-from providers.replicate.pricing import price_of
+from providers.replicate.pricing import BY_TIME, price_of
 from providers.replicate.schemas import ModelRef, input_schema
+from toolbox.exceptions import ProviderError
 
 
 class ReplicateModel:
@@ -52,9 +54,16 @@ class ReplicateModel:
             model=self.name,
             unit_usd=self.price.estimate(capability=self.capability, output_seconds=output_seconds),
         )
-        prediction = self._predictions.run(
-            str(self.ref), {**inputs, **self.mapping.override.fixed}, what=what, meter=meter
-        )
+        try:
+            prediction = self._predictions.run(
+                str(self.ref), {**inputs, **self.mapping.override.fixed}, what=what, meter=meter
+            )
+        except ProviderError:
+            # A model billed per output bills nothing that failed or was canceled; one billed by
+            # time bills the time it ran, which a failure does not report: its estimate stands.
+            if self.price.per != BY_TIME:
+                meter.settle(estimate, usd=Decimal(0))
+            raise
         path = fetch_output(prediction.output, out_path, what)
         actual = self.price.actual(
             prediction.metrics,

@@ -20,6 +20,7 @@ from providers.costs import CostMeter
 from providers.replicate import ReplicateVideo
 from tests.phases.spec_factory import make_spec
 from tests.providers.fake_services import FakeServices
+from toolbox.exceptions import ProviderError
 
 SPEC = make_spec(duration=6, scenes=3)  # scenes of 2 s, 60 frames each, 1920x1080
 # A first scene of 10 s, longer than one clip of most models.
@@ -177,6 +178,19 @@ def test_a_first_frame_too_big_to_send_inline_is_uploaded_and_passed_by_its_url(
     sent = fake.created("video")[0]["input"]["start_image"]
     assert list(fake.uploads) == [sent] and sent.startswith(f"{fake.base_url}/v1/files/")
     assert decoded_colour(fake, sent) == pytest.approx((10, 200, 90), abs=6)
+
+
+def test_a_failed_prediction_of_a_model_billed_per_output_costs_nothing(
+    fake: FakeServices, settings, tmp_path
+):
+    fake.add_model("kwaivgi/kling-v2.1")
+    settings.REPLICATE_VIDEO_MODEL = "kwaivgi/kling-v2.1"
+    fake.script("video", ("fail", "The input image was flagged as sensitive"))
+    meter = CostMeter()
+    with pytest.raises(ProviderError, match="flagged as sensitive"):
+        render(SPEC, tmp_path, meter)
+    assert [charge.usd for charge in meter.charges] == [Decimal("0.25"), Decimal("-0.25")]  # 5 s x $0.05
+    assert meter.total == 0
 
 
 @pytest.mark.parametrize("aspect", ["16:9", "9:16"])

@@ -16,10 +16,14 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
 UNPINNED_TTL = 24 * 3600
+# What a cache that is down raises. Nothing broader: an RQ job timeout arrives as an exception
+# too, and must reach the code that cancels the prediction.
+CACHE_DOWN = (RedisError, OSError)
 _schemas: dict[str, InputSchema] = {}
 
 
@@ -82,14 +86,14 @@ def input_schema(ref: ModelRef, fetch: Any) -> InputSchema:
     cache_key = f"schema:{key}"
     try:
         openapi = cache.get(cache_key)
-    except Exception:  # a cache that is down must not stop generations: the API still answers
+    except CACHE_DOWN:  # a cache that is down must not stop generations: the API still answers
         logger.warning("replicate schema cache unavailable; reading %s from the API", key, exc_info=True)
         openapi = None
     if openapi is None:
         openapi = fetch(ref.name, ref.version)
         try:
             cache.set(cache_key, openapi, None if ref.version else UNPINNED_TTL)
-        except Exception:
+        except CACHE_DOWN:
             logger.warning("replicate schema cache unavailable; %s not kept", key, exc_info=True)
     schema = InputSchema.from_openapi(openapi)
     _schemas[key] = schema

@@ -64,3 +64,14 @@ def test_another_process_reads_the_schema_from_the_shared_cache(fake: FakeServic
     forget_schemas()
     ReplicateVideo()
     assert fake.schema_requests == ["kwaivgi/kling-v2.1"] * 2, "read again once the cache has lost it"
+
+
+def test_a_schema_cache_that_is_down_only_means_asking_the_api(fake: FakeServices, settings):
+    fake.add_model("kwaivgi/kling-v2.1")
+    settings.REPLICATE_VIDEO_MODEL = "kwaivgi/kling-v2.1"
+    nowhere = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    working = settings.CACHES
+    settings.CACHES = {**working, "replicate": nowhere}
+    ReplicateVideo()
+    assert fake.schema_requests == ["kwaivgi/kling-v2.1"]
+    settings.CACHES = working  # before the fake's teardown empties the cache

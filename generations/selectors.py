@@ -133,18 +133,21 @@ def generation_list(
     return generations
 
 
+def generations_visible_to(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[VideoGeneration]:
+    """Every generation for staff allowed to view generations, the user's own for anyone else.
+    Permissions are asked of staff accounts only: no extra queries for everyone else."""
+    if user.is_authenticated and user.is_staff and user.has_perm("generations.view_videogeneration"):
+        return VideoGeneration.objects.all()
+    return generation_list(user=user)
+
+
 def generation_for_file(*, user: AbstractBaseUser | AnonymousUser, name: str) -> VideoGeneration | None:
-    """The generation whose stored file `name` is, when `user` may see its files: the owner,
-    or staff allowed to view every generation. None for anyone else, as for no such file."""
+    """The generation whose stored file `name` is, when `user` may see it (see
+    `generations_visible_to`); None for anyone else, as for no such file."""
     video_id = video_id_of(name)
-    if video_id is None or not user.is_authenticated:
+    if video_id is None:
         return None
-    visible = (
-        VideoGeneration.objects.all()
-        if user.is_staff and user.has_perm("generations.view_videogeneration")
-        else generation_list(user=user)
-    )
-    return visible.filter(id=video_id).first()
+    return generations_visible_to(user=user).filter(id=video_id).first()
 
 
 @dataclass(frozen=True)

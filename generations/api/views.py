@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from generations import services
+from generations import selectors, services
 from generations.api.exceptions import Conflict
 from generations.api.filters import GenerationFilter, GenerationPagination
 from generations.api.serializers import (
@@ -98,15 +98,10 @@ class OwnedGenerations:
     }
 
     def get_queryset(self) -> QuerySet[VideoGeneration]:
-        queryset = VideoGeneration.objects.all()
         if getattr(self, "swagger_fake_view", False):
             # drf-spectacular inspecting the view: there is no user.
-            return queryset.none()
-        # Permissions are asked of staff accounts only: no extra queries for everyone else.
-        user = self.request.user
-        if not (user.is_staff and user.has_perm("generations.view_videogeneration")):
-            queryset = queryset.filter(user=self.request.user)
-        return queryset
+            return VideoGeneration.objects.none()
+        return selectors.generations_visible_to(user=self.request.user)
 
     def get_object(self) -> VideoGeneration:
         if not VIDEO_ID.fullmatch(str(self.kwargs[self.lookup_url_kwarg or self.lookup_field])):

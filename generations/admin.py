@@ -22,7 +22,8 @@ from generations.models import (
 )
 from generations.pages.login import ThrottledAdminAuthenticationForm
 from generations.policy import LimitExceeded
-from generations.selectors import generation_versions
+from generations.selectors import artifact_names_on, generation_versions
+from phases.registry import PHASES
 from phases.storage import url_for
 
 # The admin's sign-in counts failed attempts like the site's own.
@@ -81,22 +82,6 @@ class WebhookDeliveryInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-def _link(name: str | None) -> str:
-    if not name:
-        return "—"
-    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url_for(name), name)
-
-
-def _links(names: list[str]) -> str:
-    if not names:
-        return "—"
-    return format_html_join(
-        mark_safe("<br>"),
-        '<a href="{}" target="_blank" rel="noopener">{}</a>',
-        ((url_for(name), name) for name in names),
-    )
-
-
 @admin.register(VideoGeneration)
 class VideoGenerationAdmin(admin.ModelAdmin):
     list_display = (
@@ -152,17 +137,7 @@ class VideoGenerationAdmin(admin.ModelAdmin):
         ),
         (
             "Outputs",
-            {
-                "fields": (
-                    "final_video_link",
-                    "poster_link",
-                    "refined_link",
-                    "stitched_link",
-                    "chunk_links",
-                    "reference_links",
-                    "animatic_links",
-                )
-            },
+            {"fields": ("outputs",)},
         ),
         ("Spec and cost", {"fields": ("spec_json", "cost_usd", "cost_breakdown")}),
         (
@@ -195,13 +170,7 @@ class VideoGenerationAdmin(admin.ModelAdmin):
         "started_at",
         "completed_at",
         "generation_time_seconds",
-        "final_video_link",
-        "poster_link",
-        "refined_link",
-        "stitched_link",
-        "chunk_links",
-        "reference_links",
-        "animatic_links",
+        "outputs",
         "spec_json",
         "cost_usd",
         "cost_breakdown",
@@ -219,33 +188,25 @@ class VideoGenerationAdmin(admin.ModelAdmin):
     def progress_percent(self, obj: VideoGeneration) -> str:
         return f"{obj.progress:.0f}%"
 
-    @admin.display(description="final video")
-    def final_video_link(self, obj: VideoGeneration) -> str:
-        return _link(obj.final_video_url)
-
-    @admin.display(description="poster")
-    def poster_link(self, obj: VideoGeneration) -> str:
-        return _link(obj.poster_url)
-
-    @admin.display(description="refined (with music)")
-    def refined_link(self, obj: VideoGeneration) -> str:
-        return _link(obj.refined_url)
-
-    @admin.display(description="stitched")
-    def stitched_link(self, obj: VideoGeneration) -> str:
-        return _link(obj.stitched_url)
-
-    @admin.display(description="chunks")
-    def chunk_links(self, obj: VideoGeneration) -> str:
-        return _links(obj.chunk_urls)
-
-    @admin.display(description="references")
-    def reference_links(self, obj: VideoGeneration) -> str:
-        return _links((obj.reference_urls or {}).get("scenes", []))
-
-    @admin.display(description="storyboard")
-    def animatic_links(self, obj: VideoGeneration) -> str:
-        return _links(obj.animatic_urls)
+    @admin.display(description="files")
+    def outputs(self, obj: VideoGeneration) -> str:
+        """Every phase's artifacts, newest phase first, as links."""
+        rows = [
+            (
+                artifact.label,
+                format_html_join(
+                    mark_safe("<br>"),
+                    '<a href="{}" target="_blank" rel="noopener">{}</a>',
+                    ((url_for(name), name) for name in names),
+                ),
+            )
+            for phase in reversed(PHASES)
+            for artifact in phase.artifacts
+            if (names := artifact_names_on(obj, phase, artifact))
+        ]
+        if not rows:
+            return "—"
+        return format_html_join(mark_safe("<br>"), "<strong>{}</strong><br>{}", rows)
 
     @admin.display(description="remixed from")
     def remixed_from_link(self, obj: VideoGeneration) -> str:

@@ -1,17 +1,20 @@
 """The generation record (the seed's VideoGeneration), its phase attempts and its cost ledger.
 
 Nothing outside `generations.services` assigns `VideoGeneration.status`; the allowed moves
-are `ALLOWED_TRANSITIONS` below.
+are `allowed_transitions()` below, computed from the phase registry's order.
 """
 
 from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
+from phases.registry import PHASES, review_gate
 from phases.request import GenerationRequest
 
 
@@ -20,57 +23,67 @@ def new_video_id() -> str:
 
 
 class Status(models.TextChoices):
+    """The statuses that are no phase's. While a phase runs, the status is that phase's own
+    (`phase.status`, e.g. "generating_chunks"): the registry, not this class, lists those."""
+
     QUEUED = "queued", "Queued"
-    VALIDATING = "validating", "Planning"
-    GENERATING_ANIMATIC = "generating_animatic", "Storyboard"
     AWAITING_REVIEW = "awaiting_review", "Awaiting review"
-    GENERATING_REFERENCES = "generating_references", "References"
-    GENERATING_CHUNKS = "generating_chunks", "Rendering scenes"
-    REFINING = "refining", "Stitching and music"
-    EXPORTING = "exporting", "Exporting"
     COMPLETE = "complete", "Complete"
     FAILED = "failed", "Failed"
     CANCELED = "canceled", "Canceled"
 
 
-# The forward path, in order. A generation moves one step at a time along it.
-PIPELINE_ORDER: tuple[Status, ...] = (
-    Status.QUEUED,
-    Status.VALIDATING,
-    Status.GENERATING_ANIMATIC,
-    Status.GENERATING_REFERENCES,
-    Status.GENERATING_CHUNKS,
-    Status.REFINING,
-    Status.EXPORTING,
-    Status.COMPLETE,
-)
-# A generation awaiting review is not finished, but no job works on it until it is approved.
-ACTIVE_STATUSES = frozenset({*PIPELINE_ORDER[:-1], Status.AWAITING_REVIEW})
-FINAL_STATUSES = frozenset({Status.COMPLETE, Status.FAILED, Status.CANCELED})
+def status_choices() -> list[tuple[str, str]]:
+    """Every status a generation can have, phases' included, in pipeline order. The status
+    fields' `choices` call it, so a phase added to the registry needs no migration."""
+    phase_statuses = [(phase.status, phase.label) for phase in PHASES]
+    gate = review_gate()
+    if gate is not None:
+        at = phase_statuses.index((gate.status, gate.label)) + 1
+        phase_statuses.insert(at, (Status.AWAITING_REVIEW, Status.AWAITING_REVIEW.label))
+    final = [(status.value, status.label) for status in (Status.COMPLETE, Status.FAILED, Status.CANCELED)]
+    return [(Status.QUEUED.value, Status.QUEUED.label), *phase_statuses, *final]
 
 
-def _allowed_transitions() -> dict[Status, frozenset[Status]]:
-    allowed: dict[Status, frozenset[Status]] = {}
-    for current, following in zip(PIPELINE_ORDER, PIPELINE_ORDER[1:]):
-        allowed[current] = frozenset({following, Status.FAILED, Status.CANCELED})
-    # The review gate: a generation created with review=True waits after its storyboard
-    # until a person approves it (on to the references) or cancels it.
-    allowed[Status.GENERATING_ANIMATIC] |= {Status.AWAITING_REVIEW}
-    allowed[Status.AWAITING_REVIEW] = frozenset(
-        {Status.GENERATING_REFERENCES, Status.FAILED, Status.CANCELED}
-    )
+def status_label(status: str) -> str:
+    return dict(status_choices()).get(status, status)
+
+
+def pipeline_order() -> tuple[str, ...]:
+    """The forward path, in order: queued, each phase's status, complete. A generation moves
+    one step at a time along it."""
+    return (Status.QUEUED.value, *(phase.status for phase in PHASES), Status.COMPLETE.value)
+
+
+def active_statuses() -> frozenset[str]:
+    # A generation awaiting review is not finished, but no job works on it until it is approved.
+    return frozenset({*pipeline_order()[:-1], Status.AWAITING_REVIEW.value})
+
+
+FINAL_STATUSES = frozenset({Status.COMPLETE.value, Status.FAILED.value, Status.CANCELED.value})
+
+
+def allowed_transitions() -> dict[str, frozenset[str]]:
+    """Computed from the registry's order each time, so a phase added at run time is a step."""
+    order = pipeline_order()
+    allowed: dict[str, frozenset[str]] = {}
+    for current, following in zip(order, order[1:]):
+        allowed[current] = frozenset({following, Status.FAILED.value, Status.CANCELED.value})
+    gate = review_gate()
+    if gate is not None:
+        # The review gate: a generation created with review=True waits after the gate phase
+        # until a person approves it (on to the next phase) or cancels it.
+        after = order[order.index(gate.status) + 1]
+        allowed[gate.status] |= {Status.AWAITING_REVIEW.value}
+        allowed[Status.AWAITING_REVIEW.value] = frozenset({after, Status.FAILED.value, Status.CANCELED.value})
     # Leaving COMPLETE, FAILED or CANCELED is only possible through an explicit restart:
     # a retry, or regenerating one scene of a finished video.
-    allowed[Status.COMPLETE] = frozenset({Status.QUEUED})
-    allowed[Status.FAILED] = frozenset({Status.QUEUED})
-    allowed[Status.CANCELED] = frozenset({Status.QUEUED})
+    for final in FINAL_STATUSES:
+        allowed[final] = frozenset({Status.QUEUED.value})
     return allowed
 
 
-ALLOWED_TRANSITIONS = _allowed_transitions()
-RESTART_TRANSITIONS = frozenset(
-    {(Status.FAILED, Status.QUEUED), (Status.CANCELED, Status.QUEUED), (Status.COMPLETE, Status.QUEUED)}
-)
+RESTART_TRANSITIONS = frozenset((final, Status.QUEUED.value) for final in FINAL_STATUSES)
 
 
 class AspectRatio(models.TextChoices):
@@ -115,7 +128,7 @@ class VideoGeneration(models.Model):
     template = models.CharField(max_length=32, null=True, blank=True)
 
     # Status
-    status = models.CharField(max_length=32, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(max_length=32, choices=status_choices, default=Status.QUEUED)
     progress = models.FloatField(default=0.0, help_text="Percent, 0 to 100; never decreases.")
     current_phase = models.CharField(max_length=32, null=True, blank=True)
     error_message = models.TextField(null=True, blank=True)
@@ -156,7 +169,7 @@ class VideoGeneration(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
+        return self.status in active_statuses()
 
     @property
     def is_final(self) -> bool:
@@ -179,7 +192,65 @@ class VideoGeneration(models.Model):
         return AspectRatio(self.aspect_ratio).name.lower()
 
 
-class PhaseRun(models.Model):
+class RunQuerySet(models.QuerySet):
+    def close(self, status: str, message: str | None = None) -> int:
+        """End every still-running row of this queryset as `status` (with `message`); returns
+        how many. The one place attempts are ended in bulk (fail, cancel, interrupted)."""
+        return self.filter(status=Run.RUNNING).update(
+            status=status, finished_at=timezone.now(), error_message=message
+        )
+
+
+class Run(models.Model):
+    """What a PhaseRun (one attempt at a phase) and a PartRun (one part of a fan-out phase)
+    share: timing, cost, output, heartbeat, and the moves that end them.
+
+    Each move is a conditional update of a running row, so of two jobs ending the same run
+    (a late duplicate, a cancel racing a success) exactly one wins; it returns whether this
+    one did."""
+
+    RUNNING, SUCCEEDED, FAILED, CANCELED = "running", "succeeded", "failed", "canceled"
+
+    phase = models.CharField(max_length=32)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
+    output_data = models.JSONField(default=dict, blank=True)
+    error_message = models.TextField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RunQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def _end(self, status: str, **fields: Any) -> bool:
+        fields = {"status": status, "finished_at": timezone.now(), **fields}
+        ended = type(self).objects.filter(pk=self.pk, status=Run.RUNNING).update(**fields)
+        if ended:
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return bool(ended)
+
+    def succeed(self, *, output_data: dict[str, Any], cost_usd: Decimal, duration_seconds: float) -> bool:
+        return self._end(
+            Run.SUCCEEDED,
+            output_data=output_data,
+            cost_usd=cost_usd,
+            duration_seconds=duration_seconds,
+            error_message=None,
+        )
+
+    def fail(self, message: str, *, duration_seconds: float | None = None) -> bool:
+        return self._end(Run.FAILED, error_message=message, duration_seconds=duration_seconds)
+
+    def cancel(self, message: str = "canceled") -> bool:
+        return self._end(self.canceled_status, error_message=message)
+
+    canceled_status = CANCELED
+
+
+class PhaseRun(Run):
     """One attempt at one phase of one generation: the timeline the admin and pages show."""
 
     class State(models.TextChoices):
@@ -191,18 +262,11 @@ class PhaseRun(models.Model):
         SUPERSEDED = "superseded", "Superseded"
 
     generation = models.ForeignKey(VideoGeneration, on_delete=models.CASCADE, related_name="phase_runs")
-    phase = models.CharField(max_length=32)
     attempt = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING)
     started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    duration_seconds = models.FloatField(null=True, blank=True)
-    cost_usd = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
-    output_data = models.JSONField(default=dict, blank=True)
-    error_message = models.TextField(null=True, blank=True)
     # Sub-progress inside the phase, e.g. {"done": 3, "total": 6}.
     detail = models.JSONField(default=dict, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["started_at", "id"]
@@ -216,6 +280,12 @@ class PhaseRun(models.Model):
                 condition=models.Q(status="succeeded"),
                 name="phase_run_one_success",
             ),
+            # A phase runs once at a time: the claim a phase job makes before working.
+            models.UniqueConstraint(
+                fields=["generation", "phase"],
+                condition=models.Q(status="running"),
+                name="phase_run_one_running",
+            ),
         ]
         indexes = [models.Index(fields=["phase", "status", "-finished_at"], name="phase_run_recent")]
 
@@ -223,7 +293,7 @@ class PhaseRun(models.Model):
         return f"{self.phase} #{self.attempt} ({self.status})"
 
 
-class PartRun(models.Model):
+class PartRun(Run):
     """One part of a fan-out phase (one chunk of the chunks phase), rendered by its own job.
 
     Keyed by (generation, phase, index), not by PhaseRun, so a retry of the phase reuses
@@ -235,18 +305,14 @@ class PartRun(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 
+    # A canceled part is rendered again when the generation is retried, like a failed one.
+    canceled_status = State.FAILED
+
     generation = models.ForeignKey(VideoGeneration, on_delete=models.CASCADE, related_name="part_runs")
-    phase = models.CharField(max_length=32)
     index = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    duration_seconds = models.FloatField(null=True, blank=True)
-    cost_usd = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
-    output_data = models.JSONField(default=dict, blank=True)
-    error_message = models.TextField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["phase", "index"]
@@ -281,8 +347,8 @@ class StatusEvent(models.Model):
     """Every status change, so the admin shows a timeline even of moves no phase made."""
 
     generation = models.ForeignKey(VideoGeneration, on_delete=models.CASCADE, related_name="status_events")
-    from_status = models.CharField(max_length=32, choices=Status.choices)
-    to_status = models.CharField(max_length=32, choices=Status.choices)
+    from_status = models.CharField(max_length=32, choices=status_choices)
+    to_status = models.CharField(max_length=32, choices=status_choices)
     note = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -21,7 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from redis.commands.core import Script
 
-from generations.models import ACTIVE_STATUSES, VideoGeneration
+from generations.models import VideoGeneration, active_statuses
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def _exempt(user: AbstractBaseUser) -> bool:
 
 
 def _active_count(user: AbstractBaseUser) -> int:
-    return VideoGeneration.objects.filter(user=user, status__in=ACTIVE_STATUSES).count()
+    return VideoGeneration.objects.filter(user=user, status__in=active_statuses()).count()
 
 
 def _take_start(user: AbstractBaseUser) -> None:

@@ -9,43 +9,30 @@ from datetime import datetime
 from decimal import Decimal
 from statistics import median
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
-from generations.models import ACTIVE_STATUSES, PartRun, PhaseRun, Status, VideoGeneration
+from generations.models import PartRun, PhaseRun, Status, VideoGeneration, active_statuses
+from phases.contract import Artifact, Phase
 from phases.per_scene import scene_filename
-from phases.registry import PHASES
-from phases.storage import (
-    ANIMATIC_PREFIX,
-    CHUNKS_PREFIX,
-    REFERENCES_PREFIX,
-    artifact_name,
-    url_for,
-    video_id_of,
-)
+from phases.registry import PHASES, is_fan_out, phase_number, review_gate, storage_prefixes
+from phases.storage import artifact_name, url_for, video_id_of
 
-# Seconds of work per second of video, used until this installation has its own history.
-DEFAULT_SECONDS_PER_VIDEO_SECOND = {
-    "plan": 0.01,
-    "animatic": 0.02,
-    "references": 0.08,
-    "chunks": 0.6,
-    "refine": 0.05,
-    "export": 0.02,
-}
 HISTORY_SIZE = 200
 RATES_CACHE_KEY = "videogen:phase-rates"
 RATES_CACHE_SECONDS = 10
 
 
 def recent_phase_rates() -> dict[str, float]:
-    """Median seconds of work per second of video for each phase, over recent successes.
+    """Median seconds of work per second of video for each phase that has recent successes.
     Cached for a few seconds: every status poll needs it, and it moves slowly."""
     return cache.get_or_set(RATES_CACHE_KEY, _recent_phase_rates, RATES_CACHE_SECONDS)
 
@@ -59,9 +46,7 @@ def _recent_phase_rates() -> dict[str, float]:
     samples: dict[str, list[float]] = {}
     for phase, seconds, video_seconds in rows:
         samples.setdefault(phase, []).append(seconds / max(video_seconds, 1))
-    rates = dict(DEFAULT_SECONDS_PER_VIDEO_SECOND)
-    rates.update({phase: median(values) for phase, values in samples.items()})
-    return rates
+    return {phase: median(values) for phase, values in samples.items()}
 
 
 def generation_eta_seconds(generation: VideoGeneration) -> int | None:
@@ -79,7 +64,8 @@ def generation_eta_seconds(generation: VideoGeneration) -> int | None:
         run = runs.get(phase.name)
         if run is not None and run.status == PhaseRun.State.SUCCEEDED:
             continue
-        expected = rates[phase.name] * generation.duration
+        # A phase without history here yet uses its own declared default.
+        expected = rates.get(phase.name, phase.eta_seconds_per_video_second) * generation.duration
         if run is not None and run.status == PhaseRun.State.RUNNING:
             expected -= (now - run.started_at).total_seconds()
         remaining += max(expected, 0.0)
@@ -94,16 +80,62 @@ def generation_queue_position(generation: VideoGeneration) -> int | None:
     return ahead + 1
 
 
+def media_url(name: str | None, *, request: HttpRequest | None = None) -> str | None:
+    """A URL a client can fetch for a stored name: absolute, fresh (presigned on S3)."""
+    url = url_for(name)
+    if url is None or urlsplit(url).scheme:
+        return url
+    if request is not None:
+        return request.build_absolute_uri(url)
+    # Webhook bodies are built outside any request.
+    return f"{settings.PUBLIC_BASE_URL}{url}"
+
+
+def video_response(*, generation: VideoGeneration, request: HttpRequest | None = None) -> dict[str, Any]:
+    """The seed's VideoResponse of a generation: what GET /video/<id> answers and what a
+    webhook delivers."""
+    subtitles = generation.subtitle_urls or {}
+    return {
+        "video_id": generation.id,
+        "status": generation.status,
+        "final_video_url": media_url(generation.final_video_url, request=request),
+        "poster_url": media_url(generation.poster_url, request=request),
+        "cost_usd": generation.cost_usd,
+        "cost_breakdown": {
+            phase: float(Decimal(usd)) for phase, usd in (generation.cost_breakdown or {}).items()
+        },
+        "generation_time_seconds": generation.generation_time_seconds,
+        "created_at": generation.created_at,
+        "completed_at": generation.completed_at,
+        "spec": generation.spec,
+        "subtitle_urls": {kind: media_url(subtitles.get(kind), request=request) for kind in ("srt", "vtt")},
+    }
+
+
+def generation_artifacts(
+    *, generation: VideoGeneration, request: HttpRequest | None = None
+) -> dict[str, list[str | None] | str | None]:
+    """Every artifact the record keeps, by its API name, as URLs: a list for a per-scene
+    artifact, one URL (or None) for a single file."""
+    artifacts: dict[str, list[str | None] | str | None] = {}
+    for phase in PHASES:
+        for artifact in phase.artifacts:
+            if not is_record_field(artifact.field):
+                continue
+            value = getattr(generation, artifact.field)
+            urls = [media_url(name, request=request) for name in artifact.names(value)]
+            artifacts[artifact.key] = urls if artifact.many else (urls[0] if urls else None)
+    return artifacts
+
+
 # --- pages ------------------------------------------------------------------------------
 
 HISTORY_FILTERS: dict[str, frozenset[str]] = {
-    "active": ACTIVE_STATUSES,
+    "active": frozenset(),  # filled in by generation_list: the registry decides what is active
     "complete": frozenset({Status.COMPLETE}),
     "failed": frozenset({Status.FAILED}),
     "canceled": frozenset({Status.CANCELED}),
 }
-# What a phase's own progress counts, as in "3 of 6 scenes".
-PROGRESS_UNITS = {"animatic": "frames", "references": "images", "chunks": "scenes"}
 _STEP_STATES = {
     PhaseRun.State.RUNNING: "running",
     PhaseRun.State.SUCCEEDED: "done",
@@ -129,7 +161,8 @@ def generation_list(
         return VideoGeneration.objects.none()
     generations = VideoGeneration.objects.filter(user_id=user.pk).order_by("-created_at")
     if status_filter:
-        generations = generations.filter(status__in=HISTORY_FILTERS[status_filter])
+        statuses = active_statuses() if status_filter == "active" else HISTORY_FILTERS[status_filter]
+        generations = generations.filter(status__in=statuses)
     return generations
 
 
@@ -179,7 +212,7 @@ class PhaseStep:
 
 
 def generation_timeline(*, generation: VideoGeneration) -> list[PhaseStep]:
-    """The six phases in order with their latest attempt's state, time and ledger cost.
+    """The phases in order with their latest attempt's state, time and ledger cost.
 
     A failed or canceled attempt of a generation that is active again (it was retried)
     shows as waiting: the phase is about to run again. A phase that never ran of a
@@ -200,16 +233,16 @@ def generation_timeline(*, generation: VideoGeneration) -> list[PhaseStep]:
         detail = run.detail if run is not None else {}
         steps.append(
             PhaseStep(
-                number=phase.number,
+                number=phase_number(phase),
                 name=phase.name,
-                label=Status(phase.status).label,
+                label=phase.label,
                 state=state,
                 attempt=run.attempt if run is not None else 0,
                 seconds=_run_seconds(run, now) if run is not None and state != "waiting" else None,
                 cost_usd=Decimal(generation.cost_breakdown.get(phase.name, "0")),
                 done=detail.get("done"),
                 total=detail.get("total"),
-                unit=PROGRESS_UNITS.get(phase.name, "steps"),
+                unit=phase.progress_unit,
                 error=run.error_message if run is not None and state == "failed" else None,
             )
         )
@@ -237,23 +270,13 @@ class AssetGroup:
 
 
 def generation_assets(*, generation: VideoGeneration) -> list[AssetGroup]:
-    """Every file the generation has so far, grouped by phase, with fresh URLs; empty groups
-    are left out. Storyboard frames and reference images are listed from storage until their
-    phase records them, so a page shows each one as soon as it is stored."""
+    """Every file the generation has so far, grouped by the phases' artifacts, with fresh
+    URLs; empty groups are left out. Per-scene images are listed from storage and a fan-out
+    phase's files from its finished parts until the phase records them, so a page shows
+    each one as soon as it is stored."""
     scenes = (generation.spec or {}).get("scenes", [])
     uploads = [asset for asset in generation.uploaded_assets if asset.get("name")]
     links = [asset for asset in generation.uploaded_assets if asset.get("url")]
-    animatic = generation.animatic_urls or _stored_scene_files(ANIMATIC_PREFIX, generation.id)
-    references = (generation.reference_urls or {}).get("scenes") or _stored_scene_files(
-        REFERENCES_PREFIX, generation.id
-    )
-    refine_output = _succeeded_output(generation, "refine")
-    finals = [
-        ("Stitched scenes (no music)", generation.stitched_url),
-        ("With music", generation.refined_url),
-        ("Final video", generation.final_video_url),
-        ("Poster", generation.poster_url),
-    ]
     groups = [
         AssetGroup(
             "Your reference images",
@@ -268,30 +291,53 @@ def generation_assets(*, generation: VideoGeneration) -> list[AssetGroup]:
             "link",
             tuple(Asset(asset["url"], asset["url"]) for asset in links),
         ),
-        AssetGroup("Storyboard frames", "image", _scene_images(animatic, scenes, "Storyboard frame")),
-        AssetGroup("Reference images", "image", _scene_images(references, scenes, "Reference image")),
-        AssetGroup(
-            "Scene clips",
-            "video",
-            tuple(
-                Asset(f"Scene {n}", url_for(name) or "")
-                for n, name in enumerate(generation.chunk_urls or _finished_chunks(generation), start=1)
-            ),
-        ),
-        AssetGroup(
-            "Music",
-            "audio",
-            tuple(
-                Asset("Soundtrack", url_for(name) or "") for name in [refine_output.get("music_url")] if name
-            ),
-        ),
-        AssetGroup(
-            "Stitched and exported files",
-            "link",
-            tuple(Asset(label, url_for(name) or "") for label, name in finals if name),
-        ),
     ]
+    files: list[Asset] = []
+    for phase in PHASES:
+        for artifact in phase.artifacts:
+            names = _artifact_names(generation, phase, artifact)
+            if artifact.kind == "image":
+                groups.append(
+                    AssetGroup(f"{artifact.label}s", "image", _scene_images(names, scenes, artifact.label))
+                )
+            elif artifact.kind == "video":
+                items = tuple(Asset(f"Scene {n}", url_for(name) or "") for n, name in enumerate(names, 1))
+                groups.append(AssetGroup(f"{artifact.label}s", "video", items))
+            elif artifact.kind == "audio":
+                items = tuple(Asset(artifact.label, url_for(name) or "") for name in names)
+                groups.append(AssetGroup(artifact.label, "audio", items))
+            else:
+                files.extend(Asset(artifact.label, url_for(name) or "") for name in names)
+    groups.append(AssetGroup("Stitched and exported files", "link", tuple(files)))
     return [group for group in groups if group.items]
+
+
+def artifact_value(generation: VideoGeneration, phase: Phase, artifact: Artifact) -> Any:
+    """What the record keeps under the artifact's field, or, for a file the record does not
+    keep, what the phase's succeeded output says."""
+    if is_record_field(artifact.field):
+        return getattr(generation, artifact.field)
+    return _succeeded_output(generation, phase.name).get(artifact.field)
+
+
+def is_record_field(name: str) -> bool:
+    return any(field.name == name for field in VideoGeneration._meta.concrete_fields)
+
+
+def artifact_names_on(generation: VideoGeneration, phase: Phase, artifact: Artifact) -> list[str]:
+    """The storage names of one artifact of the generation, in order."""
+    return artifact.names(artifact_value(generation, phase, artifact))
+
+
+def _artifact_names(generation: VideoGeneration, phase: Phase, artifact: Artifact) -> list[str]:
+    names = artifact_names_on(generation, phase, artifact)
+    if names or _succeeded_output(generation, phase.name):
+        return names
+    if is_fan_out(phase):
+        return _finished_parts(generation, phase, artifact)
+    if artifact.kind == "image" and phase.prefixes:
+        return _stored_scene_files(phase.prefixes[0], generation.id)
+    return names
 
 
 def _stored_scene_files(prefix: str, video_id: str) -> list[str]:
@@ -313,12 +359,13 @@ def _scene_images(names: Iterable[str], scenes: list[dict[str, Any]], what: str)
     return tuple(assets)
 
 
-def _finished_chunks(generation: VideoGeneration) -> list[str]:
-    """Clips of the chunks phase rendered so far, in scene order (while the phase runs)."""
+def _finished_parts(generation: VideoGeneration, phase: Phase, artifact: Artifact) -> list[str]:
+    """Files of a fan-out phase's parts rendered so far, in part order (while it runs)."""
     outputs = PartRun.objects.filter(
-        generation=generation, phase="chunks", status=PartRun.State.SUCCEEDED
+        generation=generation, phase=phase.name, status=PartRun.State.SUCCEEDED
     ).values_list("output_data", flat=True)
-    return [output["chunk_url"] for output in outputs if output.get("chunk_url")]
+    key = artifact.part_key or ""
+    return [output[key] for output in outputs if output.get(key)]
 
 
 def _succeeded_output(generation: VideoGeneration, phase: str) -> dict[str, Any]:
@@ -355,7 +402,10 @@ def generation_result(*, generation: VideoGeneration) -> VideoResult | None:
     if generation.status != Status.COMPLETE or not generation.final_video_url:
         return None
     spec = generation.spec or {}
-    export = _succeeded_output(generation, "export")
+    # What the last phase that measured the file says of it.
+    export: dict[str, Any] = {}
+    for phase in PHASES:
+        export.update(_succeeded_output(generation, phase.name))
     scenes = [
         {**scene, "number": number, "camera_label": scene.get("camera", "").replace("_", " ")}
         for number, scene in enumerate(spec.get("scenes", []), start=1)
@@ -403,10 +453,14 @@ def generation_cards(generations: Iterable[VideoGeneration]) -> list[GenerationC
 def storyboard_frames(generation: VideoGeneration) -> list[str | None]:
     """URLs of the storyboard frames, one per scene of the current spec: a frame whose scene
     was just edited is None until the worker has drawn it again."""
-    current = set(generation.animatic_urls or [])
+    gate = review_gate()
+    if gate is None:
+        return []
+    current = {name for artifact in gate.artifacts for name in artifact_names_on(generation, gate, artifact)}
     frames = []
     for index in range(len((generation.spec or {}).get("scenes", []))):
-        name = artifact_name(ANIMATIC_PREFIX, generation.id, scene_filename(generation.spec, index, ".png"))
+        filename = scene_filename(generation.spec, index, ".png")
+        name = artifact_name(gate.prefixes[0], generation.id, filename) if gate.prefixes else ""
         frames.append(url_for(name) if name in current else None)
     return frames
 
@@ -415,7 +469,7 @@ def generation_versions(generation: VideoGeneration) -> dict[str, dict[str, list
     """Every stored version of each scene's storyboard frame, reference and clip, by kind and
     scene ("scene_02"), oldest first: regenerated scenes keep their earlier files."""
     versions: dict[str, dict[str, list[str]]] = {}
-    for prefix in (ANIMATIC_PREFIX, REFERENCES_PREFIX, CHUNKS_PREFIX):
+    for prefix in storage_prefixes():
         try:
             _dirs, files = default_storage.listdir(f"{prefix}/{generation.id}")
         except FileNotFoundError:
@@ -426,5 +480,6 @@ def generation_versions(generation: VideoGeneration) -> dict[str, dict[str, list
             if filename.startswith("scene_") and "-" in filename:
                 scene = filename.split("-", 1)[0]
                 by_scene.setdefault(scene, []).append(artifact_name(prefix, generation.id, filename))
-        versions[prefix] = by_scene
+        if by_scene:
+            versions[prefix] = by_scene
     return versions

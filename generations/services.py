@@ -1,7 +1,7 @@
 """Writes to generations. The only code that changes a generation's status.
 
 Every status change happens inside a transaction holding the row lock
-(`select_for_update`), is checked against `ALLOWED_TRANSITIONS`, and leaves a StatusEvent.
+(`select_for_update`), is checked against `allowed_transitions()`, and leaves a StatusEvent.
 """
 
 from __future__ import annotations
@@ -11,10 +11,13 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -24,8 +27,6 @@ from django.utils import timezone
 
 from generations import policy
 from generations.models import (
-    ACTIVE_STATUSES,
-    ALLOWED_TRANSITIONS,
     FINAL_STATUSES,
     RESTART_TRANSITIONS,
     BatchItem,
@@ -36,17 +37,19 @@ from generations.models import (
     Status,
     StatusEvent,
     VideoGeneration,
+    active_statuses,
+    allowed_transitions,
     new_video_id,
 )
 from generations.orchestration import dispatch
 from generations.spend import count_spend
 from generations.user_spec import user_spec_check
-from phases.registry import get_phase
+from phases.registry import PHASES, first_phase, get_phase, is_fan_out, next_phase, review_gate
 from phases.request import SEED_MAX, GenerationRequest
 from phases.storage import REFERENCES_PREFIX, artifact_name
 from providers.local.icons import check_pictures
 from providers.spec import validate_spec
-from toolbox.exceptions import ValidationException
+from toolbox.exceptions import BudgetExceeded, ValidationException
 
 logger = logging.getLogger(__name__)
 # Ledger amounts are kept to 1/100 of a cent, the precision of the seed's SDXL price.
@@ -146,7 +149,7 @@ def generation_create_idempotent(
 
 
 def generation_transition(
-    *, video_id: str, to: Status, note: str = "", allow_restart: bool = False, **fields: Any
+    *, video_id: str, to: str, note: str = "", allow_restart: bool = False, **fields: Any
 ) -> VideoGeneration:
     """Move a generation to `to`, setting `fields` in the same write.
 
@@ -155,10 +158,10 @@ def generation_transition(
     so a re-delivered job does not fail on its own earlier move."""
     with transaction.atomic():
         generation = VideoGeneration.objects.select_for_update().get(id=video_id)
-        current = Status(generation.status)
+        current = generation.status
         if current == to:
             return generation
-        allowed = to in ALLOWED_TRANSITIONS[current]
+        allowed = to in allowed_transitions().get(current, ())
         if (current, to) in RESTART_TRANSITIONS and not allow_restart:
             allowed = False
         if not allowed:
@@ -170,7 +173,7 @@ def generation_transition(
         StatusEvent.objects.create(generation=generation, from_status=current, to_status=to, note=note[:500])
         if to in FINAL_STATUSES and generation.webhook_url:
             # Enqueued when this transaction commits, so a rolled-back move notifies no one.
-            dispatch.enqueue_webhook(generation.id, to.value, generation.attempts)
+            dispatch.enqueue_webhook(generation.id, str(to), generation.attempts)
         if to in FINAL_STATUSES and generation.user_id is not None:
             # A slot of the owner's active cap frees up: items of their batches waiting for one
             # may start (a job, so the web request or phase that ended this one does not wait).
@@ -205,9 +208,7 @@ def generation_fail(*, video_id: str, message: str) -> bool:
             error_message=message,
             completed_at=timezone.now(),
         )
-        PhaseRun.objects.filter(generation_id=video_id, status=PhaseRun.State.RUNNING).update(
-            status=PhaseRun.State.FAILED, finished_at=timezone.now(), error_message=message
-        )
+        PhaseRun.objects.filter(generation_id=video_id).close(PhaseRun.State.FAILED, message)
     return True
 
 
@@ -219,12 +220,9 @@ def generation_cancel(*, video_id: str) -> VideoGeneration:
     generation = generation_transition(
         video_id=video_id, to=Status.CANCELED, note="canceled by user", completed_at=timezone.now()
     )
-    PhaseRun.objects.filter(generation_id=video_id, status=PhaseRun.State.RUNNING).update(
-        status=PhaseRun.State.CANCELED, finished_at=timezone.now(), error_message="canceled"
-    )
-    PartRun.objects.filter(generation_id=video_id, status=PartRun.State.RUNNING).update(
-        status=PartRun.State.FAILED, finished_at=timezone.now(), error_message="canceled"
-    )
+    PhaseRun.objects.filter(generation_id=video_id).close(PhaseRun.State.CANCELED, "canceled")
+    # A canceled part is rendered again when the generation is retried, like a failed one.
+    PartRun.objects.filter(generation_id=video_id).close(PartRun.State.FAILED, "canceled")
     dispatch.cancel_jobs(video_id)
     return generation
 
@@ -259,18 +257,20 @@ def generation_approve(*, video_id: str) -> VideoGeneration:
     """Approve the storyboard of a generation awaiting review: it goes on to its references.
     Raises InvalidTransition unless it is awaiting review (so a second approve is refused),
     and policy.LimitExceeded when the owner is past their rate."""
+    gate = review_gate()
+    after = next_phase(gate) if gate is not None else None
     with transaction.atomic():
         current = VideoGeneration.objects.select_for_update().get(id=video_id)
-        if current.status != Status.AWAITING_REVIEW:
-            raise InvalidTransition(current, Status.GENERATING_REFERENCES)
+        if current.status != Status.AWAITING_REVIEW or after is None:
+            raise InvalidTransition(current, after.status if after else Status.AWAITING_REVIEW)
         # Already active while it waited for review: only the rate applies.
         policy.admit(user=current.user, starts_generation=False)
         generation = generation_transition(
             video_id=video_id,
-            to=Status.GENERATING_REFERENCES,
+            to=after.status,
             note="storyboard approved",
             approved_at=timezone.now(),
-            current_phase="references",
+            current_phase=after.name,
         )
         dispatch.enqueue_next(video_id)
     return generation
@@ -336,15 +336,19 @@ def generation_regenerate_scene(
         scene["variation"] = seed if seed is not None else scene.get("variation", 0) + 1
         validate_spec(spec)
         policy.admit(user=generation.user, starts_generation=True)
+        redone = [phase for phase in PHASES if phase.regenerate_resets]
         PhaseRun.objects.filter(
             generation=generation,
-            phase__in=["references", "chunks", "refine", "export"],
+            phase__in=[phase.name for phase in redone],
             status=PhaseRun.State.SUCCEEDED,
         ).update(status=PhaseRun.State.SUPERSEDED)
         _replace_planned_spec(generation, spec)
-        PartRun.objects.filter(generation=generation, phase="chunks", index=scene_number - 1).update(
-            status=PartRun.State.PENDING, error_message=None
-        )
+        # A fan-out phase renders one part per scene: only the regenerated scene's is redone.
+        PartRun.objects.filter(
+            generation=generation,
+            phase__in=[phase.name for phase in redone if is_fan_out(phase)],
+            index=scene_number - 1,
+        ).update(status=PartRun.State.PENDING, error_message=None)
         generation.spec = spec
         generation.save(update_fields=["spec", "updated_at"])
         generation = generation_transition(
@@ -406,7 +410,7 @@ def generation_remix(
         if spec is not None:
             PhaseRun.objects.create(
                 generation=generation,
-                phase="plan",
+                phase=first_phase().name,
                 status=PhaseRun.State.SUCCEEDED,
                 finished_at=timezone.now(),
                 duration_seconds=0.0,
@@ -423,9 +427,12 @@ def generation_remix(
 
 
 def _replace_planned_spec(generation: VideoGeneration, spec: dict[str, Any]) -> None:
-    """Put an edited spec in place of the plan phase's output, keeping the rest of that
+    """Put an edited spec in place of the first (planning) phase's output, keeping the rest of that
     output (the user's reference images, which the references phase reads from it)."""
-    for run in PhaseRun.objects.filter(generation=generation, phase="plan", status=PhaseRun.State.SUCCEEDED):
+    planned = PhaseRun.objects.filter(
+        generation=generation, phase=first_phase().name, status=PhaseRun.State.SUCCEEDED
+    )
+    for run in planned:
         run.output_data = {**run.output_data, "spec": spec, "template": spec["template"]}
         run.save(update_fields=["output_data"])
 
@@ -437,39 +444,57 @@ def _check_same_request(generation: VideoGeneration, spec: dict[str, Any]) -> No
         )
 
 
-def generation_resume(*, video_id: str) -> None:
-    """Re-enqueue an active generation whose queued or running job was lost; counts the
-    resume so the reconciler can give up on one that keeps dying."""
+def generation_resume(*, video_id: str, seen_updated_at: datetime) -> bool:
+    """Re-enqueue an active generation whose queued or running job was lost, if it has not
+    changed since the caller looked at it (`seen_updated_at`); counts the resume so the
+    reconciler can give up on one that keeps dying. Returns whether this call resumed it.
+
+    Compare-and-set: of two reconcilers that judged the same generation lost at the same
+    moment, only the first update matches `updated_at` (it moves it), so the generation is
+    resumed once. Its attempts still marked running are closed as interrupted: the caller
+    found no fresh heartbeat on them, and the phase job's claim needs them closed."""
     with transaction.atomic():
-        updated = VideoGeneration.objects.filter(id=video_id, status__in=ACTIVE_STATUSES).update(
-            resumes=F("resumes") + 1, updated_at=timezone.now()
+        updated = VideoGeneration.objects.filter(
+            id=video_id, status__in=active_statuses(), updated_at=seen_updated_at
+        ).update(resumes=F("resumes") + 1, updated_at=timezone.now())
+        if not updated:
+            return False
+        PhaseRun.objects.filter(generation_id=video_id).close(
+            PhaseRun.State.FAILED, "interrupted: the worker running this attempt stopped"
         )
-        if updated:
-            dispatch.enqueue_next(video_id)
+        dispatch.enqueue_next(video_id)
+    return True
 
 
-def generation_resume_part(*, video_id: str, phase: str, index: int) -> None:
-    """Re-enqueue one part of a fan-out phase whose worker died mid-render."""
+def generation_resume_part(*, video_id: str, phase: str, index: int, seen_heartbeat: datetime | None) -> bool:
+    """Re-enqueue one part of a fan-out phase whose worker died mid-render, if its heartbeat
+    is still the stale one the caller saw (compare-and-set: a second reconciler, or one that
+    looked before a new job claimed the part, changes nothing). Returns whether it did."""
     with transaction.atomic():
-        part = PartRun.objects.select_for_update().get(generation_id=video_id, phase=phase, index=index)
-        if part.status != PartRun.State.RUNNING:
-            return
-        part.status = PartRun.State.FAILED
-        part.error_message = "interrupted: the worker rendering it stopped"
-        part.save(update_fields=["status", "error_message"])
+        interrupted = PartRun.objects.filter(
+            generation_id=video_id,
+            phase=phase,
+            index=index,
+            status=PartRun.State.RUNNING,
+            heartbeat_at=seen_heartbeat,
+        ).update(status=PartRun.State.FAILED, error_message="interrupted: the worker rendering it stopped")
+        if not interrupted:
+            return False
         VideoGeneration.objects.filter(id=video_id).update(
             resumes=F("resumes") + 1, updated_at=timezone.now()
         )
-        dispatch.enqueue_part(
-            video_id, phase, index, attempt=part.attempts + 1, timeout=get_phase(phase).timeout
+        attempts = PartRun.objects.values_list("attempts", flat=True).get(
+            generation_id=video_id, phase=phase, index=index
         )
+        dispatch.enqueue_part(video_id, phase, index, attempt=attempts + 1, timeout=get_phase(phase).timeout)
+    return True
 
 
 def generation_delete(*, video_id: str) -> None:
     """Delete a generation and every file it stored."""
     from phases.storage import delete_generation_files
 
-    if VideoGeneration.objects.filter(id=video_id, status__in=ACTIVE_STATUSES).exists():
+    if VideoGeneration.objects.filter(id=video_id, status__in=active_statuses()).exists():
         try:
             generation_cancel(video_id=video_id)
         except InvalidTransition:
@@ -479,11 +504,46 @@ def generation_delete(*, video_id: str) -> None:
 
 
 def ledger_record(
-    *, video_id: str, phase: str, provider: str, model: str, units: Decimal, usd: Decimal
+    *,
+    video_id: str,
+    phase: str,
+    provider: str,
+    model: str,
+    units: Decimal,
+    usd: Decimal,
+    check_caps: bool = True,
 ) -> None:
-    """Add one provider call to the ledger and refresh the generation's totals from it."""
+    """Add one provider call to the ledger and refresh the generation's totals from it,
+    before the call is made.
+
+    Raises BudgetExceeded, writing nothing, when the call would take the generation past
+    MAX_COST_PER_GENERATION_USD or its owner past MAX_COST_PER_USER_DAY_USD. The check and
+    the write happen under the same row locks (the owner's, then the generation's), so
+    parallel part jobs charging at the same moment queue up instead of all passing a check
+    made against the same old total. `check_caps=False` is for a line that settles an
+    earlier estimate: that money is already spent, so it is written whatever the caps say."""
     with transaction.atomic():
+        user_id = VideoGeneration.objects.values_list("user_id", flat=True).get(id=video_id)
+        daily_cap = settings.MAX_COST_PER_USER_DAY_USD if check_caps else 0
+        if daily_cap and user_id is not None:
+            # Every generation of the user charges under this lock: the daily sum cannot move
+            # between the check and the write.
+            get_user_model().objects.select_for_update().filter(pk=user_id).exists()
+            since = timezone.now() - timedelta(days=1)
+            today = CostEntry.objects.filter(generation__user_id=user_id, created_at__gte=since).aggregate(
+                total=Sum("usd")
+            )["total"] or Decimal("0")
+            if today + usd > daily_cap:
+                raise BudgetExceeded(
+                    f"budget exceeded: ${today} spent in the last 24 h of the ${daily_cap} daily cap"
+                )
         generation = VideoGeneration.objects.select_for_update().get(id=video_id)
+        cap = settings.MAX_COST_PER_GENERATION_USD
+        if check_caps and generation.cost_usd + usd > cap:
+            raise BudgetExceeded(
+                f"budget exceeded: {provider}/{model} would cost ${usd}, "
+                f"${generation.cost_usd} already spent of ${cap} for this generation"
+            )
         CostEntry.objects.create(
             generation=generation, phase=phase, provider=provider, model=model, units=units, usd=usd
         )

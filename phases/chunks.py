@@ -11,7 +11,7 @@ from typing import Any
 
 from media.overlay import TimedOverlay, burn_overlays
 from media.probe import probe
-from phases.contract import PhaseContext, PhaseInput, PhaseOutput
+from phases.contract import Artifact, BasePhase, PhaseContext, PhaseInput, PhaseOutput
 from phases.per_scene import find_or_make, scene_filename
 from phases.storage import CHUNKS_PREFIX, local_copy
 from providers.local.subtitles import burn_fingerprint, cue_pictures
@@ -19,13 +19,18 @@ from providers.registry import get_video_provider
 from toolbox.exceptions import PhaseException
 
 
-class ChunksPhase:
+class ChunksPhase(BasePhase):
     name = "chunks"
-    number = 4
     status = "generating_chunks"
+    label = "Rendering scenes"
     timeout = 600
     weight = 60.0
+    eta_seconds_per_video_second = 0.6
+    progress_unit = "scenes"
     record_fields = ("chunk_urls",)
+    artifacts = (Artifact("chunks", "chunk_urls", "Scene clip", "video", many=True, part_key="chunk_url"),)
+    prefixes = (CHUNKS_PREFIX,)
+    regenerate_resets = True
 
     def part_count(self, phase_input: PhaseInput) -> int:
         return len(phase_input.spec["scenes"])

@@ -1,9 +1,13 @@
 """The phase contract (the seed's PhaseInput / PhaseOutput) and the Phase interface.
 
-A phase is a plain object with a name, the generation status it runs under, the seed's
-timeout, a progress weight, and `run(PhaseInput, PhaseContext) -> PhaseOutput`. A fan-out
-phase also splits its work into parts (one RQ job each) and joins them in `run`.
-Phases never touch the queue or a generation's status: `generations.orchestration.pipeline` does.
+A phase is a plain object that declares everything the product needs to know about it
+(name, the generation status it runs under and that status's label, the seed's timeout, an
+ETA default, a progress weight and unit, the files it leaves on the record, whether
+regenerating a scene redoes it, whether the review gate pauses after it) and implements
+`run(PhaseInput, PhaseContext) -> PhaseOutput`. A fan-out phase also splits its work into
+parts (one RQ job each) and joins them in `run`. Its number is its place in the registry's
+order. Phases never touch the queue or a generation's status:
+`generations.orchestration.pipeline` does.
 """
 
 from __future__ import annotations
@@ -78,18 +82,62 @@ class PhaseContext:
         )
 
 
+@dataclass(frozen=True)
+class Artifact:
+    """A file (or list of files) a phase leaves on the generation record, by storage name."""
+
+    key: str  # its name in the API's `artifacts` object
+    field: str  # the record field holding the name(s); one of the phase's record_fields
+    label: str  # what pages and the admin call it (one of them, for a list of files)
+    kind: str = "link"  # image, video, audio or link: how a page shows it
+    many: bool = False  # a list of files (one per scene), not one file
+    item: str | None = None  # for a record field holding a dict, the key of the list of names
+    part_key: str | None = None  # for a fan-out phase, the key naming each part's file
+
+    def names(self, value: Any) -> list[str]:
+        """The storage names in the record field's `value`, in order."""
+        if isinstance(value, dict):
+            value = value.get(self.item or "", [])
+        if isinstance(value, str):
+            return [value] if value else []
+        return [name for name in value or [] if name]
+
+
 @runtime_checkable
 class Phase(Protocol):
     name: str
-    number: int
-    # The generation's status while this phase runs (one of the record's status values).
+    # The generation's status while this phase runs, and how pages name it.
     status: str
+    label: str
     timeout: int
     weight: float
+    # Seconds of work per second of video, for the ETA until this installation has history.
+    eta_seconds_per_video_second: float
+    # What `report_progress` counts, as in "3 of 6 scenes".
+    progress_unit: str
     # Output keys copied onto the generation record when the phase succeeds.
     record_fields: tuple[str, ...]
+    artifacts: tuple[Artifact, ...]
+    # Storage prefixes of the files it writes (`<prefix>/<video_id>/...`).
+    prefixes: tuple[str, ...]
+    # Regenerating one scene of a finished video redoes this phase (and its part for the scene).
+    regenerate_resets: bool
+    # The review gate: a generation created with review waits after this phase for approval.
+    review_after: bool
 
     def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput: ...
+
+
+class BasePhase:
+    """Defaults for the declarations a phase may leave out."""
+
+    eta_seconds_per_video_second = 0.05
+    progress_unit = "steps"
+    record_fields: tuple[str, ...] = ()
+    artifacts: tuple[Artifact, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    regenerate_resets = False
+    review_after = False
 
 
 @runtime_checkable

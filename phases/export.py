@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from media.concat import remux_faststart
 from media.probe import ProbeResult, extract_frame, probe
-from phases.contract import PhaseContext, PhaseInput, PhaseOutput
+from phases.contract import Artifact, BasePhase, PhaseContext, PhaseInput, PhaseOutput
 from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
 from phases.subtitles import cues_from_spec, write_subtitle_files
 from toolbox.exceptions import PhaseException
@@ -13,13 +13,20 @@ from toolbox.exceptions import PhaseException
 DURATION_TOLERANCE_SECONDS = 0.1
 
 
-class ExportPhase:
+class ExportPhase(BasePhase):
     name = "export"
-    number = 6
     status = "exporting"
+    label = "Exporting"
     timeout = 180
     weight = 10.0
+    eta_seconds_per_video_second = 0.02
     record_fields = ("final_video_url", "poster_url", "subtitle_urls")
+    artifacts = (
+        Artifact("final", "final_video_url", "Final video"),
+        Artifact("poster", "poster_url", "Poster"),
+    )
+    prefixes = (FINAL_PREFIX,)
+    regenerate_resets = True
 
     def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput:
         spec = phase_input.spec

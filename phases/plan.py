@@ -3,7 +3,7 @@ voiced here because its length decides how long each scene is."""
 
 from __future__ import annotations
 
-from phases.contract import PhaseContext, PhaseInput, PhaseOutput
+from phases.contract import BasePhase, PhaseContext, PhaseInput, PhaseOutput
 from phases.narration import NarrationOptions, narrate
 from phases.request import GenerationRequest
 from phases.storage import FINAL_PREFIX, artifact_name, store_file
@@ -13,13 +13,15 @@ from providers.spec import validate_spec
 from toolbox.exceptions import ValidationException
 
 
-class PlanPhase:
+class PlanPhase(BasePhase):
     name = "plan"
-    number = 1
     status = "validating"
+    label = "Planning"
     timeout = 60
     weight = 3.0
+    eta_seconds_per_video_second = 0.01
     record_fields = ("spec", "template")
+    prefixes = (FINAL_PREFIX,)
 
     def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput:
         # Phase 1's input is the whole GenerationRequest, in its JSON form.

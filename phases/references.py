@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from phases.assets import fit_reference, image_assets
-from phases.contract import PhaseContext, PhaseInput, PhaseOutput
+from phases.contract import Artifact, BasePhase, PhaseContext, PhaseInput, PhaseOutput
 from phases.per_scene import store_each_scene
 from phases.storage import REFERENCES_PREFIX
 from providers.costs import CostMeter
@@ -16,13 +16,20 @@ from providers.registry import get_image_provider
 from toolbox.exceptions import PhaseException
 
 
-class ReferencesPhase:
+class ReferencesPhase(BasePhase):
     name = "references"
-    number = 3
     status = "generating_references"
+    label = "References"
     timeout = 300
     weight = 10.0
+    eta_seconds_per_video_second = 0.08
+    progress_unit = "images"
     record_fields = ("reference_urls",)
+    artifacts = (
+        Artifact("references", "reference_urls", "Reference image", "image", many=True, item="scenes"),
+    )
+    prefixes = (REFERENCES_PREFIX,)
+    regenerate_resets = True
 
     def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput:
         spec = phase_input.spec

@@ -7,18 +7,26 @@ from django.conf import settings
 
 from media.audio import duck_and_mix
 from media.concat import concat_copy, mux_audio
-from phases.contract import PhaseContext, PhaseInput, PhaseOutput
+from phases.contract import Artifact, BasePhase, PhaseContext, PhaseInput, PhaseOutput
 from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
 from providers.registry import get_music_provider
 
 
-class RefinePhase:
+class RefinePhase(BasePhase):
     name = "refine"
-    number = 5
     status = "refining"
+    label = "Stitching and music"
     timeout = 300
     weight = 13.0
+    eta_seconds_per_video_second = 0.05
     record_fields = ("stitched_url", "refined_url")
+    artifacts = (
+        Artifact("stitched", "stitched_url", "Stitched scenes (no music)"),
+        Artifact("refined", "refined_url", "With music"),
+        Artifact("music", "music_url", "Soundtrack", "audio"),
+    )
+    prefixes = (FINAL_PREFIX,)
+    regenerate_resets = True
 
     def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput:
         video_id = phase_input.video_id

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 from uuid import uuid4
 
@@ -15,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
+from rq import SimpleWorker
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -70,6 +72,43 @@ def run_burst_worker(worker_env, queue) -> Callable[..., subprocess.CompletedPro
         return result
 
     return run
+
+
+@pytest.fixture
+def work_queue(queue, transactional_db) -> Callable[..., None]:
+    """Run the jobs on the test queues (pipeline and webhooks) in this process, one at a time with RQ's own
+    SimpleWorker in burst mode, until the queue is empty (jobs the jobs enqueue included) or
+    `until()` holds; what is left stays queued for the next call.
+
+    The jobs go through Redis as in production (their ids, timeouts, the enqueue that waits
+    for the transaction to commit) yet run where the test can see what it changed, such as
+    a phase registered at run time."""
+
+    queues = [queue, django_rq.get_queue(settings.WEBHOOK_QUEUE)]
+
+    def work(until: Callable[[], bool] | None = None) -> None:
+        worker = SimpleWorker(queues, connection=queue.connection)
+        while any(each.count for each in queues) and not (until is not None and until()):
+            worker.work(burst=True, max_jobs=1, logging_level="WARNING")
+
+    return work
+
+
+@pytest.fixture
+def make_video(work_queue) -> Callable[..., Any]:
+    """Create a generation through the service and work the queue until it is done."""
+    from generations import services
+    from phases.request import GenerationRequest
+
+    def make(user: Any, prompt: str, **options: Any) -> Any:
+        generation = services.generation_create(
+            user=user, request=GenerationRequest(prompt=prompt, **options)
+        )
+        work_queue()
+        generation.refresh_from_db()
+        return generation
+
+    return make
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 
-from generations.models import Status, VideoGeneration
+from generations.models import VideoGeneration, status_choices
 
 
 class GenerationFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, help_text="Repeat for several.")
+    status = django_filters.MultipleChoiceFilter(choices=status_choices, help_text="Repeat for several.")
     created_after = django_filters.DateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="ISO 8601 date or date-time, inclusive."
     )

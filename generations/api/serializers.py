@@ -4,16 +4,15 @@ StatusResponse, VideoResponse) are the component names in the OpenAPI schema."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from generations import selectors
-from generations.models import AspectRatio, PhaseRun, Status, VideoGeneration
+from generations.models import AspectRatio, PhaseRun, VideoGeneration, status_choices
+from phases.registry import PHASES
 from phases.request import (
     COLOUR_PATTERN,
     DEFAULT_DURATION,
@@ -42,7 +41,6 @@ from phases.request import (
     WEBHOOK_URL_MAX,
     GenerationRequest,
 )
-from phases.storage import url_for
 from toolbox.ssrf import UnsafeURL, check_url
 
 
@@ -245,7 +243,7 @@ class RemixSerializer(StrictSerializer):
 
 class GenerateResponseSerializer(serializers.Serializer):
     video_id = serializers.CharField()
-    status = serializers.ChoiceField(choices=Status.choices)
+    status = serializers.ChoiceField(choices=status_choices())
     message = serializers.CharField()
 
 
@@ -267,7 +265,7 @@ class TokenSerializer(serializers.Serializer):
 
 class StatusResponseSerializer(serializers.Serializer):
     video_id = serializers.CharField(source="id")
-    status = serializers.ChoiceField(choices=Status.choices)
+    status = serializers.ChoiceField(choices=status_choices())
     progress = serializers.FloatField(help_text="Percent, 0 to 100.")
     current_phase = serializers.CharField(allow_null=True)
     estimated_time_remaining = serializers.SerializerMethodField(help_text="Seconds.")
@@ -281,54 +279,28 @@ class StatusResponseSerializer(serializers.Serializer):
         return selectors.generation_queue_position(obj)
 
 
-class MediaURLs:
-    """Turns storage names into absolute links to the app's file view, which a client fetches
-    with the owner's credentials."""
-
-    context: dict[str, Any]
-
-    def media_url(self, name: str | None) -> str | None:
-        url = url_for(name)
-        if url is None or urlsplit(url).scheme:
-            return url
-        request = self.context.get("request")
-        if request is not None:
-            return request.build_absolute_uri(url)
-        # Webhook bodies are built outside any request.
-        return f"{settings.PUBLIC_BASE_URL}{url}"
-
-
 class SubtitleURLsSerializer(serializers.Serializer):
     srt = serializers.URLField(allow_null=True)
     vtt = serializers.URLField(allow_null=True, help_text="For a <track> element.")
 
 
-class VideoResponseSerializer(MediaURLs, serializers.Serializer):
-    video_id = serializers.CharField(source="id")
-    status = serializers.ChoiceField(choices=Status.choices)
-    final_video_url = serializers.SerializerMethodField()
-    poster_url = serializers.SerializerMethodField()
+class VideoResponseSerializer(serializers.Serializer):
+    """The seed's VideoResponse; `selectors.video_response` builds it (webhooks send the same)."""
+
+    video_id = serializers.CharField()
+    status = serializers.ChoiceField(choices=status_choices())
+    final_video_url = serializers.URLField(allow_null=True)
+    poster_url = serializers.URLField(allow_null=True)
     cost_usd = serializers.DecimalField(max_digits=12, decimal_places=4, coerce_to_string=False)
-    cost_breakdown = serializers.SerializerMethodField(help_text="USD per phase.")
+    cost_breakdown = serializers.DictField(child=serializers.FloatField(), help_text="USD per phase.")
     generation_time_seconds = serializers.FloatField(allow_null=True)
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(allow_null=True)
     spec = serializers.JSONField(allow_null=True)
-    subtitle_urls = serializers.SerializerMethodField(help_text="null until there are subtitles.")
+    subtitle_urls = SubtitleURLsSerializer(help_text="null until there are subtitles.")
 
-    def get_final_video_url(self, obj: VideoGeneration) -> str | None:
-        return self.media_url(obj.final_video_url)
-
-    @extend_schema_field(SubtitleURLsSerializer)
-    def get_subtitle_urls(self, obj: VideoGeneration) -> dict[str, str | None]:
-        names = obj.subtitle_urls or {}
-        return {kind: self.media_url(names.get(kind)) for kind in ("srt", "vtt")}
-
-    def get_poster_url(self, obj: VideoGeneration) -> str | None:
-        return self.media_url(obj.poster_url)
-
-    def get_cost_breakdown(self, obj: VideoGeneration) -> dict[str, float]:
-        return {phase: float(Decimal(usd)) for phase, usd in (obj.cost_breakdown or {}).items()}
+    def to_representation(self, instance: VideoGeneration) -> dict[str, Any]:
+        return selectors.video_response(generation=instance, request=self.context.get("request"))
 
 
 class GenerationListSerializer(serializers.ModelSerializer):
@@ -382,13 +354,19 @@ class PhaseRunSerializer(serializers.ModelSerializer):
 
 
 class ArtifactsSerializer(serializers.Serializer):
-    animatic = serializers.ListField(child=serializers.CharField())
-    references = serializers.ListField(child=serializers.CharField())
-    chunks = serializers.ListField(child=serializers.CharField())
-    stitched = serializers.CharField(allow_null=True)
-    refined = serializers.CharField(allow_null=True)
-    final = serializers.CharField(allow_null=True)
-    poster = serializers.CharField(allow_null=True)
+    """One field per artifact the phases keep on the record, named by the registry."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields: dict[str, serializers.Field] = {}
+        for phase in PHASES:
+            for artifact in phase.artifacts:
+                if not selectors.is_record_field(artifact.field):
+                    continue
+                if artifact.many:
+                    fields[artifact.key] = serializers.ListField(child=serializers.CharField())
+                else:
+                    fields[artifact.key] = serializers.CharField(allow_null=True)
+        return fields
 
 
 class GenerationDetailSerializer(VideoResponseSerializer):
@@ -424,15 +402,12 @@ class GenerationDetailSerializer(VideoResponseSerializer):
 
     @extend_schema_field(ArtifactsSerializer)
     def get_artifacts(self, obj: VideoGeneration) -> dict[str, Any]:
-        def urls(names: list[str]) -> list[str | None]:
-            return [self.media_url(name) for name in names]
+        return selectors.generation_artifacts(generation=obj, request=self.context.get("request"))
 
-        return {
-            "animatic": urls(obj.animatic_urls or []),
-            "references": urls((obj.reference_urls or {}).get("scenes", [])),
-            "chunks": urls(obj.chunk_urls or []),
-            "stitched": self.media_url(obj.stitched_url),
-            "refined": self.media_url(obj.refined_url),
-            "final": self.media_url(obj.final_video_url),
-            "poster": self.media_url(obj.poster_url),
-        }
+    def to_representation(self, instance: VideoGeneration) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        for name, field in self.fields.items():
+            if name not in data:
+                attribute = field.get_attribute(instance)
+                data[name] = None if attribute is None else field.to_representation(attribute)
+        return data

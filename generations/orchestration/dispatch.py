@@ -1,4 +1,4 @@
-"""Putting pipeline work on the RQ queue, or running it in this process (`inline()`).
+"""Putting pipeline work on the RQ queue.
 
 Job functions are referenced by dotted path (`generations.orchestration.jobs.*`) and take ids only. Job ids
 are deterministic so a job enqueued twice for the same work is one job in Redis. With
@@ -10,11 +10,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from importlib import import_module
 from typing import Any
 
 import django_rq
@@ -31,7 +26,6 @@ ADVANCE_TIMEOUT = 60
 REMOTE_WORK_TTL = 24 * 3600
 # A stopped job's horse is killed before its `finally` blocks run; this removes its scratch files.
 CLEAN_WORKDIRS = Callback("generations.orchestration.jobs.clean_workdirs")
-_inline_jobs: ContextVar[deque[tuple[str, tuple[Any, ...]]] | None] = ContextVar("inline_jobs", default=None)
 
 
 def get_queue(name: str | None = None) -> Any:
@@ -49,10 +43,6 @@ def _enqueue(
     on_stopped: Callback | None = None,
     queue: str | None = None,
 ) -> None:
-    pending = _inline_jobs.get()
-    if pending is not None:
-        pending.append((func, args))
-        return
     get_queue(queue).enqueue_call(
         func,
         args=args,
@@ -161,8 +151,6 @@ def cancel_jobs(video_id: str) -> None:
     """Drop the generation's jobs still waiting in the queue and stop the ones running:
     RQ's stop-job command kills the work horse, whose `on_stopped` callback then removes
     its scratch files."""
-    if _inline_jobs.get() is not None:
-        return
     queue = get_queue()
     prefix = _job_prefix(video_id)
     for job_id in queue.get_job_ids():
@@ -183,8 +171,6 @@ def cancel_jobs(video_id: str) -> None:
 def track_remote_work(video_id: str, provider: str, work_id: str, running: bool) -> None:
     """Remember (or forget) paid remote work in flight for a generation, in Redis where the
     web process can find it when the user cancels."""
-    if _inline_jobs.get() is not None:
-        return
     key, member = _remote_key(video_id), f"{provider}:{work_id}"
     connection = get_queue().connection
     if running:
@@ -223,23 +209,3 @@ def waiting_video_ids() -> set[str]:
 
 def _job_prefix(video_id: str) -> str:
     return f"vg-{video_id}-"
-
-
-@contextmanager
-def inline() -> Iterator[deque[tuple[str, tuple[Any, ...]]]]:
-    """Run pipeline jobs in this process instead of Redis: jobs enqueued inside the block
-    are collected and executed in order by `drain()`."""
-    pending: deque[tuple[str, tuple[Any, ...]]] = deque()
-    token = _inline_jobs.set(pending)
-    try:
-        yield pending
-    finally:
-        _inline_jobs.reset(token)
-
-
-def drain(pending: deque[tuple[str, tuple[Any, ...]]]) -> None:
-    """Execute inline jobs, including those they enqueue, until none remain."""
-    while pending:
-        func_path, args = pending.popleft()
-        module_name, func_name = func_path.rsplit(".", 1)
-        getattr(import_module(module_name), func_name)(*args)

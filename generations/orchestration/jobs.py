@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from generations import batches
-from generations.orchestration import pipeline
+from generations.orchestration import pipeline, storyboard, workdirs
 from generations.orchestration import reconcile as reconciler
 from generations.orchestration import revoice as revoicer
 
@@ -23,7 +23,7 @@ def run_part(video_id: str, phase: str, index: int) -> None:
 
 
 def refresh_storyboard(video_id: str) -> None:
-    pipeline.refresh_storyboard(video_id)
+    storyboard.refresh_storyboard(video_id)
 
 
 def revoice(video_id: str) -> None:
@@ -32,7 +32,7 @@ def revoice(video_id: str) -> None:
 
 def clean_workdirs(job: Any, connection: Any, *args: Any) -> None:
     """RQ `on_stopped` callback: the killed horse could not remove its own scratch files."""
-    pipeline.remove_workdirs(job.args[0])
+    workdirs.remove_workdirs(job.args[0])
 
 
 def reconcile() -> None:

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from generations import services
-from generations.models import ACTIVE_STATUSES, PartRun, PhaseRun, Status, VideoGeneration
+from generations.models import PartRun, PhaseRun, Status, VideoGeneration, active_statuses
 from generations.orchestration import dispatch
 
 logger = logging.getLogger(__name__)
@@ -28,27 +28,31 @@ def reconcile(*, stale_after: float | None = None, max_resumes: int | None = Non
     """Re-enqueue every active generation that has no job waiting in Redis, no running job
     with a fresh heartbeat and no change for `stale_after` seconds. One resumed more than
     `max_resumes` times is failed instead, with a message that says so. Safe to run at any
-    time and from several machines: a generation with live work is left alone, and re-running
-    finished work costs nothing because phases and parts are idempotent."""
+    time and from several machines at once: a generation with live work is left alone, each
+    resume is a compare-and-set (two reconcilers resume a generation once), and a duplicate
+    job finds its phase or part claimed."""
     stale_after = settings.RECONCILE_STALE_SECONDS if stale_after is None else stale_after
     max_resumes = settings.RECONCILE_MAX_RESUMES if max_resumes is None else max_resumes
     cutoff = timezone.now() - timedelta(seconds=stale_after)
     waiting = dispatch.waiting_video_ids()
     report = ReconcileReport()
     for part in PartRun.objects.filter(
-        status=PartRun.State.RUNNING, heartbeat_at__lt=cutoff, generation__status__in=ACTIVE_STATUSES
+        status=PartRun.State.RUNNING, heartbeat_at__lt=cutoff, generation__status__in=active_statuses()
     ).select_related("generation"):
         # A part whose worker died: only that part is rendered again.
         if _give_up_if_too_many(part.generation, max_resumes, report):
             continue
-        services.generation_resume_part(video_id=part.generation_id, phase=part.phase, index=part.index)
+        if not services.generation_resume_part(
+            video_id=part.generation_id, phase=part.phase, index=part.index, seen_heartbeat=part.heartbeat_at
+        ):
+            continue  # another reconciler resumed it first, or a job claimed it since
         report.resumed.append(part.generation_id)
         logger.warning(
             "generation=%s %s[%s] resumed by reconcile", part.generation_id, part.phase, part.index
         )
 
     # A generation awaiting review has no work to lose: it waits for a person, not a worker.
-    candidates = VideoGeneration.objects.filter(status__in=ACTIVE_STATUSES, updated_at__lt=cutoff).exclude(
+    candidates = VideoGeneration.objects.filter(status__in=active_statuses(), updated_at__lt=cutoff).exclude(
         status=Status.AWAITING_REVIEW
     )
     for generation in candidates.exclude(id__in=waiting).exclude(id__in=report.resumed):
@@ -56,7 +60,8 @@ def reconcile(*, stale_after: float | None = None, max_resumes: int | None = Non
             continue
         if _give_up_if_too_many(generation, max_resumes, report):
             continue
-        services.generation_resume(video_id=generation.id)
+        if not services.generation_resume(video_id=generation.id, seen_updated_at=generation.updated_at):
+            continue  # another reconciler resumed it first, or it moved on since
         report.resumed.append(generation.id)
         logger.warning(
             "generation=%s resumed by reconcile (phase %s)", generation.id, generation.current_phase

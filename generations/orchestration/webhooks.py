@@ -22,7 +22,7 @@ from django.conf import settings
 from rest_framework.renderers import JSONRenderer
 from rq import get_current_job
 
-from generations.api.serializers import VideoResponseSerializer
+from generations import selectors
 from generations.models import VideoGeneration, WebhookDelivery
 from generations.webhook_secrets import PREFIX, webhook_secret_get
 from toolbox.ssrf import UnsafeURL, check_url, pinned
@@ -55,7 +55,7 @@ def deliver(video_id: str, event: str, cycle: int) -> None:
     if generation.user_id is None:
         logger.warning("generation=%s webhook event=%s skipped: no owner to sign for", video_id, event)
         return
-    body = JSONRenderer().render(VideoResponseSerializer(generation).data)
+    body = JSONRenderer().render(selectors.video_response(generation=generation))
     attempt = WebhookDelivery.objects.filter(generation=generation, event=event, cycle=cycle).count() + 1
     # The same id on every attempt, so a receiver can drop a retry it already handled.
     message_id = f"{video_id}-{cycle}-{event}"
@@ -96,7 +96,7 @@ def deliver(video_id: str, event: str, cycle: int) -> None:
         logger.info("generation=%s webhook event=%s delivered attempt=%s", video_id, event, attempt)
         return
     logger.warning("generation=%s webhook event=%s attempt=%s failed: %s", video_id, event, attempt, error)
-    # Outside a worker (dispatch.inline()) no one would retry, and raising would stop the
+    # Outside a worker (called directly) no one would retry, and raising would stop the
     # caller's own work for the sake of a notification.
     if retryable and get_current_job() is not None:
         raise DeliveryFailed(error)

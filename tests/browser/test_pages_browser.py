@@ -108,7 +108,7 @@ def test_cancel_and_retry_from_the_progress_page(page: Page, alice, queue):
 
 def test_a_failed_video_says_where_and_why_and_offers_a_retry(page: Page, alice, queue):
     generation = services.generation_create(user=alice, request=GenerationRequest(prompt=PROMPT, duration=5))
-    services.generation_transition(video_id=generation.id, to=Status.VALIDATING, current_phase="plan")
+    services.generation_transition(video_id=generation.id, to="validating", current_phase="plan")
     PhaseRun.objects.create(generation=generation, phase="plan")
     services.generation_fail(
         video_id=generation.id, message="Phase 1 (plan) failed: the planner answered 503 three times"

@@ -9,15 +9,14 @@ from PIL import Image
 
 from generations import services
 from generations.models import (
-    ACTIVE_STATUSES,
-    PIPELINE_ORDER,
     CostEntry,
     PhaseRun,
     Status,
     StatusEvent,
     VideoGeneration,
+    active_statuses,
+    pipeline_order,
 )
-from generations.orchestration import dispatch
 from phases.request import GenerationRequest, RequestInvalid
 from tests.phases.spec_factory import make_spec
 
@@ -31,24 +30,24 @@ def generation(alice, queue):
 
 def walk_to(video_id: str, target: Status) -> None:
     if target == Status.AWAITING_REVIEW:
-        walk_to(video_id, Status.GENERATING_ANIMATIC)
+        walk_to(video_id, "generating_animatic")
         services.generation_transition(video_id=video_id, to=Status.AWAITING_REVIEW)
         return
-    for status in PIPELINE_ORDER[1 : PIPELINE_ORDER.index(target) + 1]:
+    for status in pipeline_order()[1 : pipeline_order().index(target) + 1]:
         services.generation_transition(video_id=video_id, to=status)
 
 
 def test_the_review_gate_sits_between_the_storyboard_and_the_references(generation):
     walk_to(generation.id, Status.AWAITING_REVIEW)
-    for refused in (Status.GENERATING_CHUNKS, Status.GENERATING_ANIMATIC, Status.COMPLETE, Status.QUEUED):
+    for refused in ("generating_chunks", "generating_animatic", Status.COMPLETE, Status.QUEUED):
         with pytest.raises(services.InvalidTransition):
             services.generation_transition(video_id=generation.id, to=refused)
-    services.generation_transition(video_id=generation.id, to=Status.GENERATING_REFERENCES)
+    services.generation_transition(video_id=generation.id, to="generating_references")
     generation.refresh_from_db()
-    assert generation.status == Status.GENERATING_REFERENCES
+    assert generation.status == "generating_references"
 
 
-@pytest.mark.parametrize("start", [Status.QUEUED, Status.VALIDATING, Status.GENERATING_REFERENCES])
+@pytest.mark.parametrize("start", [Status.QUEUED, "validating", "generating_references"])
 def test_only_the_storyboard_phase_can_enter_review(generation, start):
     walk_to(generation.id, start)
     with pytest.raises(services.InvalidTransition):
@@ -59,7 +58,7 @@ def test_approve_moves_a_reviewed_generation_on_once(generation):
     walk_to(generation.id, Status.AWAITING_REVIEW)
     services.generation_approve(video_id=generation.id)
     generation.refresh_from_db()
-    assert generation.status == Status.GENERATING_REFERENCES and generation.approved_at is not None
+    assert generation.status == "generating_references" and generation.approved_at is not None
     with pytest.raises(services.InvalidTransition):
         services.generation_approve(video_id=generation.id)
 
@@ -103,16 +102,16 @@ def test_it_walks_the_whole_pipeline_forward_one_step_at_a_time(generation):
     generation.refresh_from_db()
     assert generation.status == Status.COMPLETE
     events = list(StatusEvent.objects.filter(generation=generation).values_list("from_status", "to_status"))
-    assert events == list(zip(PIPELINE_ORDER, PIPELINE_ORDER[1:]))
+    assert events == list(zip(pipeline_order(), pipeline_order()[1:]))
 
 
 @pytest.mark.parametrize(
     ("start", "target"),
     [
-        (Status.QUEUED, Status.GENERATING_ANIMATIC),  # skipping a step
-        (Status.GENERATING_CHUNKS, Status.GENERATING_REFERENCES),  # backwards
+        (Status.QUEUED, "generating_animatic"),  # skipping a step
+        ("generating_chunks", "generating_references"),  # backwards
         (Status.QUEUED, Status.COMPLETE),
-        (Status.EXPORTING, Status.QUEUED),
+        ("exporting", Status.QUEUED),
     ],
 )
 def test_it_refuses_illegal_moves(generation, start, target):
@@ -123,7 +122,7 @@ def test_it_refuses_illegal_moves(generation, start, target):
     assert generation.status == start
 
 
-@pytest.mark.parametrize("active", sorted(ACTIVE_STATUSES))
+@pytest.mark.parametrize("active", sorted(active_statuses()))
 def test_any_active_status_can_fail_or_be_canceled(generation, active):
     walk_to(generation.id, active)
     services.generation_fail(video_id=generation.id, message="Phase 4 (chunks) failed: disk full")
@@ -139,7 +138,7 @@ def test_final_statuses_do_not_move_without_an_explicit_retry(generation, final)
         walk_to(generation.id, Status.COMPLETE)
     else:
         services.generation_transition(video_id=generation.id, to=final)
-    for target in (Status.QUEUED, Status.VALIDATING, Status.FAILED, Status.CANCELED):
+    for target in (Status.QUEUED, "validating", Status.FAILED, Status.CANCELED):
         if target == final:
             continue
         with pytest.raises(services.InvalidTransition):
@@ -156,7 +155,7 @@ def test_a_completed_generation_cannot_be_retried(generation):
 
 
 def test_retry_requeues_a_failed_generation_and_counts_the_attempt(generation, queue):
-    walk_to(generation.id, Status.GENERATING_CHUNKS)
+    walk_to(generation.id, "generating_chunks")
     services.generation_fail(video_id=generation.id, message="Phase 4 (chunks) failed: boom")
     queue.empty()
     retried = services.generation_retry(video_id=generation.id)
@@ -220,20 +219,24 @@ def test_the_ledger_totals_are_sums_of_its_lines(generation):
 
 
 def test_failing_marks_running_phase_runs_failed(generation):
-    walk_to(generation.id, Status.VALIDATING)
+    walk_to(generation.id, "validating")
     run = PhaseRun.objects.create(generation=generation, phase="plan")
     services.generation_fail(video_id=generation.id, message="Phase 1 (plan) failed: bad")
     run.refresh_from_db()
     assert run.status == PhaseRun.State.FAILED
 
 
-def test_inline_dispatch_collects_jobs_instead_of_touching_redis(alice, queue):
-    with dispatch.inline() as pending:
+def test_creating_enqueues_the_first_job_once_the_row_is_committed(
+    alice, queue, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
         generation = services.generation_create(
             user=alice, request=GenerationRequest(prompt="A city street in the rain at night")
         )
-    assert list(pending) == [("generations.orchestration.jobs.advance", (generation.id,))]
-    assert queue.count == 0
+        assert queue.count == 0
+    for callback in callbacks:
+        callback()
+    assert queue.get_job_ids() == [f"vg-{generation.id}-advance"]
 
 
 PARENT_REQUEST = GenerationRequest(

@@ -13,7 +13,7 @@ from PIL import Image
 
 from generations.models import Status
 from phases.request import GenerationRequest
-from tests.generations.orchestration.test_pipeline import final_path, frame_at, make_inline, scene_middle
+from tests.generations.orchestration.test_pipeline import final_path, frame_at, scene_middle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,17 +56,15 @@ def mean_color(generation, scene: int, tmp_path) -> np.ndarray:
     return frame_at(final_path(generation), scene_middle(generation.spec, scene), tmp_path).mean(axis=(0, 1))
 
 
-def test_an_uploaded_image_becomes_the_first_scene(alice, tmp_path):
+def test_an_uploaded_image_becomes_the_first_scene(alice, tmp_path, work_queue):
     from generations import services
-    from generations.orchestration import dispatch
 
-    with dispatch.inline() as pending:
-        generation = services.generation_create(
-            user=alice,
-            request=GenerationRequest(prompt="A calm ocean at night under the stars", duration=5),
-            reference_images=[png((20, 200, 40))],
-        )
-        dispatch.drain(pending)
+    generation = services.generation_create(
+        user=alice,
+        request=GenerationRequest(prompt="A calm ocean at night under the stars", duration=5),
+        reference_images=[png((20, 200, 40))],
+    )
+    work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.COMPLETE, generation.error_message
     red, green, blue = mean_color(generation, 0, tmp_path)
@@ -74,9 +72,9 @@ def test_an_uploaded_image_becomes_the_first_scene(alice, tmp_path):
     assert generation.reference_urls["uploads"] == [generation.uploaded_assets[0]["name"]]
 
 
-def test_an_image_url_is_fetched_through_a_redirect(alice, image_server, settings, tmp_path):
+def test_an_image_url_is_fetched_through_a_redirect(alice, image_server, settings, tmp_path, make_video):
     settings.ALLOW_PRIVATE_URLS = True  # the test's server is on loopback
-    generation = make_inline(
+    generation = make_video(
         alice,
         "A calm ocean at night under the stars",
         duration=5,
@@ -87,8 +85,8 @@ def test_an_image_url_is_fetched_through_a_redirect(alice, image_server, setting
     assert red > 120 and red > green + 60
 
 
-def test_an_image_url_on_a_private_address_is_refused(alice, image_server):
-    generation = make_inline(
+def test_an_image_url_on_a_private_address_is_refused(alice, image_server, make_video):
+    generation = make_video(
         alice,
         "A calm ocean at night under the stars",
         duration=5,
@@ -109,12 +107,12 @@ def test_an_image_url_on_a_private_address_is_refused(alice, image_server):
     ],
 )
 def test_unusable_images_fail_with_the_reason(
-    alice, image_server, settings, monkeypatch, path, limits, reason
+    alice, image_server, settings, monkeypatch, path, limits, reason, make_video
 ):
     settings.ALLOW_PRIVATE_URLS = True
     for name, value in limits.items():
         monkeypatch.setattr(f"phases.assets.{name}", value)
-    generation = make_inline(
+    generation = make_video(
         alice,
         "A calm ocean at night under the stars",
         duration=5,

@@ -1,7 +1,7 @@
 """`manage.py generate "PROMPT"`: make a video from the command line.
 
 Without --sync the generation goes through the queue and a running `rqworker` makes it;
-with --sync every phase runs in this process (only the database is needed).
+with --sync this process works the queue until it is empty (no separate worker needed).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rq import SimpleWorker
 
 from generations import batches, services
 from generations.api.batch_input import read_csv
-from generations.models import PhaseRun, Status, VideoGeneration
+from generations.models import PhaseRun, Status, VideoGeneration, status_label
 from generations.orchestration import dispatch
 from phases.contact_sheet import write_contact_sheet
 from phases.request import (
@@ -71,7 +72,11 @@ class Command(BaseCommand):
             metavar="FILE.png",
             help="also write a PNG with one frame of each scene and its caption",
         )
-        parser.add_argument("--sync", action="store_true", help="run every phase in this process, no worker")
+        parser.add_argument(
+            "--sync",
+            action="store_true",
+            help="work the queue in this process until it is empty, no separate worker",
+        )
         parser.add_argument("--timeout", type=int, default=1800, help="seconds to wait for a worker")
         parser.add_argument(
             "--review",
@@ -111,10 +116,12 @@ class Command(BaseCommand):
         asked = self._request(options)
         try:
             if options["sync"]:
-                with dispatch.inline() as pending:
-                    generation = services.generation_create(user=None, request=asked)
-                    self.stdout.write(f"generation {generation.id}: running in this process")
-                    dispatch.drain(pending)
+                generation = services.generation_create(user=None, request=asked)
+                self.stdout.write(f"generation {generation.id}: running in this process")
+                # The jobs still go through the queue, with their ids and timeouts; this
+                # process is their worker until the queue is empty.
+                queue = dispatch.get_queue()
+                SimpleWorker([queue], connection=queue.connection).work(burst=True, logging_level="WARNING")
                 generation.refresh_from_db()
             else:
                 generation = services.generation_create(user=None, request=asked)
@@ -196,7 +203,7 @@ class Command(BaseCommand):
         """The status, and how far the running phase is into its parts (chunk 3 of 6)."""
         run = PhaseRun.objects.filter(generation=generation, status=PhaseRun.State.RUNNING).last()
         detail = f" {run.detail['done']}/{run.detail['total']}" if run and run.detail.get("total") else ""
-        return f"{Status(generation.status).label}{detail}"
+        return f"{status_label(generation.status)}{detail}"
 
     def _report(self, generation: VideoGeneration, out: Path | None) -> None:
         if generation.status != Status.COMPLETE:

@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from generations import services
-from generations.models import PIPELINE_ORDER, PhaseRun, Status, VideoGeneration
+from generations.models import PhaseRun, Status, VideoGeneration, pipeline_order
 from phases.request import GenerationRequest
 from tests.phases.spec_factory import make_spec
 
@@ -45,13 +45,13 @@ def make(user, prompt: str = PROMPT, **options) -> VideoGeneration:
 
 
 def walk_to(generation: VideoGeneration, target: Status) -> None:
-    for status in PIPELINE_ORDER[1 : PIPELINE_ORDER.index(target) + 1]:
+    for status in pipeline_order()[1 : pipeline_order().index(target) + 1]:
         services.generation_transition(video_id=generation.id, to=status)
 
 
 def finish(generation: VideoGeneration) -> VideoGeneration:
     """A generation as the pipeline leaves it: complete, with stored outputs and costs."""
-    walk_to(generation, Status.EXPORTING)
+    walk_to(generation, "exporting")
     for phase, usd in (("plan", "0.01"), ("references", "0.0055"), ("references", "0.0055")):
         services.ledger_record(
             video_id=generation.id,
@@ -90,7 +90,7 @@ def finish(generation: VideoGeneration) -> VideoGeneration:
 def awaiting_review(user) -> VideoGeneration:
     """A generation stopped at its storyboard, with a valid 30 s spec to edit."""
     generation = make(user, review=True)
-    walk_to(generation, Status.GENERATING_ANIMATIC)
+    walk_to(generation, "generating_animatic")
     services.generation_transition(video_id=generation.id, to=Status.AWAITING_REVIEW)
     VideoGeneration.objects.filter(id=generation.id).update(spec=make_spec(duration=30))
     generation.refresh_from_db()

@@ -39,7 +39,7 @@ def test_cancel_of_a_finished_generation_is_a_409_saying_why(alice, alice_api):
 
 def test_retry_requeues_a_failed_generation(alice, alice_api, queue, django_capture_on_commit_callbacks):
     generation = services.generation_create(user=alice, request=GenerationRequest(prompt=PROMPT))
-    walk_to(generation, Status.GENERATING_CHUNKS)
+    walk_to(generation, "generating_chunks")
     services.generation_fail(video_id=generation.id, message="Phase 4 (chunks) failed: boom")
     with django_capture_on_commit_callbacks(execute=True):
         response = alice_api.post(f"/api/generations/{generation.id}/retry/")

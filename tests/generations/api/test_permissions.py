@@ -22,7 +22,7 @@ def staff_with(*codenames: str):
 @pytest.fixture
 def alices_review(alice) -> VideoGeneration:
     generation = make(alice, review=True)
-    walk_to(generation, Status.GENERATING_ANIMATIC)
+    walk_to(generation, "generating_animatic")
     VideoGeneration.objects.filter(id=generation.id).update(status=Status.AWAITING_REVIEW)
     return generation
 

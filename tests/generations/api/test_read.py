@@ -41,7 +41,7 @@ def test_status_answers_the_seed_shape_with_a_queue_position(alice, bob, alice_a
 
 def test_status_of_a_running_generation_has_no_queue_position(alice, alice_api):
     generation = make(alice)
-    walk_to(generation, Status.GENERATING_CHUNKS)
+    walk_to(generation, "generating_chunks")
     services.generation_set_progress(video_id=generation.id, progress=55.0)
     body = alice_api.get(f"/status/{generation.id}").json()
     assert (body["status"], body["progress"], body["queue_position"]) == ("generating_chunks", 55.0, None)
@@ -49,7 +49,7 @@ def test_status_of_a_running_generation_has_no_queue_position(alice, alice_api):
 
 def test_status_of_a_failed_generation_names_the_error(alice, alice_api):
     generation = make(alice)
-    walk_to(generation, Status.GENERATING_CHUNKS)
+    walk_to(generation, "generating_chunks")
     services.generation_fail(video_id=generation.id, message="Phase 4 (chunks) failed: disk full")
     body = alice_api.get(f"/status/{generation.id}").json()
     assert body["status"] == "failed"
@@ -148,7 +148,7 @@ def test_status_and_video_take_the_same_number_of_queries_however_much_history(
     for _ in range(5):
         finish(make(alice))
     busy = make(alice)
-    walk_to(busy, Status.GENERATING_CHUNKS)
+    walk_to(busy, "generating_chunks")
     for phase in ("plan", "animatic", "references"):
         PhaseRun.objects.create(
             generation=busy, phase=phase, status=PhaseRun.State.SUCCEEDED, duration_seconds=2

@@ -16,7 +16,6 @@ from rest_framework.test import APIClient
 from schemathesis.checks import positive_data_acceptance
 
 from generations import services
-from generations.models import Status
 from phases.request import GenerationRequest
 from tests.generations.api.conftest import PROMPT, finish, make, walk_to
 
@@ -98,7 +97,7 @@ def test_real_generations_answer_every_operation_as_the_schema_says(api_schema, 
     """Fuzzed ids are unknown ones; these calls reach the 200, 204 and 409 answers."""
     settings.MAX_ACTIVE_GENERATIONS_PER_USER = 0  # more at once than the active cap allows
     queued, failed, complete = make(alice), make(alice), finish(make(alice))
-    walk_to(failed, Status.GENERATING_REFERENCES)
+    walk_to(failed, "generating_references")
     services.generation_fail(video_id=failed.id, message="Phase 3 (references) failed: boom")
     calls = [
         ("GET", "/status/{video_id}", {"video_id": queued.id}, 200),

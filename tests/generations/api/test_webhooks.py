@@ -77,14 +77,13 @@ def webhook_queue(queue, settings):
 
 
 def test_canceling_posts_the_signed_video_response_to_the_webhook(
-    alice, alice_api, receiver, local_receivers_allowed
+    alice, alice_api, receiver, local_receivers_allowed, work_queue
 ):
     secret = alice_api.post("/api/webhook-secret/").json()["secret"]
-    with dispatch.inline() as pending:
-        created = alice_api.post("/generate", {"prompt": PROMPT, "webhook_url": receiver.url}, format="json")
-        video_id = created.json()["video_id"]
-        assert alice_api.post(f"/api/generations/{video_id}/cancel/").status_code == 200
-        dispatch.drain(pending)
+    created = alice_api.post("/generate", {"prompt": PROMPT, "webhook_url": receiver.url}, format="json")
+    video_id = created.json()["video_id"]
+    assert alice_api.post(f"/api/generations/{video_id}/cancel/").status_code == 200
+    work_queue()
 
     [delivery] = receiver.received
     # Verified with the Standard Webhooks reference implementation and the user's secret.
@@ -100,25 +99,25 @@ def test_canceling_posts_the_signed_video_response_to_the_webhook(
     assert record.payload == payload
 
 
-def test_a_failure_in_the_pipeline_posts_the_webhook(alice, receiver, local_receivers_allowed):
-    with dispatch.inline() as pending:
-        generation = services.generation_create(
-            user=alice, request=GenerationRequest(prompt=PROMPT, webhook_url=receiver.url)
-        )
-        pending.clear()  # the pipeline itself is not under test here
-        walk_to(generation, Status.GENERATING_CHUNKS)
-        services.generation_fail(video_id=generation.id, message="Phase 4 (chunks) failed: boom")
-        dispatch.drain(pending)
+def test_a_failure_in_the_pipeline_posts_the_webhook(
+    alice, receiver, local_receivers_allowed, queue, work_queue
+):
+    generation = services.generation_create(
+        user=alice, request=GenerationRequest(prompt=PROMPT, webhook_url=receiver.url)
+    )
+    queue.empty()  # the pipeline itself is not under test here
+    walk_to(generation, "generating_chunks")
+    services.generation_fail(video_id=generation.id, message="Phase 4 (chunks) failed: boom")
+    work_queue()
     [delivery] = receiver.received
     assert delivery.headers["X-Videogen-Event"] == "failed"
     assert json.loads(delivery.body)["status"] == "failed"
 
 
-def test_a_generation_without_a_webhook_enqueues_no_delivery(alice):
-    with dispatch.inline() as pending:
-        generation = services.generation_create(user=alice, request=GenerationRequest(prompt=PROMPT))
-        services.generation_cancel(video_id=generation.id)
-    assert [func for func, _args in pending] == ["generations.orchestration.jobs.advance"]
+def test_a_generation_without_a_webhook_enqueues_no_delivery(alice, queue, work_queue):
+    generation = services.generation_create(user=alice, request=GenerationRequest(prompt=PROMPT))
+    services.generation_cancel(video_id=generation.id)
+    assert not [job_id for job_id in queue.get_job_ids() if job_id.startswith("webhook-")]
 
 
 def test_a_worker_retries_a_refused_delivery_and_records_each_attempt(
@@ -171,16 +170,18 @@ def test_a_receiver_that_never_answers_is_recorded_and_retried(
     assert webhook_queue.scheduled_job_registry.get_job_ids() == [f"webhook-{generation.id}-1-canceled"]
 
 
-def test_a_receiver_that_became_private_is_refused_at_delivery_and_not_retried(alice, receiver, settings):
+def test_a_receiver_that_became_private_is_refused_at_delivery_and_not_retried(
+    alice, receiver, settings, queue, work_queue
+):
     # Accepted while private URLs were allowed; the installation has since forbidden them.
     settings.ALLOW_PRIVATE_URLS = True
-    with dispatch.inline() as pending:
-        generation = services.generation_create(
-            user=alice, request=GenerationRequest(prompt=PROMPT, webhook_url=receiver.url)
-        )
-        services.generation_cancel(video_id=generation.id)
-        settings.ALLOW_PRIVATE_URLS = False
-        dispatch.drain(pending)
+    generation = services.generation_create(
+        user=alice, request=GenerationRequest(prompt=PROMPT, webhook_url=receiver.url)
+    )
+    services.generation_cancel(video_id=generation.id)
+    settings.ALLOW_PRIVATE_URLS = False
+    work_queue()
+    assert queue.scheduled_job_registry.get_job_ids() == []
     assert receiver.received == []
     record = WebhookDelivery.objects.get()
     assert record.error == "refused: the URL host '127.0.0.1' is not a public internet address"
@@ -197,7 +198,9 @@ def test_a_notification_for_a_state_that_has_passed_is_not_sent(alice, receiver,
     assert not WebhookDelivery.objects.exists()
 
 
-def test_delivery_connects_to_the_address_it_checked_and_keeps_the_name_in_host(alice, receiver, monkeypatch):
+def test_delivery_connects_to_the_address_it_checked_and_keeps_the_name_in_host(
+    alice, receiver, monkeypatch, work_queue
+):
     # DNS is faked (a public name answering with this machine's address, taken as public)
     # to see that the request goes to the checked address, not to a second lookup.
     lookups: list[str] = []
@@ -209,29 +212,27 @@ def test_delivery_connects_to_the_address_it_checked_and_keeps_the_name_in_host(
     monkeypatch.setattr(ssrf.socket, "getaddrinfo", getaddrinfo)
     monkeypatch.setattr(ssrf, "is_public", lambda address: True)
     port = receiver.url.split(":")[2].split("/")[0]
-    with dispatch.inline() as pending:
-        generation = services.generation_create(
-            user=alice,
-            request=GenerationRequest(prompt=PROMPT, webhook_url=f"http://hooks.example.com:{port}/in"),
-        )
-        services.generation_cancel(video_id=generation.id)
-        dispatch.drain(pending)
+    generation = services.generation_create(
+        user=alice,
+        request=GenerationRequest(prompt=PROMPT, webhook_url=f"http://hooks.example.com:{port}/in"),
+    )
+    services.generation_cancel(video_id=generation.id)
+    work_queue()
     [delivery] = receiver.received
     assert delivery.headers["Host"] == f"hooks.example.com:{port}"
     # Resolved once, when checked; the connection itself used the address.
     assert lookups.count("hooks.example.com") == 1
 
 
-def test_a_completed_pipeline_posts_the_finished_video(alice, receiver, local_receivers_allowed, settings):
+def test_a_completed_pipeline_posts_the_finished_video(
+    alice, receiver, local_receivers_allowed, settings, work_queue
+):
     settings.PUBLIC_BASE_URL = "https://videogen.example.com"
-    with dispatch.inline() as pending:
-        generation = services.generation_create(
-            user=alice,
-            request=GenerationRequest(
-                prompt=PROMPT, duration=5, aspect_ratio="1:1", webhook_url=receiver.url
-            ),
-        )
-        dispatch.drain(pending)
+    generation = services.generation_create(
+        user=alice,
+        request=GenerationRequest(prompt=PROMPT, duration=5, aspect_ratio="1:1", webhook_url=receiver.url),
+    )
+    work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.COMPLETE, generation.error_message
     [delivery] = receiver.received
@@ -244,13 +245,14 @@ def test_a_completed_pipeline_posts_the_finished_video(alice, receiver, local_re
     assert payload["spec"]["duration"] == 5
 
 
-def test_operators_see_deliveries_in_the_admin(alice, staff, receiver, local_receivers_allowed, client):
-    with dispatch.inline() as pending:
-        generation = services.generation_create(
-            user=alice, request=GenerationRequest(prompt=PROMPT, webhook_url=receiver.url)
-        )
-        services.generation_cancel(video_id=generation.id)
-        dispatch.drain(pending)
+def test_operators_see_deliveries_in_the_admin(
+    delivered_to, alice, staff, receiver, local_receivers_allowed, client, work_queue
+):
+    generation = services.generation_create(
+        user=alice, request=GenerationRequest(prompt=PROMPT, webhook_url=receiver.url)
+    )
+    services.generation_cancel(video_id=generation.id)
+    work_queue()
     client.force_login(staff)
     listing = client.get("/admin/generations/webhookdelivery/")
     assert listing.status_code == 200
@@ -259,19 +261,24 @@ def test_operators_see_deliveries_in_the_admin(alice, staff, receiver, local_rec
     assert "Webhook deliveries" in page.content.decode()
 
 
-def delivered_to(user, receiver) -> tuple[bytes, dict[str, str]]:
-    with dispatch.inline() as pending:
+@pytest.fixture
+def delivered_to(work_queue):
+    """Make a generation of `user` whose webhook is `receiver`, cancel it, deliver the news."""
+
+    def deliver(user, receiver) -> tuple[bytes, dict[str, str]]:
         generation = services.generation_create(
             user=user, request=GenerationRequest(prompt=PROMPT, webhook_url=receiver.url)
         )
         services.generation_cancel(video_id=generation.id)
-        dispatch.drain(pending)
-    delivery = receiver.received[-1]
-    return delivery.body, delivery.headers
+        work_queue()
+        delivery = receiver.received[-1]
+        return delivery.body, delivery.headers
+
+    return deliver
 
 
 def test_a_delivery_fails_verification_with_another_users_secret(
-    alice, bob, receiver, local_receivers_allowed
+    delivered_to, alice, bob, receiver, local_receivers_allowed
 ):
     alices = webhook_secret_rotate(user=alice).secret
     bobs = webhook_secret_rotate(user=bob).secret
@@ -287,7 +294,7 @@ def test_a_delivery_fails_verification_with_another_users_secret(
 
 
 def test_a_captured_delivery_fails_verification_once_outside_the_tolerance(
-    alice, receiver, local_receivers_allowed, monkeypatch
+    delivered_to, alice, receiver, local_receivers_allowed, monkeypatch
 ):
     secret = webhook_secret_rotate(user=alice).secret
     body, headers = delivered_to(alice, receiver)
@@ -308,7 +315,7 @@ def test_a_captured_delivery_fails_verification_once_outside_the_tolerance(
 
 
 def test_rotating_the_secret_signs_later_deliveries_with_the_new_one(
-    alice, receiver, local_receivers_allowed
+    delivered_to, alice, receiver, local_receivers_allowed
 ):
     old = webhook_secret_rotate(user=alice).secret
     new = webhook_secret_rotate(user=alice).secret

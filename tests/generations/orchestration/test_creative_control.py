@@ -13,7 +13,6 @@ from rest_framework.test import APIClient
 
 from generations import services
 from generations.models import PartRun, PhaseRun, Status, VideoGeneration
-from generations.orchestration import dispatch
 from generations.selectors import generation_versions
 from phases.request import GenerationRequest
 from tests.generations.orchestration.test_pipeline import (
@@ -187,19 +186,17 @@ def test_a_remix_needs_a_prompt_or_a_spec(api, alice, queue):
     assert bad.status_code == 400
 
 
-def test_a_reviewed_generation_canceled_at_the_gate_comes_back_to_it_on_retry(alice):
-    with dispatch.inline() as pending:
-        generation = services.generation_create(
-            user=alice,
-            request=GenerationRequest(prompt="A quiet garden with flowers", duration=5, review=True),
-        )
-        dispatch.drain(pending)
+def test_a_reviewed_generation_canceled_at_the_gate_comes_back_to_it_on_retry(alice, work_queue):
+    generation = services.generation_create(
+        user=alice,
+        request=GenerationRequest(prompt="A quiet garden with flowers", duration=5, review=True),
+    )
+    work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.AWAITING_REVIEW
     services.generation_cancel(video_id=generation.id)
-    with dispatch.inline() as pending:
-        services.generation_retry(video_id=generation.id)
-        dispatch.drain(pending)
+    services.generation_retry(video_id=generation.id)
+    work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.AWAITING_REVIEW
     assert generation.phase_runs.filter(phase="animatic").count() == 1  # not drawn again

@@ -13,8 +13,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from generations import services
-from generations.models import PIPELINE_ORDER, CostEntry, PartRun, PhaseRun, Status, VideoGeneration
-from generations.orchestration import dispatch
+from generations.models import CostEntry, PartRun, PhaseRun, Status, VideoGeneration, pipeline_order
 from media.decode import audio_levels
 from media.probe import extract_frame, probe
 from phases.registry import PHASES
@@ -27,16 +26,6 @@ HOSTILE_PROMPT = (
     'A "quoted" ocean: waves at 100% \\ backslashes \\n, colons: ; percent %s %(x)d '
     "and emoji 🌊🚀✨ under 'single' quotes, then a storm at night."
 )
-
-
-def make_inline(user, prompt: str, **options) -> VideoGeneration:
-    with dispatch.inline() as pending:
-        generation = services.generation_create(
-            user=user, request=GenerationRequest(prompt=prompt, **options)
-        )
-        dispatch.drain(pending)
-    generation.refresh_from_db()
-    return generation
 
 
 def final_path(generation: VideoGeneration) -> Path:
@@ -131,55 +120,48 @@ def test_statuses_move_in_order_and_progress_never_drops_during_a_run(
     assert worker.returncode == 0, stderr[-2000:]
     seen.append(VideoGeneration.objects.values_list("status", "progress").get(id=generation.id))
 
-    order = [PIPELINE_ORDER.index(Status(status)) for status, _ in seen]
+    order = [pipeline_order().index(status) for status, _ in seen]
     assert order == sorted(order), seen
     progress = [value for _, value in seen]
     assert progress == sorted(progress), seen
     assert seen[-1] == (Status.COMPLETE, 100.0)
     assert len({status for status, _ in seen}) >= 4, "the run should be observable phase by phase"
     events = list(generation.status_events.values_list("to_status", flat=True))
-    assert events == [status.value for status in PIPELINE_ORDER[1:]]
+    assert events == [status for status in pipeline_order()[1:]]
 
 
 @pytest.mark.parametrize(("aspect", "size"), [("9:16", (1080, 1920)), ("1:1", (1080, 1080))])
-def test_other_aspect_ratios_get_their_own_frame_size(alice, aspect, size, tmp_path):
-    generation = make_inline(
+def test_other_aspect_ratios_get_their_own_frame_size(alice, aspect, size, tmp_path, make_video):
+    generation = make_video(
         alice, "A neon city street in the rain, then sunrise over the towers", duration=5, aspect_ratio=aspect
     )
     assert (generation.spec["width"], generation.spec["height"]) == size
     assert_conforming_video(generation, tmp_path)
 
 
-def test_a_hostile_prompt_renders_fine(alice, tmp_path):
-    generation = make_inline(alice, HOSTILE_PROMPT, duration=5)
+def test_a_hostile_prompt_renders_fine(alice, tmp_path, make_video):
+    generation = make_video(alice, HOSTILE_PROMPT, duration=5)
     assert_conforming_video(generation, tmp_path)
     assert generation.spec["prompt"] == HOSTILE_PROMPT
 
 
-def test_costs_add_up_across_phase_runs_ledger_and_record(alice):
-    generation = make_inline(alice, "A desert at noon with dunes and a burning sun", duration=5)
+def test_costs_add_up_across_phase_runs_ledger_and_record(alice, make_video):
+    generation = make_video(alice, "A desert at noon with dunes and a burning sun", duration=5)
     assert generation.status == Status.COMPLETE
     run_total = sum(run.cost_usd for run in generation.phase_runs.filter(status=PhaseRun.State.SUCCEEDED))
     ledger_total = sum(entry.usd for entry in CostEntry.objects.filter(generation=generation))
     assert generation.cost_usd == run_total == ledger_total == 0  # local providers are free
 
 
-def test_a_phase_that_breaks_leaves_the_generation_failed_with_a_readable_message(alice):
-    with dispatch.inline() as pending:
-        generation = services.generation_create(
-            user=alice, request=GenerationRequest(prompt="Snow falls on a quiet mountain village", duration=5)
-        )
-        # Run the first three phases, then lose a reference image from storage.
-        while (
-            pending
-            and not PhaseRun.objects.filter(
-                generation=generation, phase="references", status=PhaseRun.State.SUCCEEDED
-            ).exists()
-        ):
-            dispatch.drain(deque_of_one(pending))
-        generation.refresh_from_db()
-        default_storage.delete(generation.reference_urls["scenes"][1])
-        dispatch.drain(pending)
+def test_a_phase_that_breaks_leaves_the_generation_failed_with_a_readable_message(alice, work_queue):
+    generation = services.generation_create(
+        user=alice, request=GenerationRequest(prompt="Snow falls on a quiet mountain village", duration=5)
+    )
+    # Run the first three phases, then lose a reference image from storage.
+    work_queue(until=lambda: succeeded(generation, "references"))
+    generation.refresh_from_db()
+    default_storage.delete(generation.reference_urls["scenes"][1])
+    work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.FAILED
     assert generation.error_message.startswith("Phase 4 (chunks) failed on scene 2:")
@@ -188,16 +170,15 @@ def test_a_phase_that_breaks_leaves_the_generation_failed_with_a_readable_messag
     assert not generation.phase_runs.filter(phase__in=["refine", "export"]).exists()
 
 
-def deque_of_one(pending):
-    """Take just the next job from an inline queue (so a test can act between jobs)."""
-    from collections import deque
-
-    return deque([pending.popleft()]) if pending else deque()
+def succeeded(generation: VideoGeneration, phase: str) -> bool:
+    return PhaseRun.objects.filter(
+        generation=generation, phase=phase, status=PhaseRun.State.SUCCEEDED
+    ).exists()
 
 
 @pytest.mark.slow
-def test_the_default_generation_is_a_30_second_1080p30_video(alice, tmp_path):
-    generation = make_inline(alice, "A calm ocean at night under the stars, waves rolling onto a quiet beach")
+def test_the_default_generation_is_a_30_second_1080p30_video(alice, make_video, tmp_path):
+    generation = make_video(alice, "A calm ocean at night under the stars, waves rolling onto a quiet beach")
     assert generation.duration == 30
     assert (generation.spec["width"], generation.spec["height"]) == (1920, 1080)
     assert_conforming_video(generation, tmp_path)

@@ -4,7 +4,6 @@ ffmpeg and storage; then the audio, the subtitle files and the frames are measur
 from __future__ import annotations
 
 import copy
-from collections import deque
 from io import StringIO
 from pathlib import Path
 
@@ -15,7 +14,6 @@ from django.core.management import call_command
 
 from generations import services
 from generations.models import PhaseRun, VideoGeneration
-from generations.orchestration import dispatch
 from media.audio import SAMPLE_RATE
 from media.decode import decode_audio
 from media.probe import probe
@@ -60,7 +58,7 @@ def stored(name: str) -> Path:
     return Path(default_storage.path(name))
 
 
-def test_generate_narrates_ducks_the_music_and_burns_and_writes_subtitles(tmp_path):
+def test_generate_narrates_ducks_the_music_and_burns_and_writes_subtitles(queue, tmp_path):
     out = StringIO()
     call_command(
         "generate", PROMPT, "--sync", "--duration", "5", "--voice", "en-us+f3", "--burn-subtitles", stdout=out
@@ -139,20 +137,28 @@ def test_generate_narrates_ducks_the_music_and_burns_and_writes_subtitles(tmp_pa
     assert difference[elsewhere].mean() < 3
 
 
-def plan_only(user, prompt: str, **options) -> VideoGeneration:
-    with dispatch.inline() as pending:
+@pytest.fixture
+def plan_only(work_queue, queue):
+    """Create a generation and run its jobs until it is planned; the rest is dropped."""
+
+    def plan(user, prompt: str, **options) -> VideoGeneration:
         generation = services.generation_create(
             user=user, request=GenerationRequest(prompt=prompt, duration=5, **options)
         )
-        while not PhaseRun.objects.filter(generation=generation, phase="plan", status="succeeded").exists():
-            dispatch.drain(deque([pending.popleft()]))
-        pending.clear()
-    generation.refresh_from_db()
-    return generation
+        work_queue(
+            until=lambda: PhaseRun.objects.filter(
+                generation=generation, phase="plan", status="succeeded"
+            ).exists()
+        )
+        queue.empty()
+        generation.refresh_from_db()
+        return generation
+
+    return plan
 
 
 @pytest.mark.parametrize(("prompt", "language"), [(JAPANESE, "ja"), (ARABIC, "ar")])
-def test_japanese_and_arabic_prompts_get_subtitles_without_tofu(alice, prompt, language):
+def test_japanese_and_arabic_prompts_get_subtitles_without_tofu(alice, plan_only, prompt, language):
     generation = plan_only(alice, prompt, burn_subtitles=True, aspect_ratio="9:16")
     spec = generation.spec
     assert spec["narration"]["language"] == spec["subtitles"]["language"] == language

@@ -21,7 +21,6 @@ from PIL import Image
 
 from generations import services
 from generations.models import CostEntry, PhaseRun, Status, VideoGeneration
-from generations.orchestration import dispatch
 from media.decode import audio_levels
 from media.probe import extract_frame, probe
 from phases import storage
@@ -71,14 +70,19 @@ def remote(fake_services: FakeServices, s3_storages: dict[str, Any], settings) -
     clear_providers()
 
 
-def generate(user, **options: Any) -> VideoGeneration:
-    with dispatch.inline() as pending:
+@pytest.fixture
+def generate(work_queue):
+    """Create a generation and run its jobs through the queue until it is done."""
+
+    def create(user, **options: Any) -> VideoGeneration:
         generation = services.generation_create(
             user=user, request=GenerationRequest(prompt=PROMPT, duration=5, **options)
         )
-        dispatch.drain(pending)
-    generation.refresh_from_db()
-    return generation
+        work_queue()
+        generation.refresh_from_db()
+        return generation
+
+    return create
 
 
 def download(name: str, target: Path) -> Path:
@@ -115,7 +119,7 @@ def expected_breakdown() -> dict[str, str]:
 
 
 def test_every_capability_remote_and_s3_make_a_conforming_video(
-    alice, remote: FakeServices, s3: FakeS3, tmp_path
+    generate, alice, remote: FakeServices, s3: FakeS3, tmp_path
 ):
     generation = generate(alice)
     assert generation.status == Status.COMPLETE, generation.error_message
@@ -150,7 +154,7 @@ def test_every_capability_remote_and_s3_make_a_conforming_video(
     assert remote.canceled == []
 
 
-def test_the_cost_breakdown_is_what_each_call_reported_using(alice, remote: FakeServices):
+def test_the_cost_breakdown_is_what_each_call_reported_using(generate, alice, remote: FakeServices):
     generation = generate(alice)
     assert generation.status == Status.COMPLETE, generation.error_message
     assert generation.cost_breakdown == expected_breakdown()
@@ -170,7 +174,7 @@ def test_the_cost_breakdown_is_what_each_call_reported_using(alice, remote: Fake
 
 
 def test_a_storm_of_rate_limits_then_success_completes_at_the_same_cost(
-    alice, remote: FakeServices, settings
+    generate, alice, remote: FakeServices, settings
 ):
     retries = settings.PROVIDER_MAX_RETRIES
     remote.fault("POST", "/v1/chat/completions", status=429, headers={"Retry-After": "0"}, times=retries)
@@ -184,7 +188,7 @@ def test_a_storm_of_rate_limits_then_success_completes_at_the_same_cost(
 
 
 def test_a_permanent_provider_error_leaves_the_generation_failed_with_the_providers_message(
-    alice, remote: FakeServices
+    generate, alice, remote: FakeServices
 ):
     remote.script(
         "video",
@@ -204,7 +208,7 @@ def test_a_permanent_provider_error_leaves_the_generation_failed_with_the_provid
 
 
 def test_our_timeout_cancels_the_remote_prediction_and_fails_the_generation(
-    alice, remote: FakeServices, settings
+    generate, alice, remote: FakeServices, settings
 ):
     settings.REPLICATE_PREDICTION_TIMEOUT = 0.5
     remote.script("image", "hang")

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -214,31 +213,29 @@ def test_cancel_stops_the_running_job_within_seconds(
     assert not PartRun.objects.filter(generation=generation, status=PartRun.State.RUNNING).exists()
 
 
-def test_retry_after_a_failure_skips_the_phases_that_finished(alice, tmp_path):
-    with dispatch.inline() as pending:
-        generation = services.generation_create(
-            user=alice, request=GenerationRequest(prompt="Rain over a neon city street at night")
-        )
-        references_done = lambda: PhaseRun.objects.filter(  # noqa: E731
+def test_retry_after_a_failure_skips_the_phases_that_finished(alice, tmp_path, work_queue):
+    generation = services.generation_create(
+        user=alice, request=GenerationRequest(prompt="Rain over a neon city street at night")
+    )
+    work_queue(
+        until=lambda: PhaseRun.objects.filter(
             generation=generation, phase="references", status=PhaseRun.State.SUCCEEDED
         ).exists()
-        while pending and not references_done():
-            dispatch.drain(deque([pending.popleft()]))
-        generation.refresh_from_db()
-        lost = generation.reference_urls["scenes"][2]
-        kept = tmp_path / "kept.png"
-        shutil.copyfile(default_storage.path(lost), kept)
-        default_storage.delete(lost)
-        dispatch.drain(pending)
+    )
+    generation.refresh_from_db()
+    lost = generation.reference_urls["scenes"][2]
+    kept = tmp_path / "kept.png"
+    shutil.copyfile(default_storage.path(lost), kept)
+    default_storage.delete(lost)
+    work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.FAILED
     assert "Phase 4 (chunks) failed on scene 3" in generation.error_message
 
     with default_storage.open(lost, "wb") as restored:  # the operator fixes storage, then retries
         restored.write(kept.read_bytes())
-    with dispatch.inline() as pending:
-        services.generation_retry(video_id=generation.id)
-        dispatch.drain(pending)
+    services.generation_retry(video_id=generation.id)
+    work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.COMPLETE, generation.error_message
     assert generation.attempts == 2

@@ -22,7 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from generations import policy
@@ -444,22 +444,25 @@ def _check_same_request(generation: VideoGeneration, spec: dict[str, Any]) -> No
         )
 
 
-def generation_resume(*, video_id: str, seen_updated_at: datetime) -> bool:
+def generation_resume(*, video_id: str, seen_updated_at: datetime, silent_since: datetime) -> bool:
     """Re-enqueue an active generation whose queued or running job was lost, if it has not
     changed since the caller looked at it (`seen_updated_at`); counts the resume so the
     reconciler can give up on one that keeps dying. Returns whether this call resumed it.
 
     Compare-and-set: of two reconcilers that judged the same generation lost at the same
     moment, only the first update matches `updated_at` (it moves it), so the generation is
-    resumed once. Its attempts still marked running are closed as interrupted: the caller
-    found no fresh heartbeat on them, and the phase job's claim needs them closed."""
+    resumed once. Its attempts still marked running with no heartbeat since `silent_since`
+    are closed as interrupted (their workers died, and the phase job's claim needs them
+    closed); one that a job claimed meanwhile keeps running, and the resumed job finds it
+    claimed."""
     with transaction.atomic():
         updated = VideoGeneration.objects.filter(
             id=video_id, status__in=active_statuses(), updated_at=seen_updated_at
         ).update(resumes=F("resumes") + 1, updated_at=timezone.now())
         if not updated:
             return False
-        PhaseRun.objects.filter(generation_id=video_id).close(
+        silent = Q(heartbeat_at__lt=silent_since) | Q(heartbeat_at__isnull=True, started_at__lt=silent_since)
+        PhaseRun.objects.filter(silent, generation_id=video_id).close(
             PhaseRun.State.FAILED, "interrupted: the worker running this attempt stopped"
         )
         dispatch.enqueue_next(video_id)

@@ -60,7 +60,9 @@ def reconcile(*, stale_after: float | None = None, max_resumes: int | None = Non
             continue
         if _give_up_if_too_many(generation, max_resumes, report):
             continue
-        if not services.generation_resume(video_id=generation.id, seen_updated_at=generation.updated_at):
+        if not services.generation_resume(
+            video_id=generation.id, seen_updated_at=generation.updated_at, silent_since=cutoff
+        ):
             continue  # another reconciler resumed it first, or it moved on since
         report.resumed.append(generation.id)
         logger.warning(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -109,6 +109,15 @@ def make_video(work_queue) -> Callable[..., Any]:
         return generation
 
     return make
+
+
+@pytest.fixture(scope="session")
+def fake_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The fake OpenAI and Replicate on 127.0.0.1, for the whole session."""
+    from tests.providers.fake_services import running_fake_services
+
+    with running_fake_services(tmp_path_factory.mktemp("fake-assets")) as fake:
+        yield fake
 
 
 @pytest.fixture

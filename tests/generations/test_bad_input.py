@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from generations.models import VideoGeneration
-from tests.generations.api.conftest import PROMPT, awaiting_review, make, token_client
+from tests.factories import PROMPT, awaiting_review, make
+from tests.generations.api.conftest import token_client
 
 
 @pytest.mark.parametrize("path", ["/generate", "/api/generations/"])

@@ -9,7 +9,8 @@ from django.urls import reverse
 from generations.management.commands.generate import Command
 from generations.models import VideoGeneration
 from phases.request import GenerationRequest
-from tests.generations.api.conftest import PROMPT, token_client
+from tests.factories import PROMPT
+from tests.generations.api.conftest import token_client
 from tests.generations.pages.test_pages import detail_url, make_complete
 
 OPTIONS = {

@@ -13,7 +13,8 @@ from django.test import Client
 from generations import policy, services
 from generations.models import Status, VideoGeneration
 from phases.request import GenerationRequest
-from tests.generations.api.conftest import PROMPT, awaiting_review, complete, make, token_client
+from tests.factories import PROMPT, awaiting_review, complete, make
+from tests.generations.api.conftest import token_client
 
 
 def failed(user) -> VideoGeneration:

@@ -18,6 +18,7 @@ from generations.models import (
     pipeline_order,
 )
 from phases.request import GenerationRequest, RequestInvalid
+from tests.factories import walk_to
 from tests.phases.spec_factory import make_spec
 
 
@@ -26,15 +27,6 @@ def generation(alice, queue):
     return services.generation_create(
         user=alice, request=GenerationRequest(prompt="A calm ocean at night under the stars")
     )
-
-
-def walk_to(video_id: str, target: Status) -> None:
-    if target == Status.AWAITING_REVIEW:
-        walk_to(video_id, "generating_animatic")
-        services.generation_transition(video_id=video_id, to=Status.AWAITING_REVIEW)
-        return
-    for status in pipeline_order()[1 : pipeline_order().index(target) + 1]:
-        services.generation_transition(video_id=video_id, to=status)
 
 
 def test_the_review_gate_sits_between_the_storyboard_and_the_references(generation):

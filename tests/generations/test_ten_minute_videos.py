@@ -8,7 +8,8 @@ from django.urls import reverse
 from generations import services
 from generations.models import Status, VideoGeneration
 from phases.request import ASPECT_RATIOS, MAX_DURATION, MAX_SCENES
-from tests.generations.api.conftest import PROMPT, make, token_client, walk_to
+from tests.factories import PROMPT, make, walk_to
+from tests.generations.api.conftest import token_client
 from tests.phases.spec_factory import make_spec
 
 pytestmark = pytest.mark.django_db

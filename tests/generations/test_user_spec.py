@@ -8,7 +8,8 @@ import copy
 import pytest
 
 from generations.models import VideoGeneration
-from tests.generations.api.conftest import awaiting_review, complete, token_client
+from tests.factories import awaiting_review, complete
+from tests.generations.api.conftest import token_client
 
 
 def with_track(generation: VideoGeneration, track: str) -> VideoGeneration:

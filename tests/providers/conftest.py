@@ -10,15 +10,8 @@ import pytest
 from tests.providers.fake_services import (
     FakeServices,
     clear_providers,
-    running_fake_services,
     use_fake_services,
 )
-
-
-@pytest.fixture(scope="session")
-def fake_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeServices]:
-    with running_fake_services(tmp_path_factory.mktemp("fake-assets")) as fake:
-        yield fake
 
 
 @pytest.fixture

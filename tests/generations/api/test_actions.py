@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from generations import services
 from generations.models import Status, VideoGeneration
 from phases.request import GenerationRequest
-from tests.generations.api.conftest import PROMPT, finish, walk_to
+from tests.factories import PROMPT, finish, walk_to
 
 
 def queued(user, django_capture_on_commit_callbacks) -> VideoGeneration:

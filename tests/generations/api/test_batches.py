@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from generations import batches, services
 from generations.models import Batch, BatchItem, Status, VideoGeneration
 from generations.orchestration import jobs
-from tests.generations.api.conftest import PROMPT, finish
+from tests.factories import PROMPT, finish
 
 HEADER = "prompt,duration,aspect_ratio,narration,voice,seed\n"
 

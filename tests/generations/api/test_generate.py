@@ -8,7 +8,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from generations.models import IdempotencyKey, Status, VideoGeneration
-from tests.generations.api.conftest import PROMPT, PUBLIC_IMAGE
+from tests.factories import PROMPT
+from tests.generations.api.conftest import PUBLIC_IMAGE
 
 CREATE_URLS = ["/generate", "/api/generations/"]
 

@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 from generations.models import Status, VideoGeneration
-from tests.generations.api.conftest import PROMPT, finish, make, token_client, walk_to
+from tests.factories import PROMPT, finish, make, walk_to
+from tests.generations.api.conftest import token_client
 
 
 def staff_with(*codenames: str):

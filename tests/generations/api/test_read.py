@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from generations import services
 from generations.models import PhaseRun, Status, VideoGeneration
-from tests.generations.api.conftest import PROMPT, finish, make, walk_to
+from tests.factories import PROMPT, finish, make, walk_to
 
 
 def test_status_answers_the_seed_shape_with_a_queue_position(alice, bob, alice_api):

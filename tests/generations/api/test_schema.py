@@ -17,7 +17,7 @@ from schemathesis.checks import positive_data_acceptance
 
 from generations import services
 from phases.request import GenerationRequest
-from tests.generations.api.conftest import PROMPT, finish, make, walk_to
+from tests.factories import PROMPT, finish, make, walk_to
 
 SEED_PATHS = {"/generate", "/status/{video_id}", "/video/{video_id}"}
 

@@ -23,7 +23,7 @@ from generations.orchestration import dispatch, webhooks
 from generations.webhook_secrets import webhook_secret_rotate
 from phases.request import GenerationRequest
 from tests.conftest import PROJECT_DIR
-from tests.generations.api.conftest import PROMPT, walk_to
+from tests.factories import PROMPT, walk_to
 from toolbox import ssrf
 
 

@@ -26,19 +26,12 @@ from tests.conftest import PROJECT_DIR
 from tests.providers.fake_services import (
     REPLICATE_TOKEN,
     FakeServices,
-    running_fake_services,
     use_fake_services,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PROMPT = "A lighthouse on a cliff in a storm, then the sea calms at dawn and gulls return."
-
-
-@pytest.fixture(scope="module")
-def fake_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeServices]:
-    with running_fake_services(tmp_path_factory.mktemp("fake-assets")) as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ shows in each state, and the cancel / retry forms."""
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.core.files.base import ContentFile
@@ -12,13 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from generations import services
-from generations.models import PhaseRun, Status, VideoGeneration, pipeline_order
+from generations.models import PhaseRun, Status, VideoGeneration
 from generations.templatetags.videogen import seconds, usd
 from phases.registry import PHASES
-from phases.request import GenerationRequest
+from tests import factories
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 PROMPT = "A lighthouse on a cliff at dusk, waves crashing below, gulls circling."
+make_generation = partial(factories.make_generation, prompt=PROMPT)
 
 SPEC = {
     "version": 1,
@@ -75,23 +77,6 @@ def media(settings, tmp_path):
         },
     }
     return tmp_path
-
-
-def make_generation(user, status: Status = Status.QUEUED, **fields) -> VideoGeneration:
-    """A generation made by the real service and moved by the real transitions to `status`;
-    `fields` are then set as a phase would have recorded them."""
-    generation = services.generation_create(user=user, request=GenerationRequest(prompt=PROMPT, duration=5))
-    if status == Status.FAILED:
-        services.generation_transition(video_id=generation.id, to="validating")
-        services.generation_fail(video_id=generation.id, message="Phase 1 (plan) failed: the planner refused")
-    elif status == Status.CANCELED:
-        services.generation_cancel(video_id=generation.id)
-    else:
-        for step in pipeline_order()[1 : pipeline_order().index(status) + 1]:
-            services.generation_transition(video_id=generation.id, to=step)
-    VideoGeneration.objects.filter(id=generation.id).update(**fields)
-    generation.refresh_from_db()
-    return generation
 
 
 def phase_run(generation, phase: str, state=PhaseRun.State.SUCCEEDED, **fields) -> PhaseRun:

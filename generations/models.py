@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from phases.registry import PHASES, review_gate
@@ -224,17 +224,25 @@ class Run(models.Model):
     class Meta:
         abstract = True
 
-    def _end(self, status: str, **fields: Any) -> bool:
+    def _end(self, status: str, *, ending: tuple[str, ...] = (RUNNING,), **fields: Any) -> bool:
         fields = {"status": status, "finished_at": timezone.now(), **fields}
-        ended = type(self).objects.filter(pk=self.pk, status=Run.RUNNING).update(**fields)
+        try:
+            with transaction.atomic():
+                ended = type(self).objects.filter(pk=self.pk, status__in=ending).update(**fields)
+        except IntegrityError:
+            return False  # another attempt succeeded first (one success per phase)
         if ended:
             for name, value in fields.items():
                 setattr(self, name, value)
         return bool(ended)
 
     def succeed(self, *, output_data: dict[str, Any], cost_usd: Decimal, duration_seconds: float) -> bool:
+        # From FAILED too: a reconciler that judged this work dead too early (its heartbeat
+        # late under load) marked it interrupted while it ran; the work is done, so keep it,
+        # unless the attempt that replaced it has already succeeded.
         return self._end(
             Run.SUCCEEDED,
+            ending=(Run.RUNNING, Run.FAILED),
             output_data=output_data,
             cost_usd=cost_usd,
             duration_seconds=duration_seconds,

@@ -288,7 +288,7 @@ def _finish(video_id: str, phase: Phase, run: PhaseRun | None, output: PhaseOutp
             cost_usd=output.cost_usd,
             duration_seconds=output.duration_seconds,
         ):
-            return  # closed meanwhile (judged dead by the reconciler): the new attempt records
+            return  # the attempt that replaced this one succeeded first and recorded it
         record = {name: output.output_data[name] for name in phase.record_fields}
         VideoGeneration.objects.filter(id=video_id).update(**record, updated_at=timezone.now())
     services.generation_set_progress(

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from generations import policy, services
-from generations.models import ACTIVE_STATUSES, Batch, BatchItem, Status
+from generations.models import Batch, BatchItem, Status, active_statuses
 from phases.request import GenerationRequest
 
 logger = logging.getLogger(__name__)
@@ -135,7 +135,9 @@ def batch_cancel(*, batch_id: str) -> None:
         # A failed item waiting to be retried stays failed.
         batch.items.filter(state=BatchItem.State.WAITING).update(state=BatchItem.State.STARTED)
         active = list(
-            batch.items.filter(generation__status__in=ACTIVE_STATUSES).values_list("generation_id", flat=True)
+            batch.items.filter(generation__status__in=active_statuses()).values_list(
+                "generation_id", flat=True
+            )
         )
     for video_id in active:
         try:
@@ -223,7 +225,7 @@ def _item_row(item: BatchItem) -> ItemRow:
     if generation is None:
         return ItemRow(item.row, prompt, None, Status.QUEUED, 0.0, None, None, Decimal("0"))
     waiting_retry = item.state == BatchItem.State.WAITING
-    status = Status.QUEUED if waiting_retry else Status(generation.status)
+    status = Status.QUEUED if waiting_retry else generation.status
     error = (
         {"phase": generation.current_phase, "reason": generation.error_message}
         if status == Status.FAILED

@@ -27,7 +27,7 @@ from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 from rq import Worker
 
-from generations.models import PhaseRun, Status, VideoGeneration
+from generations.models import PhaseRun, VideoGeneration, status_choices
 from generations.orchestration.dispatch import get_queue
 from generations.spend import spend_totals
 from media.run import ffmpeg_available
@@ -115,8 +115,8 @@ class _Collector(Collector):
     def collect(self) -> Iterator[Metric]:
         by_status = dict(VideoGeneration.objects.values_list("status").annotate(n=Count("id")).order_by())
         generations = GaugeMetricFamily("videogen_generations", "Generations by status.", labels=["status"])
-        for status in Status:
-            generations.add_metric([status.value], by_status.get(status.value, 0))
+        for status, _label in status_choices():
+            generations.add_metric([status], by_status.get(status, 0))
         yield generations
 
         yield self._phase_durations()

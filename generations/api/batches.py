@@ -28,7 +28,7 @@ from generations import batches
 from generations.api.batch_input import read_csv, validate_items
 from generations.api.serializers import GenerateSerializer
 from generations.api.views import VIDEO_ID, errors
-from generations.models import Batch, Status, VideoGeneration
+from generations.models import Batch, VideoGeneration, status_choices
 
 ZIP_CHUNK = 1024 * 1024
 
@@ -63,7 +63,7 @@ class BatchItemSerializer(serializers.Serializer):
     row = serializers.IntegerField()
     prompt = serializers.CharField()
     video_id = serializers.CharField(allow_null=True, help_text="null while the item waits its turn.")
-    status = serializers.ChoiceField(choices=Status.choices)
+    status = serializers.ChoiceField(choices=status_choices())
     progress = serializers.FloatField()
     phase = serializers.CharField(allow_null=True)
     error = serializers.DictField(allow_null=True, help_text='{"phase": ..., "reason": ...} when it failed.')

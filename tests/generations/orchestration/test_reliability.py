@@ -142,13 +142,14 @@ def test_a_worker_killed_mid_chunks_is_resumed_without_redoing_finished_work(
 
 
 def test_generations_survive_a_flushed_redis_after_reconcile(
-    alice, start_worker, queue, django_capture_on_commit_callbacks
+    alice, start_worker, worker_env, queue, django_capture_on_commit_callbacks
 ):
     ids = [
         create(alice, f"A desert at noon with dunes, take {n}", 5, django_capture_on_commit_callbacks).id
         for n in range(3)
     ]
-    worker = start_worker()
+    # Heartbeats more often than the reconciler's 3 s below, so live work never looks lost.
+    worker = start_worker(env={**worker_env, "HEARTBEAT_SECONDS": "1"})
     wait_for(lambda: Status.QUEUED not in statuses(ids[0]), 60, "the first generation to start")
     queue.connection.flushdb()  # every queued job is gone; the running one is not
     deadline = time.monotonic() + 300

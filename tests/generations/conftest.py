@@ -1,3 +1,3 @@
 """The fake remote services for the product layer's tests, from the providers' own fixtures."""
 
-from tests.providers.conftest import fake, fake_services  # noqa: F401
+from tests.providers.conftest import fake  # noqa: F401

@@ -347,7 +347,7 @@ def test_the_page_shows_a_new_secret_once(alice, client):
 
 
 def test_the_verification_snippet_in_the_docs_accepts_a_delivery_and_refuses_a_forgery(
-    alice, bob, receiver, local_receivers_allowed
+    delivered_to, alice, bob, receiver, local_receivers_allowed
 ):
     docs = (PROJECT_DIR / "docs" / "api.md").read_text()
     snippet = next(block for block in docs.split("```python")[1:] if "def verify(" in block)

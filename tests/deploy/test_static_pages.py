@@ -47,9 +47,9 @@ print(json.dumps(statuses))
 def test_every_page_answers_200_with_production_settings_and_collected_static_files(
     production_static, staff, queue, tmp_path
 ):
-    running = make_generation(staff, Status.GENERATING_CHUNKS, spec=SPEC, template="cinematic")
+    running = make_generation(staff, "generating_chunks", spec=SPEC, template="cinematic")
     complete = make_complete(staff)
-    review = make_generation(staff, Status.GENERATING_ANIMATIC, spec=SPEC, template="cinematic")
+    review = make_generation(staff, "generating_animatic", spec=SPEC, template="cinematic")
     services.generation_transition(video_id=review.id, to=Status.AWAITING_REVIEW)
     pages = {
         "home": "/",

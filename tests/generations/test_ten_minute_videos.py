@@ -45,7 +45,7 @@ def test_the_api_takes_ten_minutes_in_every_shape_and_no_more(alice, queue, aspe
 
 def awaiting_review_of_ten_minutes(user, aspect_ratio: str = "16:9") -> VideoGeneration:
     generation = make(user, duration=600, aspect_ratio=aspect_ratio, review=True)
-    walk_to(generation, Status.GENERATING_ANIMATIC)
+    walk_to(generation, "generating_animatic")
     services.generation_transition(video_id=generation.id, to=Status.AWAITING_REVIEW)
     VideoGeneration.objects.filter(id=generation.id).update(
         spec=make_spec(duration=600, aspect_ratio=aspect_ratio, scenes=MAX_SCENES)

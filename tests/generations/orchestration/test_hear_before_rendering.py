@@ -129,7 +129,7 @@ def test_a_pace_at_which_the_narration_cannot_fit_is_refused_up_front(
         "track": "final/x.wav",
     }
     VideoGeneration.objects.filter(id=video_id).update(spec=spec)
-    for status in (Status.VALIDATING, Status.GENERATING_ANIMATIC, Status.AWAITING_REVIEW):
+    for status in ("validating", "generating_animatic", Status.AWAITING_REVIEW):
         services.generation_transition(video_id=video_id, to=status)
     response = api.post(f"/api/generations/{video_id}/revoice/", {"speech_rate": 0.5}, format="json")
     assert response.status_code == 400

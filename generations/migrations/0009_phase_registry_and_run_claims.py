@@ -20,7 +20,7 @@ def close_extra_running_attempts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("generations", "0007_batches"),
+        ("generations", "0008_generation_request"),
     ]
 
     operations = [

@@ -107,10 +107,16 @@ def test_a_phase_enqueued_again_and_again_runs_once(alice, start_workers, paid_i
     dispatch.enqueue_phase(generation.id, first.name, attempt=1, timeout=first.timeout)
     start_workers(2)
 
-    # While the workers run, enqueue the current phase over and over (as a second advance
-    # would): each copy finds the phase claimed or finished and does nothing.
+    # While the workers run, enqueue the current phase again and again, each copy a job of
+    # its own (as a second advance or reconciler would): each finds the phase claimed or
+    # finished and does nothing.
+    copies = iter(range(100, 10_000))
+
     def duplicate() -> None:
-        pipeline.advance(generation.id)
+        finished = pipeline.succeeded_phases(generation.id)
+        current = next((phase for phase in PHASES if phase.name not in finished), None)
+        if current is not None:
+            dispatch.enqueue_phase(generation.id, current.name, attempt=next(copies), timeout=current.timeout)
         connection.close()
 
     generation = wait_until_final(generation.id, while_waiting=duplicate)

@@ -14,6 +14,7 @@ from generations import services
 from generations.models import CostEntry, PhaseRun, VideoGeneration
 from generations.orchestration import dispatch
 from phases.registry import get_phase
+from phases.request import GenerationRequest
 from tests.providers.fake_services import (
     FakeServices,
     clear_providers,
@@ -49,7 +50,10 @@ def run_twice(alice, paid, queue, work_queue) -> Callable[[str], tuple[Run, Run]
     def run(phase_name: str) -> tuple[Run, Run]:
         phase = get_phase(phase_name)
         generation = services.generation_create(
-            user=alice, prompt="A lighthouse on a cliff in a storm, then the sea calms at dawn.", duration=5
+            user=alice,
+            request=GenerationRequest(
+                prompt="A lighthouse on a cliff in a storm, then the sea calms at dawn.", duration=5
+            ),
         )
         done = PhaseRun.objects.filter(
             generation=generation, phase=phase.name, status=PhaseRun.State.SUCCEEDED

@@ -17,6 +17,7 @@ from media.overlay import TimedOverlay, burn_overlays
 from media.probe import extract_frame, probe
 from phases.contract import BasePhase, PhaseContext, PhaseInput, PhaseOutput
 from phases.registry import PHASES, get_phase, phase_number, register, unregister
+from phases.request import GenerationRequest
 from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
 
 MARK = (255, 0, 255)
@@ -77,7 +78,10 @@ def test_an_unregistered_phase_is_gone():
 @pytest.mark.django_db(transaction=True)
 def test_a_seventh_phase_runs_end_to_end_through_the_queue(alice, watermark, work_queue, tmp_path: Path):
     generation = services.generation_create(
-        user=alice, prompt="A calm ocean at night under the stars. Waves roll onto the beach.", duration=5
+        user=alice,
+        request=GenerationRequest(
+            prompt="A calm ocean at night under the stars. Waves roll onto the beach.", duration=5
+        ),
     )
     work_queue()
     generation.refresh_from_db()

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -57,7 +56,7 @@ def start_workers(worker_env, paid_images: FakeServices) -> Iterator:
         for _ in range(count):
             workers.append(
                 subprocess.Popen(
-                    [sys.executable, "manage.py", "rqworker", settings.RQ_QUEUE],
+                    [sys.executable, "manage.py", "rqworker"],
                     cwd=PROJECT_DIR,
                     env=env,
                     stdout=subprocess.DEVNULL,

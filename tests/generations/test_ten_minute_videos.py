@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from generations import services
 from generations.models import Status, VideoGeneration
-from phases.request import ASPECT_RATIOS, MAX_DURATION, MAX_SCENES
+from media.probe import probe
+from phases.request import ASPECT_RATIOS, MAX_DURATION, MAX_SCENES, GenerationRequest
 from tests.factories import PROMPT, make, walk_to
 from tests.generations.api.conftest import token_client
+from tests.generations.orchestration.test_pipeline import final_path
 from tests.phases.spec_factory import make_spec
+from tests.phases.subtitle_checks import parse_webvtt
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +105,37 @@ def test_the_review_page_shows_sixty_scenes_in_a_scrolling_list_and_saves_them(c
     generation.refresh_from_db()
     assert len(generation.spec["scenes"]) == 60 and generation.spec["scenes"][59]["caption"] == "Edited"
     assert sum(scene["frames"] for scene in generation.spec["scenes"]) == 600 * 30
+
+
+TEN_MINUTES = (
+    "Dawn breaks over a quiet harbour. Fishing boats leave for the open sea. Gulls follow them "
+    "over the waves. A storm gathers on the horizon. Rain sweeps the deck. The sun returns over "
+    "calm water. The boats sail home at dusk. Lanterns light the harbour at night."
+)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_makes_a_ten_minute_video_of_sixty_narrated_subtitled_scenes(
+    alice, run_burst_worker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        generation = services.generation_create(
+            user=alice, request=GenerationRequest(prompt=TEN_MINUTES, duration=600, aspect_ratio="9:16")
+        )
+    run_burst_worker(timeout=3600)
+    generation.refresh_from_db()
+    assert generation.status == Status.COMPLETE, generation.error_message
+    spec = generation.spec
+    assert len(spec["scenes"]) == 60 and sum(scene["frames"] for scene in spec["scenes"]) == 600 * 30
+    probed = probe(final_path(generation))
+    assert probed.video is not None and probed.audio is not None
+    assert (probed.video.width, probed.video.height) == (1080, 1920)
+    assert probed.video.frames == 600 * 30 and abs(probed.duration - 600) <= 0.1
+    assert len(generation.chunk_urls) == 60
+    # Narrated and subtitled from the first sentence to the last, which is said in the last
+    # minute (a sentence spread over several scenes is read once, in its first).
+    cues = parse_webvtt(default_storage.open(generation.subtitle_urls["vtt"]).read().decode())
+    assert cues[0].text == "Dawn breaks over a quiet harbour."
+    assert cues[-1].text == "Lanterns light the harbour at night." and 500 < cues[-1].end <= 600
+    assert spec["subtitles"]["cues"][-1]["scene"] >= 50

@@ -265,7 +265,7 @@ def test_canceling_stops_the_remote_prediction_a_worker_waits_for(
 
 
 def test_the_budget_is_checked_on_each_estimate_and_what_was_spent_is_recorded_even_past_it(
-    alice, remote: FakeServices, settings
+    generate, alice, remote: FakeServices, settings
 ):
     """SDXL estimated at 1 s but reporting 6.8 s: each settlement is written even when it takes
     the generation past its cap (that money is spent); the next estimate is then refused."""

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -90,8 +89,6 @@ def health_report(*, details: bool) -> tuple[bool, dict[str, object]]:
         "storage": _guard(_storage),
     }
     queue_depth: int | None = get_queue().count if checks["redis"].ok else None
-    # Deliveries wait on their own queue; a pile there means the webhook worker is missing.
-    webhook_queue_depth: int | None = get_queue(settings.WEBHOOK_QUEUE).count if checks["redis"].ok else None
     healthy = all(check.ok for check in checks.values())
     body = {
         "status": "ok" if healthy else "error",
@@ -102,7 +99,6 @@ def health_report(*, details: bool) -> tuple[bool, dict[str, object]]:
         "failing": [name for name, check in checks.items() if not check.ok],
         "workers": checks["workers"].detail if checks["workers"].ok else 0,
         "queue_depth": queue_depth,
-        "webhook_queue_depth": webhook_queue_depth,
         "providers": active_providers(),
     }
     return healthy, body

@@ -359,15 +359,3 @@ def test_the_verification_snippet_in_the_docs_accepts_a_delivery_and_refuses_a_f
     assert verify(body, headers, secret)
     assert not verify(body, headers, webhook_secret_rotate(user=bob).secret)
     assert not verify(body.replace(b"canceled", b"complete"), headers, secret)
-
-
-def test_health_reports_deliveries_waiting_on_their_own_queue(
-    alice, receiver, local_receivers_allowed, webhook_queue, client, django_capture_on_commit_callbacks
-):
-    generation = services.generation_create(
-        user=alice, request=GenerationRequest(prompt=PROMPT, webhook_url=receiver.url)
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        services.generation_cancel(video_id=generation.id)
-    body = client.get("/health").json()
-    assert body["webhook_queue_depth"] == 1

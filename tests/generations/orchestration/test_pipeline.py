@@ -57,9 +57,11 @@ def assert_conforming_video(generation: VideoGeneration, tmp_path: Path) -> None
     assert abs(probed.duration - generation.duration) <= 0.1
     assert (probed.audio.codec, probed.audio.sample_rate, probed.audio.channels) == ("aac", 48000, 2)
     assert audio_levels(final_path(generation), timeout=60) > -35.0, "the soundtrack is silent"
+    # The first and the last scene come from different sentences; extra framings of one
+    # sentence share its place, light and weather by design, so they may look alike.
     first = frame_at(final_path(generation), scene_middle(spec, 0), tmp_path)
-    second = frame_at(final_path(generation), scene_middle(spec, 1), tmp_path)
-    assert np.abs(first - second).mean() > 12, "two scenes look the same"
+    last = frame_at(final_path(generation), scene_middle(spec, len(spec["scenes"]) - 1), tmp_path)
+    assert np.abs(first - last).mean() > 12, "two scenes look the same"
 
 
 def test_a_real_worker_makes_a_conforming_video(

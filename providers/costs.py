@@ -11,8 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-# Cost per API call (USD), from the seed's constants. Replicate's prices are in settings.
+# Cost per API call (USD), from the seed's constants. Replicate predictions are charged what
+# they used (prices in settings); for the seed's four models these constants are the estimate
+# the budget check sees before the call.
 COST_GPT4_TURBO = Decimal("0.01")
+COST_SDXL_IMAGE = Decimal("0.0055")
+COST_ZEROSCOPE_VIDEO = Decimal("0.10")
+COST_ANIMATEDIFF_VIDEO = Decimal("0.20")
+COST_MUSICGEN = Decimal("0.15")
 # OpenAI speech (tts-1): $15 per million characters, charged per started 100 characters.
 COST_OPENAI_SPEECH_PER_1K_CHARS = Decimal("0.015")
 

@@ -20,6 +20,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
+from providers.costs import COST_ANIMATEDIFF_VIDEO, COST_MUSICGEN, COST_SDXL_IMAGE, COST_ZEROSCOPE_VIDEO
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env")
 
@@ -321,11 +323,31 @@ REPLICATE_PRICES = {
         "gpu-h100": "0.001525",
     },
     "models": {
-        "stability-ai/sdxl": {"per": "time", "hardware": "gpu-l40s", "typical_seconds": 8},
-        "anotherjesse/zeroscope-v2-xl": {"per": "time", "hardware": "gpu-a100-large", "typical_seconds": 70},
-        "lucataco/animate-diff": {"per": "time", "hardware": "gpu-a40-large", "typical_seconds": 30},
+        "stability-ai/sdxl": {
+            "per": "time",
+            "hardware": "gpu-l40s",
+            "typical_seconds": 8,
+            "estimate": str(COST_SDXL_IMAGE),
+        },
+        "anotherjesse/zeroscope-v2-xl": {
+            "per": "time",
+            "hardware": "gpu-a100-large",
+            "typical_seconds": 70,
+            "estimate": str(COST_ZEROSCOPE_VIDEO),
+        },
+        "lucataco/animate-diff": {
+            "per": "time",
+            "hardware": "gpu-a40-large",
+            "typical_seconds": 30,
+            "estimate": str(COST_ANIMATEDIFF_VIDEO),
+        },
         "lightricks/ltx-video": {"per": "time", "hardware": "gpu-h100", "typical_seconds": 20},
-        "meta/musicgen": {"per": "time", "hardware": "gpu-l40s", "typical_seconds": 60},
+        "meta/musicgen": {
+            "per": "time",
+            "hardware": "gpu-l40s",
+            "typical_seconds": 60,
+            "estimate": str(COST_MUSICGEN),
+        },
         "black-forest-labs/flux-schnell": {"per": "image", "usd": "0.003"},
         "black-forest-labs/flux-dev": {"per": "image", "usd": "0.025"},
         "wan-video/wan-2.1-i2v-480p": {"per": "second", "usd": "0.09"},
@@ -404,7 +426,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "GenerationStatusEnum": "generations.models.Status",
+        "GenerationStatusEnum": "generations.models.status_choices",
+        "BatchStatusEnum": "generations.api.batches.BATCH_STATUSES",
         "PhaseRunStatusEnum": "generations.models.PhaseRun.State",
         "AspectRatioEnum": "generations.models.AspectRatio",
     },

@@ -78,9 +78,12 @@ class BatchTotalsSerializer(serializers.Serializer):
     canceled = serializers.IntegerField()
 
 
+BATCH_STATUSES = ("running", "finished", "canceled")
+
+
 class BatchSerializer(serializers.Serializer):
     id = serializers.CharField(source="batch.id")
-    status = serializers.ChoiceField(choices=["running", "finished", "canceled"])
+    status = serializers.ChoiceField(choices=BATCH_STATUSES)
     created_at = serializers.DateTimeField(source="batch.created_at")
     totals = BatchTotalsSerializer()
     cost_usd = serializers.DecimalField(max_digits=12, decimal_places=4, coerce_to_string=False)

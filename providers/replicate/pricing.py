@@ -32,9 +32,14 @@ class Price:
     per: str
     usd: Decimal  # per unit, or per second of hardware time for BY_TIME
     typical_seconds: float | None = None  # expected predict_time for BY_TIME
+    # A fixed estimate for the budget check instead of typical time times price (the seed's
+    # constants for its own models).
+    estimate_usd: Decimal | None = None
 
     def estimate(self, *, capability: str, output_seconds: float = 0, images: int = 1) -> Decimal:
         """The cost to check against the budget before the call."""
+        if self.estimate_usd is not None:
+            return self.estimate_usd
         if self.per == BY_TIME:
             seconds = self.typical_seconds or TYPICAL_SECONDS[capability]
             return _usd(self.usd * Decimal(str(seconds)))
@@ -66,6 +71,7 @@ def price_of(model: str) -> Price:
     table = settings.REPLICATE_PRICES
     entry = table["models"].get(model, {})
     per = entry.get("per", BY_TIME)
+    estimate = Decimal(str(entry["estimate"])) if "estimate" in entry else None
     if per == BY_TIME:
         hardware = entry.get("hardware") or settings.REPLICATE_DEFAULT_HARDWARE
         return Price(
@@ -73,8 +79,9 @@ def price_of(model: str) -> Price:
             per=BY_TIME,
             usd=Decimal(str(table["hardware"][hardware])),
             typical_seconds=entry.get("typical_seconds"),
+            estimate_usd=estimate,
         )
-    return Price(model=model, per=per, usd=Decimal(str(entry["usd"])))
+    return Price(model=model, per=per, usd=Decimal(str(entry["usd"])), estimate_usd=estimate)
 
 
 def _usd(value: Decimal) -> Decimal:

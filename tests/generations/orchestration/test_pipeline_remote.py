@@ -25,7 +25,7 @@ from media.decode import audio_levels
 from media.probe import extract_frame, probe
 from phases import storage
 from phases.request import GenerationRequest
-from providers.costs import COST_GPT4_TURBO
+from providers.costs import COST_GPT4_TURBO, COST_ZEROSCOPE_VIDEO
 from tests.conftest import PROJECT_DIR
 from tests.providers.fake_s3 import FakeS3, running_s3
 from tests.providers.fake_services import (
@@ -102,7 +102,7 @@ def frame_at(video: Path, seconds: float, tmp_path: Path) -> np.ndarray:
 # What each Replicate prediction of the fake reports having used, at its hardware's price.
 SDXL_USD = Decimal("0.0066")  # 6.8 s on an L40S at $0.000975/s
 ZEROSCOPE_USD = Decimal("0.0861")  # 61.5 s on an A100 at $0.0014/s
-ZEROSCOPE_ESTIMATE_USD = Decimal("0.098")  # the 70 s it usually takes
+ZEROSCOPE_ESTIMATE_USD = COST_ZEROSCOPE_VIDEO  # the seed's constant is the estimate before the call
 MUSICGEN_USD = Decimal("0.0371")  # 38 s on an L40S
 
 

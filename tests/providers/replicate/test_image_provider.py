@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from PIL import Image
 
-from providers.costs import CostMeter
+from providers.costs import COST_SDXL_IMAGE, CostMeter
 from providers.replicate import ReplicateImages
 from tests.phases.spec_factory import make_spec
 from tests.providers.fake_services import FakeServices
@@ -27,10 +27,10 @@ def test_a_reference_image_is_the_sdxl_output_cropped_to_the_frame(fake: FakeSer
     assert (sent["width"], sent["height"], sent["num_outputs"]) == (1344, 768, 1)
     assert sent["prompt"].startswith(SPEC["scenes"][0]["description"])
     assert sent["negative_prompt"].startswith("text, caption")
-    # Estimated at 8 s of an L40S, settled at the 6.8 s the prediction reported.
+    # Estimated at the seed's constant, settled at the 6.8 s of an L40S the prediction reported.
     assert [(c.usd, c.adjusts) for c in meter.charges] == [
-        (Decimal("0.0078"), False),
-        (Decimal("-0.0012"), True),
+        (COST_SDXL_IMAGE, False),
+        (Decimal("0.0011"), True),
     ]
     assert meter.total == Decimal("0.0066")
 

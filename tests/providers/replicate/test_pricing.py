@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from providers.costs import COST_ANIMATEDIFF_VIDEO, COST_MUSICGEN, COST_SDXL_IMAGE, COST_ZEROSCOPE_VIDEO
 from providers.replicate.pricing import price_of
 
 
 def test_a_model_billed_by_time_costs_its_predict_time_on_its_hardware():
-    musicgen = price_of("meta/musicgen")  # an L40S at $0.000975/s
-    assert musicgen.estimate(capability="music") == Decimal("0.0585")  # the 60 s it usually takes
-    assert musicgen.actual({"predict_time": 38.0}) == Decimal("0.0371")
+    ltx = price_of("lightricks/ltx-video")  # an H100 at $0.001525/s
+    assert ltx.estimate(capability="video") == Decimal("0.0305")  # the 20 s it usually takes
+    assert ltx.actual({"predict_time": 38.0}) == Decimal("0.0580")
+
+
+def test_the_seeds_models_are_estimated_at_the_seeds_constants_and_charged_what_they_used():
+    assert price_of("stability-ai/sdxl").estimate(capability="image") == COST_SDXL_IMAGE
+    assert price_of("anotherjesse/zeroscope-v2-xl").estimate(capability="video") == COST_ZEROSCOPE_VIDEO
+    assert price_of("lucataco/animate-diff").estimate(capability="video") == COST_ANIMATEDIFF_VIDEO
+    assert price_of("meta/musicgen").estimate(capability="music") == COST_MUSICGEN
+    assert price_of("meta/musicgen").actual({"predict_time": 38.0}) == Decimal("0.0371")  # L40S
 
 
 def test_a_prediction_that_reports_no_time_keeps_its_estimate():

@@ -28,8 +28,10 @@ def compose_command(service: str) -> list[str]:
     """A docker-compose.yml service's command, runnable here from any working directory."""
     compose = yaml.safe_load((PROJECT_DIR / "docker-compose.yml").read_text())
     words = shlex.split(compose["services"][service]["command"])
+    niceness = words[:3] if words[:2] == ["nice", "-n"] else []
+    words = words[len(niceness) :]
     assert words[:2] == ["python", "manage.py"], words
-    return [sys.executable, str(PROJECT_DIR / "manage.py"), *words[2:]]
+    return [*niceness, sys.executable, str(PROJECT_DIR / "manage.py"), *words[2:]]
 
 
 def free_port() -> int:

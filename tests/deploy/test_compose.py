@@ -70,3 +70,9 @@ def test_run_sh_listens_on_loopback_unless_host_says_otherwise():
     assert "HOST=${HOST:-127.0.0.1}" in script
     assert 'runserver "$HOST:$PORT"' in script
     assert "0.0.0.0" not in script
+
+
+def test_pipeline_workers_run_under_nice_so_the_web_answers_first():
+    run_sh = (PROJECT_DIR / "run.sh").read_text()
+    assert SERVICES["worker"]["command"].startswith("nice -n 10 python manage.py rqworker")
+    assert re.search(r"^nice -n 10 python manage\.py rqworker --with-scheduler &$", run_sh, re.M)

@@ -22,7 +22,7 @@ from generations.models import (
 )
 from generations.pages.login import ThrottledAdminAuthenticationForm
 from generations.policy import LimitExceeded
-from generations.selectors import artifact_names_on, generation_versions
+from generations.results import artifact_names_on, generation_versions
 from phases.registry import PHASES
 from phases.storage import url_for
 

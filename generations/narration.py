@@ -21,7 +21,8 @@ from django.db import transaction
 from generations import policy
 from generations.models import Status, VideoGeneration
 from generations.orchestration import dispatch
-from generations.services import InvalidTransition, store_reviewed_spec
+from generations.review import store_reviewed_spec
+from generations.services import InvalidTransition
 from media.audio import cut_wav
 from phases.request import script_problem
 from providers.spec import scene_start_frame, validate_spec

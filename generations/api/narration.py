@@ -18,7 +18,8 @@ from rest_framework.response import Response
 
 from generations import narration
 from generations.api.exceptions import Conflict
-from generations.api.serializers import ErrorSerializer, GenerateSerializer, StrictSerializer
+from generations.api.fields import StrictSerializer
+from generations.api.serializers import ErrorSerializer, GenerateSerializer
 from generations.api.views import OwnedGenerations, errors
 from generations.services import InvalidTransition
 from toolbox.exceptions import ValidationException

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# Request bodies that refuse unknown fields (see serializers.StrictSerializer).
+# Request bodies that refuse unknown fields (see fields.StrictSerializer).
 STRICT_REQUEST_COMPONENTS = ("GenerateRequest", "AssetRequest")
 
 

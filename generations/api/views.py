@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from generations import selectors, services
+from generations import review, selectors, services
 from generations.api.exceptions import Conflict
 from generations.api.filters import GenerationFilter, GenerationPagination
 from generations.api.serializers import (
@@ -238,7 +238,7 @@ class GenerationViewSet(
         serializer = SpecUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            services.generation_update_spec(video_id=generation.id, spec=serializer.validated_data["spec"])
+            review.generation_update_spec(video_id=generation.id, spec=serializer.validated_data["spec"])
         except services.InvalidTransition as exc:
             raise Conflict(
                 f"Only a generation awaiting review can be edited; this one is {exc.current}."
@@ -256,7 +256,7 @@ class GenerationViewSet(
     def approve(self, request: Request, pk: str) -> Response:
         generation = self.get_object()
         try:
-            services.generation_approve(video_id=generation.id)
+            review.generation_approve(video_id=generation.id)
         except services.InvalidTransition as exc:
             raise Conflict(
                 f"Only a generation awaiting review can be approved; this one is {exc.current}."
@@ -279,7 +279,7 @@ class GenerationViewSet(
         serializer = RegenerateSceneSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            services.generation_regenerate_scene(
+            review.generation_regenerate_scene(
                 video_id=generation.id, scene_number=int(scene), **serializer.validated_data
             )
         except services.InvalidTransition as exc:
@@ -301,7 +301,7 @@ class GenerationViewSet(
         serializer = RemixSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            child = services.generation_remix(parent=parent, user=request.user, **serializer.validated_data)
+            child = review.generation_remix(parent=parent, user=request.user, **serializer.validated_data)
         except RequestInvalid as exc:
             raise ValidationError(exc.errors) from None
         except ValidationException as exc:

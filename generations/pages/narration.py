@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from generations import narration
-from generations.pages.forms import RevoiceForm
+from generations.pages.review_forms import RevoiceForm
 from generations.pages.views import _own_generation, narration_panel
 from generations.policy import LimitExceeded
 from generations.services import InvalidTransition

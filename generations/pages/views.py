@@ -21,16 +21,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from generations import narration, selectors, services
+from generations import narration, results, review, selectors, services
 from generations.models import Status, VideoGeneration
 from generations.monitoring import CONTENT_TYPE, health_report, prometheus_metrics
-from generations.pages.forms import (
-    GenerationForm,
-    HistoryFilterForm,
-    RegenerateSceneForm,
-    RevoiceForm,
-    StoryboardReviewForm,
-)
+from generations.pages.forms import GenerationForm, HistoryFilterForm
+from generations.pages.review_forms import RegenerateSceneForm, RevoiceForm, StoryboardReviewForm
 from generations.policy import LimitExceeded
 from generations.webhook_secrets import webhook_secret_made_at, webhook_secret_rotate
 from phases.request import RequestInvalid
@@ -178,9 +173,9 @@ def generation_review(request: HttpRequest, video_id: str) -> HttpResponse:
     edited = form.edited_spec()
     try:
         if edited != generation.spec:
-            services.generation_update_spec(video_id=generation.id, spec=edited)
+            review.generation_update_spec(video_id=generation.id, spec=edited)
         if request.POST.get("action") == "approve":
-            services.generation_approve(video_id=generation.id)
+            review.generation_approve(video_id=generation.id)
     except ValidationException as exc:
         form.add_error(None, str(exc))
         return render(
@@ -205,7 +200,7 @@ def generation_regenerate_scene(request: HttpRequest, video_id: str, scene_numbe
     form = RegenerateSceneForm(request.POST)
     caption = form.cleaned_data["caption"].strip() if form.is_valid() else ""
     try:
-        services.generation_regenerate_scene(
+        review.generation_regenerate_scene(
             video_id=generation.id, scene_number=scene_number, caption=caption or None
         )
     except services.InvalidTransition:
@@ -235,7 +230,7 @@ def history(request: HttpRequest) -> HttpResponse:
         {
             "filter_form": filter_form,
             "page": page,
-            "cards": selectors.generation_cards(page.object_list),
+            "cards": results.generation_cards(page.object_list),
             "previous_url": page_url(page.previous_page_number()) if page.has_previous() else None,
             "next_url": page_url(page.next_page_number()) if page.has_next() else None,
             "filtered": bool(status_filter),
@@ -285,8 +280,8 @@ def _live_context(
         "generation": generation,
         "timeline": timeline,
         "failed_step": next((step for step in timeline if step.state == "failed"), None),
-        "assets": selectors.generation_assets(generation=generation),
-        "result": selectors.generation_result(generation=generation),
+        "assets": results.generation_assets(generation=generation),
+        "result": results.generation_result(generation=generation),
         "eta_seconds": selectors.generation_eta_seconds(generation) if generation.is_active else None,
         "queue_position": selectors.generation_queue_position(generation),
         "progress_percent": round(generation.progress),
@@ -298,7 +293,7 @@ def _live_context(
         "review_form": review_form,
         # Each scene's form beside its frame (a frame is None while the worker redraws it).
         "review_scenes": list(
-            zip(review_form.scenes.forms, selectors.storyboard_frames(generation), strict=False)
+            zip(review_form.scenes.forms, results.storyboard_frames(generation), strict=False)
         )
         if review_form is not None
         else [],

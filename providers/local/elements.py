@@ -267,3 +267,16 @@ def particle_velocity(
 ) -> np.ndarray:
     speed = rng.uniform(1 - spread, 1 + spread, (count, 1))
     return (np.array([[vx, vy]], dtype=np.float32) * speed).astype(np.float32)
+
+
+def add_particles(
+    scene: Scene, patches: list[list[np.ndarray]], xy: np.ndarray, velocity: np.ndarray, **motion
+) -> None:
+    """Add a group of particles drawn from `patches` at `xy`, each with a random patch and
+    phase from the scene's generator, so a group looks the same on every run."""
+    n = len(xy)
+    kind = scene.rng.integers(0, len(patches), n)
+    phase = scene.rng.uniform(0, 1, n).astype(np.float32)
+    scene.particles.append(
+        Particles(patches, xy, velocity, kind, phase, frame_size=scene.frame_size, **motion)
+    )

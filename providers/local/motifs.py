@@ -13,8 +13,10 @@ from collections.abc import Callable
 import numpy as np
 
 from providers.local import particles as sprites
+from providers.local.abstract import abstract
 from providers.local.elements import (
     Scene,
+    add_particles,
     cloud,
     conifers,
     dunes,
@@ -30,8 +32,8 @@ from providers.local.elements import (
     sun,
 )
 from providers.local.ice import ice
-from providers.local.painting import Color, ShapeMask, disc, fill_below, gaussian, haze_above, mix
-from providers.local.particles import Particles, scatter
+from providers.local.painting import Color, ShapeMask, fill_below, gaussian, haze_above, mix
+from providers.local.particles import scatter
 
 WHITE = np.ones(3, dtype=np.float32)
 
@@ -52,17 +54,6 @@ def _night_sky(scene: Scene) -> Color:
 
 def _light_x(scene: Scene) -> float:
     return scene.w * scene.rng.uniform(0.2, 0.8)
-
-
-def _group(
-    scene: Scene, patches: list[list[np.ndarray]], xy: np.ndarray, velocity: np.ndarray, **motion
-) -> None:
-    n = len(xy)
-    kind = scene.rng.integers(0, len(patches), n)
-    phase = scene.rng.uniform(0, 1, n).astype(np.float32)
-    scene.particles.append(
-        Particles(patches, xy, velocity, kind, phase, frame_size=scene.frame_size, **motion)
-    )
 
 
 def _hills(
@@ -89,7 +80,7 @@ def waves(scene: Scene) -> None:
     scene.fg.add_light(rows, cols, streak * 0.25, c.light)
     xy = scatter(rng, 40, scene.frame_size, top=scene.horizon / scene.h + 0.02, bottom=1.0)
     glints = [[sprites.soft_dot(scene.u * r, c.light, stretch=3.5)] for r in (0.002, 0.003, 0.004)]
-    _group(
+    add_particles(
         scene,
         glints,
         xy,
@@ -115,7 +106,7 @@ def trees(scene: Scene) -> None:
         [sprites.soft_dot(scene.u * r, mix(c.accent, c.light, 0.6), strength=0.8)] for r in (0.002, 0.003)
     ]
     velocity = particle_velocity(30, scene.u * 0.01, -scene.u * 0.012, rng, 0.6)
-    _group(
+    add_particles(
         scene, motes, xy, velocity, sway=scene.u * 0.01, sway_hz=0.3, twinkle=0.6, twinkle_hz=0.7, depth="fg"
     )
 
@@ -131,7 +122,7 @@ def stars(scene: Scene) -> None:
     conifers(scene, scene.fg, ground + scene.h * 0.01, 10, scene.h * 0.18, c.dark * 0.3)
     xy = scatter(rng, 28, scene.frame_size, top=-0.1, bottom=scene.horizon / scene.h - 0.1)
     twinkles = [[sprites.soft_dot(scene.u * r, mix(c.light, WHITE, 0.6))] for r in (0.002, 0.003, 0.0045)]
-    _group(scene, twinkles, xy, np.zeros_like(xy), twinkle=0.85, twinkle_hz=0.8)
+    add_particles(scene, twinkles, xy, np.zeros_like(xy), twinkle=0.85, twinkle_hz=0.8)
 
 
 def mountains(scene: Scene) -> None:
@@ -147,7 +138,7 @@ def mountains(scene: Scene) -> None:
     fill_below(scene.fg, near, c.dark * 0.45)
     xy = scatter(rng, 5, scene.frame_size, top=0.5, bottom=0.8)
     mist = [[sprites.puff(scene.u * 0.25, scene.u * 0.04, c.light, 0.22)]]
-    _group(scene, mist, xy, particle_velocity(5, scene.u * 0.02, 0, rng, 0.4))
+    add_particles(scene, mist, xy, particle_velocity(5, scene.u * 0.02, 0, rng, 0.4))
 
 
 def city(scene: Scene) -> None:
@@ -162,7 +153,9 @@ def city(scene: Scene) -> None:
     skyline(scene, scene.fg, scene.h * 1.05, 14, scene.h * 0.6, c.dark * 0.45, lights, 0.35)
     xy = scatter(rng, 6, scene.frame_size, top=0.05, bottom=0.35)
     beacons = [[sprites.soft_dot(scene.u * 0.003, mix(c.accent, WHITE, 0.3))]]
-    _group(scene, beacons, xy, particle_velocity(6, scene.u * 0.03, 0, rng, 0.5), twinkle=1.0, twinkle_hz=1.1)
+    add_particles(
+        scene, beacons, xy, particle_velocity(6, scene.u * 0.03, 0, rng, 0.5), twinkle=1.0, twinkle_hz=1.1
+    )
 
 
 def clouds(scene: Scene) -> None:
@@ -177,7 +170,7 @@ def clouds(scene: Scene) -> None:
     _hills(scene, scene.h * 0.92, scene.h * 0.03, mix(c.dark, c.mid, 0.3) * 0.7, far=False)
     xy = scatter(rng, 6, scene.frame_size, top=0.1, bottom=0.6)
     puffs = [[sprites.puff(scene.u * r, scene.u * r * 0.35, WHITE, 0.55)] for r in (0.08, 0.12)]
-    _group(scene, puffs, xy, particle_velocity(6, scene.u * 0.035, 0, rng, 0.4))
+    add_particles(scene, puffs, xy, particle_velocity(6, scene.u * 0.035, 0, rng, 0.4))
 
 
 def bubbles(scene: Scene) -> None:
@@ -204,7 +197,7 @@ def bubbles(scene: Scene) -> None:
     xy = scatter(rng, 36, scene.frame_size)
     patches = [[sprites.bubble(scene.u * r, mix(c.light, WHITE, 0.5))] for r in (0.006, 0.01, 0.016)]
     velocity = particle_velocity(36, 0, -scene.u * 0.09, rng, 0.4)
-    _group(scene, patches, xy, velocity, sway=scene.u * 0.008, sway_hz=0.6, depth="fg")
+    add_particles(scene, patches, xy, velocity, sway=scene.u * 0.008, sway_hz=0.6, depth="fg")
 
 
 def sun_motif(scene: Scene) -> None:
@@ -225,7 +218,7 @@ def _birds(scene: Scene, count: int, color: Color) -> None:
         for span in (0.035, 0.05)
     ]
     velocity = particle_velocity(count, scene.u * 0.07, -scene.u * 0.008, scene.rng, 0.25)
-    _group(scene, flock, xy, velocity, sway=scene.u * 0.006, sway_hz=0.4, flap_hz=2.2)
+    add_particles(scene, flock, xy, velocity, sway=scene.u * 0.006, sway_hz=0.4, flap_hz=2.2)
 
 
 def rain(scene: Scene) -> None:
@@ -241,7 +234,9 @@ def rain(scene: Scene) -> None:
     conifers(scene, scene.fg, ground + scene.h * 0.01, 8, scene.h * 0.25, c.dark * 0.45)
     xy = scatter(rng, 80, scene.frame_size)
     drops = [[sprites.streak(scene.u * n, scene.u * 0.0016, -10, c.light, 0.45)] for n in (0.035, 0.055)]
-    _group(scene, drops, xy, particle_velocity(80, scene.u * 0.2, scene.u * 1.2, rng, 0.15), depth="fg")
+    add_particles(
+        scene, drops, xy, particle_velocity(80, scene.u * 0.2, scene.u * 1.2, rng, 0.15), depth="fg"
+    )
 
 
 def snow(scene: Scene) -> None:
@@ -257,7 +252,7 @@ def snow(scene: Scene) -> None:
     xy = scatter(rng, 90, scene.frame_size)
     flakes = [[sprites.flake(scene.u * r, WHITE)] for r in (0.002, 0.0035, 0.005)]
     velocity = particle_velocity(90, scene.u * 0.01, scene.u * 0.07, rng, 0.4)
-    _group(scene, flakes, xy, velocity, sway=scene.u * 0.012, sway_hz=0.35, depth="fg")
+    add_particles(scene, flakes, xy, velocity, sway=scene.u * 0.012, sway_hz=0.35, depth="fg")
 
 
 def birds(scene: Scene) -> None:
@@ -307,7 +302,7 @@ def flowers(scene: Scene) -> None:
     xy = scatter(rng, 18, scene.frame_size, top=0.2, bottom=0.9)
     petals = [[sprites.petal(scene.u * 0.014, c.accent, angle)] for angle in (0, 45, 90, 135)]
     velocity = particle_velocity(18, scene.u * 0.05, scene.u * 0.02, rng, 0.4)
-    _group(scene, petals, xy, velocity, sway=scene.u * 0.015, sway_hz=0.5, depth="fg")
+    add_particles(scene, petals, xy, velocity, sway=scene.u * 0.015, sway_hz=0.5, depth="fg")
 
 
 def dunes_motif(scene: Scene) -> None:
@@ -322,7 +317,7 @@ def dunes_motif(scene: Scene) -> None:
     xy = scatter(rng, 40, scene.frame_size, top=0.6, bottom=1.0)
     sand = [[sprites.soft_dot(scene.u * 0.002, c.light, stretch=5, strength=0.6)]]
     velocity = particle_velocity(40, scene.u * 0.3, 0, rng, 0.3)
-    _group(scene, sand, xy, velocity, twinkle=0.5, twinkle_hz=1.5, depth="fg")
+    add_particles(scene, sand, xy, velocity, twinkle=0.5, twinkle_hz=1.5, depth="fg")
 
 
 def fire(scene: Scene) -> None:
@@ -354,37 +349,9 @@ def fire(scene: Scene) -> None:
     xy[:, 0] = x + (xy[:, 0] / scene.w - 0.5) * scene.u * 0.5
     embers = [[sprites.soft_dot(scene.u * r, mix(c.accent, c.light, 0.6))] for r in (0.0025, 0.004)]
     velocity = particle_velocity(40, scene.u * 0.01, -scene.u * 0.13, rng, 0.5)
-    _group(
+    add_particles(
         scene, embers, xy, velocity, sway=scene.u * 0.02, sway_hz=0.7, twinkle=0.7, twinkle_hz=2.5, depth="fg"
     )
-
-
-def abstract(scene: Scene) -> None:
-    c, rng = scene.colors, scene.rng
-    scene.horizon = scene.h * 0.5
-    sky(scene, c.dark, c.mid, mix(c.dark, c.accent, 0.4))
-    palette = scene.colors.extra
-    for _ in range(6):
-        x, y = scene.w * rng.uniform(0, 1), scene.h * rng.uniform(0, 1)
-        glow(scene.bg, x, y, scene.u * rng.uniform(0.1, 0.3), palette[rng.integers(len(palette))], 0.2)
-    for i in range(7):
-        x, y = scene.w * rng.uniform(0.05, 0.95), scene.h * rng.uniform(0.05, 0.95)
-        r = scene.u * rng.uniform(0.04, 0.14)
-        color = palette[rng.integers(1, len(palette))]
-        if i % 3 == 0:
-            angle = rng.uniform(0, 2 * math.pi)
-            tri = ShapeMask(scene.canvas, x - r, y - r, x + r, y + r)
-            corners = [
-                (x + r * math.cos(angle + k * 2.094), y + r * math.sin(angle + k * 2.094)) for k in range(3)
-            ]
-            tri.polygon(corners, value=215)
-            tri.paint(scene.fg, color)
-            continue
-        rows, cols, mask = disc(scene.canvas, x, y, r, inner=r * 0.7 if i % 3 == 1 else 0.0)
-        scene.fg.paint(rows, cols, mask * 0.85, color)
-    xy = scatter(rng, 20, scene.frame_size)
-    dots = [[sprites.flake(scene.u * 0.006, color, 0.8)] for color in palette[1:]]
-    _group(scene, dots, xy, particle_velocity(20, scene.u * 0.02, -scene.u * 0.015, rng, 0.8), depth="fg")
 
 
 MOTIFS: dict[str, Callable[[Scene], None]] = {

@@ -11,7 +11,16 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from providers.local import particles as sprites
-from providers.local.elements import Scene, cloud, glow, moon, particle_velocity, star_field, sun
+from providers.local.elements import (
+    Scene,
+    add_particles,
+    cloud,
+    glow,
+    moon,
+    particle_velocity,
+    star_field,
+    sun,
+)
 from providers.local.painting import mix, smoothstep
 from providers.local.particles import Particles, scatter
 
@@ -83,7 +92,8 @@ def _snow(scene: Scene) -> None:
     fg.rgb += (white - fg.rgb) * np.maximum(np.maximum(caps, ground), 0.35)
     xy = scatter(scene.rng, 90, scene.frame_size)
     flakes = [[sprites.flake(scene.u * r, WHITE)] for r in (0.002, 0.0035, 0.005)]
-    _group(scene, flakes, xy, particle_velocity(90, scene.u * 0.01, scene.u * 0.07, scene.rng, 0.4), "fg")
+    velocity = particle_velocity(90, scene.u * 0.01, scene.u * 0.07, scene.rng, 0.4)
+    add_particles(scene, flakes, xy, velocity, sway=_sway(scene, flakes), sway_hz=0.35, depth="fg")
 
 
 def _rain(scene: Scene, count: int = 80) -> None:
@@ -91,7 +101,7 @@ def _rain(scene: Scene, count: int = 80) -> None:
     c = scene.colors
     drops = [[sprites.streak(scene.u * n, scene.u * 0.0016, -10, c.light, 0.45)] for n in (0.035, 0.055)]
     velocity = particle_velocity(count, scene.u * 0.2, scene.u * 1.2, scene.rng, 0.15)
-    _group(scene, drops, xy, velocity, "fg")
+    add_particles(scene, drops, xy, velocity, sway=_sway(scene, drops), sway_hz=0.35, depth="fg")
 
 
 def _storm(scene: Scene) -> None:
@@ -146,23 +156,6 @@ def _fog(scene: Scene) -> None:
         layer.rgb += (target - layer.rgb) * depth
 
 
-def _group(
-    scene: Scene, patches: list[list[np.ndarray]], xy: np.ndarray, velocity: np.ndarray, depth: str
-) -> None:
-    n = len(xy)
-    kind = scene.rng.integers(0, len(patches), n)
-    phase = scene.rng.uniform(0, 1, n).astype(np.float32)
-    sway = scene.u * 0.01 if len(patches) > 2 else 0.0
-    scene.particles.append(
-        Particles(
-            patches,
-            xy,
-            velocity,
-            kind,
-            phase,
-            sway=sway,
-            sway_hz=0.35,
-            depth=depth,
-            frame_size=scene.frame_size,
-        )
-    )
+def _sway(scene: Scene, patches: list[list[np.ndarray]]) -> float:
+    # Only a varied group (flakes of several shapes) sways; a few straight drops fall straight.
+    return scene.u * 0.01 if len(patches) > 2 else 0.0

@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from generations import services
+from generations import review, services
 from generations.models import PhaseRun, Status, VideoGeneration, status_choices
 from phases.request import GenerationRequest
 
@@ -125,7 +125,7 @@ def test_non_staff_cannot_open_the_admin(client, alice):
 
 
 def test_staff_see_remix_links_both_ways(client, staff, generation):
-    child = services.generation_remix(
+    child = review.generation_remix(
         parent=generation, user=generation.user, prompt="A calm sea at dawn, remixed"
     )
     client.force_login(staff)

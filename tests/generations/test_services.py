@@ -7,7 +7,7 @@ import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from generations import services
+from generations import review, services
 from generations.models import (
     CostEntry,
     PhaseRun,
@@ -48,11 +48,11 @@ def test_only_the_storyboard_phase_can_enter_review(generation, start):
 
 def test_approve_moves_a_reviewed_generation_on_once(generation):
     walk_to(generation.id, Status.AWAITING_REVIEW)
-    services.generation_approve(video_id=generation.id)
+    review.generation_approve(video_id=generation.id)
     generation.refresh_from_db()
     assert generation.status == "generating_references" and generation.approved_at is not None
     with pytest.raises(services.InvalidTransition):
-        services.generation_approve(video_id=generation.id)
+        review.generation_approve(video_id=generation.id)
 
 
 def test_create_makes_a_queued_record_and_enqueues_its_first_job(
@@ -276,9 +276,7 @@ def test_create_refuses_a_request_outside_the_limits_and_stores_nothing(alice, q
 
 def test_a_remix_with_a_new_prompt_keeps_every_other_option_of_its_parent(alice, queue):
     parent = services.generation_create(user=alice, request=PARENT_REQUEST)
-    child = services.generation_remix(
-        parent=parent, user=alice, prompt="The same lighthouse on a calm morning"
-    )
+    child = review.generation_remix(parent=parent, user=alice, prompt="The same lighthouse on a calm morning")
     child.refresh_from_db()
     assert child.generation_request == PARENT_REQUEST.replace(prompt="The same lighthouse on a calm morning")
     assert child.remixed_from_id == parent.id and child.spec is None
@@ -287,7 +285,7 @@ def test_a_remix_with_a_new_prompt_keeps_every_other_option_of_its_parent(alice,
 def test_a_remix_with_a_spec_takes_its_shape_from_the_spec_and_the_rest_from_its_parent(alice, queue):
     parent = services.generation_create(user=alice, request=PARENT_REQUEST)
     spec = make_spec(duration=9, aspect_ratio="9:16", template="pastel", seed=5)
-    child = services.generation_remix(parent=parent, user=alice, spec=spec)
+    child = review.generation_remix(parent=parent, user=alice, spec=spec)
     child.refresh_from_db()
     assert child.generation_request == PARENT_REQUEST.replace(
         prompt=spec["prompt"], duration=9, aspect_ratio="9:16", template="pastel", seed=5
@@ -299,10 +297,10 @@ def test_a_remix_with_a_spec_takes_its_shape_from_the_spec_and_the_rest_from_its
 
 def test_a_remix_applies_overrides_and_checks_them(alice, queue):
     parent = services.generation_create(user=alice, request=PARENT_REQUEST)
-    child = services.generation_remix(parent=parent, user=alice, overrides={"narration": True, "voice": ""})
+    child = review.generation_remix(parent=parent, user=alice, overrides={"narration": True, "voice": ""})
     assert child.generation_request == PARENT_REQUEST.replace(narration=True, voice="")
     with pytest.raises(RequestInvalid):
-        services.generation_remix(parent=parent, user=alice, overrides={"speech_rate": 9.0})
+        review.generation_remix(parent=parent, user=alice, overrides={"speech_rate": 9.0})
 
 
 def green_png() -> bytes:
@@ -338,16 +336,16 @@ def test_editing_the_spec_in_review_and_regenerating_a_scene_keep_the_uploaded_r
     spec = copy.deepcopy(generation.spec)
     spec["scenes"][0]["caption"] = "An edited caption"
     with django_capture_on_commit_callbacks(execute=True):
-        services.generation_update_spec(video_id=generation.id, spec=spec)
+        review.generation_update_spec(video_id=generation.id, spec=spec)
     run_burst_worker()
     with django_capture_on_commit_callbacks(execute=True):
-        services.generation_approve(video_id=generation.id)
+        review.generation_approve(video_id=generation.id)
     run_burst_worker()
     assert_first_reference_is_the_upload(generation)
     assert generation.status == Status.COMPLETE
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.generation_regenerate_scene(video_id=generation.id, scene_number=1, caption="Again")
+        review.generation_regenerate_scene(video_id=generation.id, scene_number=1, caption="Again")
     run_burst_worker()
     assert_first_reference_is_the_upload(generation)
     assert generation.status == Status.COMPLETE and generation.spec["scenes"][0]["caption"] == "Again"

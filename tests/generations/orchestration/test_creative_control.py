@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from generations import services
 from generations.models import PartRun, PhaseRun, Status, VideoGeneration
-from generations.selectors import generation_versions
+from generations.results import generation_versions
 from phases.request import GenerationRequest
 from tests.generations.orchestration.test_pipeline import (
     assert_conforming_video,

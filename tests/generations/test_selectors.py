@@ -1,0 +1,61 @@
+"""Reads for pages and the API: ETA, queue position, who sees what, the /video response."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Permission
+
+from generations import selectors, services
+from generations.models import Status
+from phases.registry import PHASES
+from tests.factories import make, make_generation
+
+
+def test_the_eta_of_a_new_generation_comes_from_each_phases_declared_default(alice, queue):
+    generation = make(alice, duration=10)
+    expected = sum(phase.eta_seconds_per_video_second for phase in PHASES) * 10
+    assert selectors.generation_eta_seconds(generation) == round(expected)
+
+
+def test_a_complete_generation_has_no_time_left_and_a_failed_one_none(alice, queue):
+    assert selectors.generation_eta_seconds(make_generation(alice, Status.COMPLETE)) == 0
+    failed = make(alice)
+    services.generation_fail(video_id=failed.id, message="broken")
+    failed.refresh_from_db()
+    assert selectors.generation_eta_seconds(failed) is None
+
+
+def test_queue_positions_count_the_queued_generations_made_before(alice, bob, queue, settings):
+    settings.MAX_ACTIVE_GENERATIONS_PER_USER = 10
+    first, second = make(alice), make(bob)
+    third = make(alice)
+    assert [selectors.generation_queue_position(g) for g in (first, second, third)] == [1, 2, 3]
+    services.generation_cancel(video_id=first.id)
+    second.refresh_from_db()
+    first.refresh_from_db()
+    assert selectors.generation_queue_position(first) is None
+    assert selectors.generation_queue_position(second) == 1
+
+
+def test_a_user_sees_only_their_own_generations(alice, bob, queue):
+    mine, theirs = make(alice), make(bob)
+    assert list(selectors.generations_visible_to(user=alice)) == [mine]
+    assert theirs not in selectors.generations_visible_to(user=alice)
+
+
+def test_staff_see_others_generations_only_with_the_view_permission(alice, bob, queue):
+    theirs = make(bob)
+    alice.is_staff = True
+    alice.save()
+    assert theirs not in selectors.generations_visible_to(user=alice)
+    alice.user_permissions.add(Permission.objects.get(codename="view_videogeneration"))
+    alice = type(alice).objects.get(pk=alice.pk)  # permissions are cached per instance
+    assert theirs in selectors.generations_visible_to(user=alice)
+
+
+def test_the_video_response_names_the_seeds_fields(alice, queue):
+    generation = make_generation(alice, Status.COMPLETE, final_video_url="final/x/video.mp4")
+    response = selectors.video_response(generation=generation)
+    assert response["video_id"] == generation.id
+    assert response["status"] == Status.COMPLETE
+    assert response["final_video_url"].endswith("/media/final/x/video.mp4")
+    assert "cost_breakdown" in response

@@ -15,9 +15,18 @@ import httpx
 from django.conf import settings
 
 from toolbox.exceptions import ProviderError
-from toolbox.retry import RetryLater, parse_retry_after, with_retries
+from toolbox.retry import RetryLater, RetryPolicy, parse_retry_after, with_retries
 
 CHUNK_SIZE = 1024 * 1024
+
+
+def retry_policy() -> RetryPolicy:
+    """How every provider call retries, from the settings as they are when the call is made."""
+    return RetryPolicy(
+        max_retries=settings.PROVIDER_MAX_RETRIES,
+        base_delay=settings.PROVIDER_RETRY_BASE_DELAY,
+        max_delay=settings.PROVIDER_RETRY_MAX_DELAY,
+    )
 
 
 def download(url: str, dest: Path, *, provider: str, what: str) -> Path:
@@ -28,7 +37,7 @@ def download(url: str, dest: Path, *, provider: str, what: str) -> Path:
     seconds per attempt. A partial file never stays behind under `dest`."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise ProviderError(f"{what}: cannot download from {url[:200]}", provider=provider)
-    return with_retries(lambda: _fetch(url, Path(dest), provider, what))
+    return with_retries(lambda: _fetch(url, Path(dest), provider, what), policy=retry_policy())
 
 
 def _fetch(url: str, dest: Path, provider: str, what: str) -> Path:

@@ -28,6 +28,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from providers.base import PlanRequest
 from providers.costs import COST_GPT4_TURBO, COST_OPENAI_SPEECH_PER_1K_CHARS, CostMeter
+from providers.http import retry_policy
 from providers.local.icons import IconLibraryMissing
 from providers.local.subjects import known_elements
 from providers.spec import (
@@ -158,7 +159,9 @@ class OpenAIPlanner:
         for attempt in range(1, REPLY_ATTEMPTS + 1):
             # Every completion is billed, the corrected one included.
             meter.charge(provider=PROVIDER, model=model, unit_usd=COST_GPT4_TURBO)
-            content, finish_reason = with_retries(partial(self._complete, model, messages))
+            content, finish_reason = with_retries(
+                partial(self._complete, model, messages), policy=retry_policy()
+            )
             try:
                 return _spec_from_reply(content, finish_reason, request)
             except InvalidReply as exc:
@@ -308,7 +311,7 @@ class OpenAISpeech:
             unit_usd=COST_OPENAI_SPEECH_PER_1K_CHARS,
             units=Decimal(hundreds) / 10,
         )
-        audio = with_retries(partial(self._speak, model, chosen, text, rate))
+        audio = with_retries(partial(self._speak, model, chosen, text, rate), policy=retry_policy())
         partial_path = Path(out_path).with_name(Path(out_path).name + ".partial")
         partial_path.write_bytes(audio)
         os.replace(partial_path, out_path)

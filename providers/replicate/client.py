@@ -29,7 +29,7 @@ from replicate.prediction import Prediction
 from replicate.version import Versions
 
 from providers.costs import CostMeter
-from providers.http import download
+from providers.http import download, retry_policy
 from toolbox.exceptions import ProviderError
 from toolbox.retry import RetryLater, parse_retry_after, with_retries
 
@@ -120,7 +120,7 @@ class Predictions:
                 raise ProviderError(f"Replicate: {what}: the model has no version", provider=PROVIDER)
             return found.openapi_schema
 
-        return with_retries(fetch)
+        return with_retries(fetch, policy=retry_policy())
 
     def image_input(self, path: Path, *, what: str) -> str:
         """`path` as a model's image input: a JPEG no longer than FIRST_FRAME_LONG_SIDE, inline
@@ -142,7 +142,7 @@ class Predictions:
                 )
             return uploaded.urls["get"]
 
-        return with_retries(upload)
+        return with_retries(upload, policy=retry_policy())
 
     def run(self, model: str, inputs: dict[str, Any], *, what: str, meter: CostMeter) -> Prediction:
         """Run `model` (`owner/name:version` or `owner/name`) and return its finished prediction.
@@ -150,7 +150,7 @@ class Predictions:
         Raises ProviderError when the prediction fails, is canceled, or does not finish within
         REPLICATE_PREDICTION_TIMEOUT. Whatever ends the wait early, the prediction is canceled
         so it stops costing money."""
-        prediction = with_retries(partial(self._create, model, inputs, what))
+        prediction = with_retries(partial(self._create, model, inputs, what), policy=retry_policy())
         logger.info("replicate prediction=%s model=%s %s: created", prediction.id, model, what)
         meter.remote_work(provider=PROVIDER, work_id=prediction.id, running=True)
         try:
@@ -195,7 +195,7 @@ class Predictions:
                 )
             time.sleep(min(interval, remaining))
             interval = min(interval * 1.5, MAX_POLL_INTERVAL)
-            prediction = with_retries(poll, deadline=deadline)
+            prediction = with_retries(poll, policy=retry_policy(), deadline=deadline)
         return prediction
 
     def cancel(self, prediction_id: str, what: str) -> None:

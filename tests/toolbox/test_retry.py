@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import pytest
 
 from toolbox.exceptions import ProviderError
-from toolbox.retry import RetryLater, backoff_delay, parse_retry_after, with_retries
+from toolbox.retry import RetryLater, RetryPolicy, parse_retry_after, with_retries
 
 
 class Flaky:
@@ -26,11 +26,7 @@ class Flaky:
         return "done"
 
 
-@pytest.fixture(autouse=True)
-def quick(settings):
-    settings.PROVIDER_MAX_RETRIES = 3
-    settings.PROVIDER_RETRY_BASE_DELAY = 0.01
-    settings.PROVIDER_RETRY_MAX_DELAY = 0.2
+QUICK = RetryPolicy(max_retries=3, base_delay=0.01, max_delay=0.2)
 
 
 def test_retry_after_is_read_as_seconds_or_an_http_date():
@@ -42,29 +38,29 @@ def test_retry_after_is_read_as_seconds_or_an_http_date():
 
 
 def test_the_wait_doubles_with_jitter_and_never_passes_the_cap():
-    assert 0.005 <= backoff_delay(1) <= 0.01
-    assert 0.02 <= backoff_delay(3) <= 0.04
-    assert backoff_delay(20) <= 0.2
-    assert backoff_delay(1, retry_after=3600) == 0.2, "a provider's Retry-After is capped too"
+    assert 0.005 <= QUICK.backoff_delay(1) <= 0.01
+    assert 0.02 <= QUICK.backoff_delay(3) <= 0.04
+    assert QUICK.backoff_delay(20) <= 0.2
+    assert QUICK.backoff_delay(1, retry_after=3600) == 0.2, "a provider's Retry-After is capped too"
 
 
 def test_a_transient_failure_is_retried_until_it_succeeds():
     call = Flaky(ProviderError("503", retryable=True), RetryLater("429", provider="x", retry_after=0))
-    assert with_retries(call) == "done"
+    assert with_retries(call, policy=QUICK) == "done"
     assert call.calls == 3
 
 
 def test_a_permanent_failure_is_raised_at_once():
     call = Flaky(ProviderError("bad input", retryable=False))
     with pytest.raises(ProviderError, match=r"^bad input$"):
-        with_retries(call)
+        with_retries(call, policy=QUICK)
     assert call.calls == 1
 
 
 def test_retries_are_bounded_and_the_error_says_how_many_attempts_were_made():
     call = Flaky(*[ProviderError("503", retryable=True, provider="x") for _ in range(10)])
     with pytest.raises(ProviderError, match=r"^503 \(gave up after 4 attempts\)$") as failure:
-        with_retries(call)
+        with_retries(call, policy=QUICK)
     assert call.calls == 4
     assert failure.value.retryable and failure.value.provider == "x"
 
@@ -73,5 +69,5 @@ def test_no_wait_is_started_that_would_end_after_the_deadline():
     call = Flaky(RetryLater("429", provider="x", retry_after=10))
     started = time.monotonic()
     with pytest.raises(ProviderError, match="gave up after 1 attempt"):
-        with_retries(call, deadline=time.monotonic() + 0.1)
+        with_retries(call, policy=QUICK, deadline=time.monotonic() + 0.1)
     assert time.monotonic() - started < 0.1

@@ -145,36 +145,8 @@ class VideoGenerationAdmin(admin.ModelAdmin):
             {"fields": ("review", "approved_at", "remixed_from_link", "remix_links", "scene_versions")},
         ),
     )
-    readonly_fields = (
-        "review",
-        "approved_at",
-        "remixed_from_link",
-        "remix_links",
-        "scene_versions",
-        "id",
-        "user",
-        "prompt",
-        "duration",
-        "aspect_ratio",
-        "template",
-        "seed",
-        "uploaded_assets",
-        "webhook_url",
-        "request",
-        "status",
-        "progress",
-        "current_phase",
-        "error_message",
-        "attempts",
-        "created_at",
-        "started_at",
-        "completed_at",
-        "generation_time_seconds",
-        "outputs",
-        "spec_json",
-        "cost_usd",
-        "cost_breakdown",
-    )
+    # Everything is shown and nothing is edited here: writes go through the services.
+    readonly_fields = tuple(name for _title, options in fieldsets for name in options["fields"])
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Generations are created through the pipeline's service (form, API, command).

@@ -4,9 +4,10 @@
 metrics each process keeps: the web process answers the scrape, while the work is done in
 workers (and in the horse RQ forks for each job), possibly on other machines. What is a state
 (generations by status, queue depth, workers) is read where it lives, in the database and
-Redis; the money spent is a counter kept in Redis as the ledger records it (`spend`).
-prometheus_client's multiprocess mode would need one directory shared by every process and
-leave a file behind for every forked horse."""
+Redis; what only grows (the money spent, the phase durations) is counted in Redis when it
+happens (`counters`), so deleting rows never lowers it. prometheus_client's multiprocess mode
+would need one directory shared by every process and leave a file behind for every forked
+horse."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4 as CONTENT_TYPE
@@ -26,15 +27,13 @@ from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 from rq import Worker
 
-from generations.models import PhaseRun, VideoGeneration, status_choices
+from generations.counters import phase_durations, spend_totals
+from generations.models import VideoGeneration, status_choices
 from generations.orchestration.dispatch import get_queue
-from generations.spend import spend_totals
 from media.run import ffmpeg_available
 from providers.registry import active_providers
 
 __all__ = ["CONTENT_TYPE", "health_report", "prometheus_metrics"]
-
-PHASE_DURATION_BUCKETS = (0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ def health_report(*, details: bool) -> tuple[bool, dict[str, object]]:
 
 class _Collector(Collector):
     """Read at each scrape: gauges from the database and the queue as they are now, the
-    phase durations from the succeeded runs, the money spent from its counters in Redis."""
+    phase durations and the money spent from their counters in Redis."""
 
     def collect(self) -> Iterator[Metric]:
         by_status = dict(VideoGeneration.objects.values_list("status").annotate(n=Count("id")).order_by())
@@ -115,9 +114,9 @@ class _Collector(Collector):
             generations.add_metric([status], by_status.get(status, 0))
         yield generations
 
-        yield self._phase_durations()
-
         redis_ok = _guard(_redis).ok
+        if redis_ok:
+            yield self._phase_durations()
         charged, credited = spend_totals() if redis_ok else (None, None)
         yield CounterMetricFamily(
             "videogen_cost_usd",
@@ -141,22 +140,14 @@ class _Collector(Collector):
 
     @staticmethod
     def _phase_durations() -> HistogramMetricFamily:
-        buckets = {
-            f"le_{index}": Count("id", filter=Q(duration_seconds__lte=bound))
-            for index, bound in enumerate(PHASE_DURATION_BUCKETS)
-        }
-        rows = (
-            PhaseRun.objects.filter(status=PhaseRun.State.SUCCEEDED, duration_seconds__isnull=False)
-            .values("phase")
-            .annotate(count=Count("id"), total=Sum("duration_seconds"), **buckets)
-            .order_by("phase")
-        )
         histogram = HistogramMetricFamily(
             "videogen_phase_duration_seconds", "Duration of succeeded phase runs.", labels=["phase"]
         )
-        for row in rows:
-            counts = [(floatToGoString(b), row[f"le_{i}"]) for i, b in enumerate(PHASE_DURATION_BUCKETS)]
-            histogram.add_metric([row["phase"]], [*counts, ("+Inf", row["count"])], sum_value=row["total"])
+        for phase, durations in phase_durations().items():
+            buckets = [(floatToGoString(bound), runs) for bound, runs in durations.buckets]
+            histogram.add_metric(
+                [phase], [*buckets, ("+Inf", durations.count)], sum_value=durations.total_seconds
+            )
         return histogram
 
 

@@ -25,6 +25,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from generations import policy
+from generations.counters import count_spend
 from generations.models import (
     FINAL_STATUSES,
     RESTART_TRANSITIONS,
@@ -41,7 +42,6 @@ from generations.models import (
     new_video_id,
 )
 from generations.orchestration import dispatch
-from generations.spend import count_spend
 from phases.registry import get_phase
 from phases.request import GenerationRequest
 from phases.storage import REFERENCES_PREFIX, artifact_name

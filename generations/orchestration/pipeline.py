@@ -14,6 +14,7 @@ import logging
 import time
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from django.utils import timezone
 from rq.timeouts import JobTimeoutException
 
 from generations import services
+from generations.counters import observe_phase_duration
 from generations.models import PartRun, PhaseRun, Run, Status, VideoGeneration, pipeline_order
 from generations.orchestration import dispatch
 from generations.orchestration.context import phase_context, phase_input, report_progress
@@ -289,6 +291,10 @@ def _finish(video_id: str, phase: Phase, run: PhaseRun | None, output: PhaseOutp
             duration_seconds=output.duration_seconds,
         ):
             return  # the attempt that replaced this one succeeded first and recorded it
+        # Counted once the success is committed: a rolled-back one never happened.
+        transaction.on_commit(
+            partial(observe_phase_duration, phase.name, output.duration_seconds), robust=True
+        )
         record = {name: output.output_data[name] for name in phase.record_fields}
         VideoGeneration.objects.filter(id=video_id).update(**record, updated_at=timezone.now())
     services.generation_set_progress(

@@ -1,5 +1,5 @@
-"""/metrics: Prometheus's text format written by prometheus_client, the money spent a counter
-that only grows."""
+"""/metrics: Prometheus's text format written by prometheus_client; the money spent and the
+phase durations counted as they happen, so they only grow."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
 from generations import services
+from generations.models import PhaseRun
 from phases.request import GenerationRequest
 
 pytestmark = pytest.mark.django_db
@@ -85,16 +86,28 @@ def test_a_ledger_line_rolled_back_is_not_counted(alice, django_capture_on_commi
     assert scrape()[("videogen_cost_usd_total", ())] == 0
 
 
-def test_succeeded_phase_runs_make_a_histogram_per_phase(alice):
+def test_a_phase_that_succeeds_is_counted_in_the_duration_histogram_and_stays_counted(alice, work_queue):
     generation = services.generation_create(
         user=alice, request=GenerationRequest(prompt="A lighthouse on a cliff at dusk", duration=5)
     )
-    generation.phase_runs.create(phase="plan", attempt=1, status="succeeded", duration_seconds=3.0)
+    plan = generation.phase_runs.filter(phase="plan", status=PhaseRun.State.SUCCEEDED)
+    work_queue(until=plan.exists)
+    seconds = plan.get().duration_seconds
+
     samples = scrape()
-    assert samples[("videogen_phase_duration_seconds_bucket", (("le", "2.5"), ("phase", "plan")))] == 0
-    assert samples[("videogen_phase_duration_seconds_bucket", (("le", "5.0"), ("phase", "plan")))] == 1
-    assert samples[("videogen_phase_duration_seconds_count", (("phase", "plan"),))] == 1
-    assert samples[("videogen_phase_duration_seconds_sum", (("phase", "plan"),))] == 3.0
+    plan_label = (("phase", "plan"),)
+    assert samples[("videogen_phase_duration_seconds_count", plan_label)] == 1
+    assert samples[("videogen_phase_duration_seconds_sum", plan_label)] == pytest.approx(seconds)
+    for bound in ("0.5", "5.0", "600.0", "+Inf"):
+        counted = samples[("videogen_phase_duration_seconds_bucket", (("le", bound), *plan_label))]
+        assert counted == (1 if bound == "+Inf" or seconds <= float(bound) else 0)
+
+    generation.delete()
+
+    after = scrape()
+    assert after[("videogen_phase_duration_seconds_count", plan_label)] == 1, (
+        "a histogram never falls, whatever is deleted"
+    )
 
 
 def test_metrics_can_require_a_token(settings):

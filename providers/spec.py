@@ -43,11 +43,30 @@ DEFAULT_RESOLUTION = "1080p"
 MIN_DURATION, MAX_DURATION = 5, 600
 MIN_SCENES, MAX_SCENES = 3, 60
 
+# The frame a planner gives each shape.
 SIZES: dict[str, tuple[int, int]] = {
     "16:9": (1920, 1080),
     "9:16": (1080, 1920),
     "1:1": (1080, 1080),
 }
+# A reviewed spec may ask for a smaller frame of its shape (a quick draft), by its short side.
+DRAFT_SHORT_SIDES = (720, 480, 360, 240)
+
+
+def frame_sizes(aspect_ratio: str) -> list[tuple[int, int]]:
+    """Every (width, height) a spec of `aspect_ratio` may have: the full size first, then the
+    drafts, with even sides (yuv420p halves both)."""
+    width, height = SIZES[aspect_ratio]
+    full_short = min(width, height)
+
+    def even(side: float) -> int:
+        return 2 * round(side / 2)
+
+    return [(width, height)] + [
+        (even(width * short / full_short), even(height * short / full_short)) for short in DRAFT_SHORT_SIDES
+    ]
+
+
 CAMERA_MOTIONS = ("static", "zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down")
 MOTIFS = (
     "waves",
@@ -298,9 +317,10 @@ def validate_spec(spec: Any) -> dict[str, Any]:
     ]
     if problems:
         raise ValidationException("invalid spec: " + "; ".join(problems[:10]))
-    width, height = SIZES[spec["aspect_ratio"]]
-    if (spec["width"], spec["height"]) != (width, height):
-        problems.append(f"width/height must be {width}x{height} for {spec['aspect_ratio']}")
+    sizes = frame_sizes(spec["aspect_ratio"])
+    if (spec["width"], spec["height"]) not in sizes:
+        named = ", ".join(f"{width}x{height}" for width, height in sizes)
+        problems.append(f"width/height must be one of {named} for {spec['aspect_ratio']}")
     total_frames = spec["duration"] * spec["fps"]
     if sum(scene["frames"] for scene in spec["scenes"]) != total_frames:
         problems.append(f"scene frames must add up to {total_frames} (duration x fps)")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from providers.spec import SIZES, frames_to_seconds, scene_start_frame, split_frames, validate_spec
+from providers.spec import (
+    SIZES,
+    frame_sizes,
+    frames_to_seconds,
+    scene_start_frame,
+    split_frames,
+    validate_spec,
+)
 from tests.phases.spec_factory import make_spec
 from toolbox.exceptions import ValidationException
 
@@ -26,8 +33,19 @@ def test_scene_frames_must_add_up_to_the_duration():
 def test_the_frame_size_must_match_the_aspect_ratio():
     spec = make_spec(aspect_ratio="9:16")
     spec["width"], spec["height"] = spec["height"], spec["width"]
-    with pytest.raises(ValidationException, match=r"width/height must be 1080x1920 for 9:16"):
+    with pytest.raises(ValidationException, match=r"width/height must be one of 1080x1920, 720x1280, "):
         validate_spec(spec)
+
+
+@pytest.mark.parametrize("aspect_ratio", sorted(SIZES))
+def test_a_spec_may_ask_for_a_smaller_draft_frame_of_its_shape(aspect_ratio):
+    sizes = frame_sizes(aspect_ratio)
+    assert sizes[0] == SIZES[aspect_ratio] and min(sizes[-1]) == 240
+    for width, height in sizes:
+        assert width % 2 == 0 and height % 2 == 0, "yuv420p halves both sides"
+        assert validate_spec(make_spec(aspect_ratio=aspect_ratio, width=width, height=height))
+    with pytest.raises(ValidationException, match="width/height"):
+        validate_spec(make_spec(aspect_ratio=aspect_ratio, width=100, height=100))
 
 
 def test_every_problem_is_named_with_its_path():

@@ -1,4 +1,5 @@
-"""Shared fixtures: a clean Redis queue, real RQ worker processes, users."""
+"""Shared fixtures: a clean Redis queue, real RQ worker processes, users, stored files in a
+folder of the test's own."""
 
 from __future__ import annotations
 
@@ -118,6 +119,36 @@ def fake_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     with running_fake_services(tmp_path_factory.mktemp("fake-assets")) as fake:
         yield fake
+
+
+@pytest.fixture
+def fake(fake_services: Any, settings) -> Iterator[Any]:
+    """The fake services, reset, with every capability a paid remote provider pointed at them
+    (for jobs run in this process: the providers are built again around the test)."""
+    from tests.providers.fake_services import clear_providers, use_fake_services
+
+    fake_services.reset()
+    use_fake_services(settings, fake_services)
+    clear_providers()
+    yield fake_services
+    clear_providers()
+
+
+@pytest.fixture
+def media_root(settings, tmp_path: Path) -> Path:
+    """MEDIA_ROOT and the default (local) storage in an empty folder of this test's own, which
+    worker subprocesses started with `worker_env` use too; returns the folder."""
+    folder = tmp_path / "media"
+    folder.mkdir()
+    settings.MEDIA_ROOT = folder
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder), "base_url": settings.MEDIA_URL, "allow_overwrite": True},
+        },
+    }
+    return folder
 
 
 @pytest.fixture

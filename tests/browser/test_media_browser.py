@@ -31,16 +31,9 @@ def long_video(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def files_only_through_the_app(settings, tmp_path) -> None:
+def files_only_through_the_app(media_root, settings, tmp_path) -> None:
     """Django's live server answers MEDIA_URL from MEDIA_ROOT itself, before the app, when it
     finds the file there; with the files stored elsewhere, every request reaches the app."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "stored"), "allow_overwrite": True},
-        },
-    }
     settings.MEDIA_ROOT = tmp_path / "not-served"
 
 

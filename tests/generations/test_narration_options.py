@@ -13,6 +13,9 @@ from tests.factories import PROMPT
 from tests.generations.api.conftest import token_client
 from tests.generations.pages.test_pages import detail_url, make_complete
 
+# Each test stores its files in a folder of its own.
+pytestmark = pytest.mark.usefixtures("media_root")
+
 OPTIONS = {
     "script": "The tide comes in. The gulls fly home.",
     "narration": True,
@@ -23,17 +26,6 @@ OPTIONS = {
     "burn_subtitles": True,
     "subtitle_style": {"position": "center", "font": "serif", "size": 64, "color": "#FFEE00", "outline": 6},
 }
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path), "base_url": "/media/", "allow_overwrite": True},
-        },
-    }
 
 
 def test_the_api_stores_every_narration_option_on_the_generation(alice):

@@ -3,7 +3,7 @@ Replicate), and delivering its job a second time."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -15,21 +15,6 @@ from generations.models import CostEntry, PhaseRun, VideoGeneration
 from generations.orchestration import dispatch
 from phases.registry import get_phase
 from phases.request import GenerationRequest
-from tests.providers.fake_services import (
-    FakeServices,
-    clear_providers,
-    use_fake_services,
-)
-
-
-@pytest.fixture
-def paid(fake_services: FakeServices, settings) -> Iterator[FakeServices]:
-    """Every capability a paid remote service (the fake ones), for jobs run in this process."""
-    fake_services.reset()
-    use_fake_services(settings, fake_services)
-    clear_providers()
-    yield fake_services
-    clear_providers()
 
 
 @dataclass(frozen=True)
@@ -43,7 +28,7 @@ class Run:
 
 
 @pytest.fixture
-def run_twice(alice, paid, queue, work_queue) -> Callable[[str], tuple[Run, Run]]:
+def run_twice(alice, fake, queue, work_queue) -> Callable[[str], tuple[Run, Run]]:
     """Run a generation through the queue until `phase` succeeds, then deliver that phase's
     job again; returns what the phase left after the first run and after the second."""
 

@@ -138,16 +138,8 @@ def test_deleting_a_generation_empties_every_prefix_in_the_bucket(on_s3: FakeS3,
     assert on_s3.keys("final/other/") == ["final/other/video.mp4"]
 
 
-def test_on_local_storage_the_seed_functions_give_a_file_uri_and_a_media_url(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media"), "base_url": "/media/", "allow_overwrite": True},
-        },
-    }
+def test_on_local_storage_the_seed_functions_give_a_file_uri_and_a_media_url(media_root, tmp_path):
     location = storage.upload_file(a_file(tmp_path), "final/vid8/video.mp4")
-    assert location == (tmp_path / "media" / "final" / "vid8" / "video.mp4").as_uri()
+    assert location == (media_root / "final" / "vid8" / "video.mp4").as_uri()
     assert storage.generate_presigned_url("final/vid8/video.mp4") == "/media/final/vid8/video.mp4"
     assert default_storage.exists("final/vid8/video.mp4")

@@ -31,9 +31,7 @@ from tests.providers.fake_s3 import FakeS3, running_s3
 from tests.providers.fake_services import (
     REPLICATE_TOKEN,
     FakeServices,
-    clear_providers,
     running_fake_services,
-    use_fake_services,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,14 +58,10 @@ def s3_storages(s3: FakeS3) -> dict[str, Any]:
 
 
 @pytest.fixture
-def remote(fake_services: FakeServices, s3_storages: dict[str, Any], settings) -> Iterator[FakeServices]:
+def remote(fake: FakeServices, s3_storages: dict[str, Any], settings) -> FakeServices:
     """Every capability remote against the fake services, every artifact in S3."""
-    fake_services.reset()
-    use_fake_services(settings, fake_services)
     settings.STORAGES = s3_storages
-    clear_providers()
-    yield fake_services
-    clear_providers()
+    return fake
 
 
 @pytest.fixture

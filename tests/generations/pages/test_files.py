@@ -22,18 +22,7 @@ CONTENT = bytes(range(256)) * 40  # 10 240 bytes
 
 
 @pytest.fixture
-def local_media(settings, tmp_path) -> None:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media"), "allow_overwrite": True},
-        },
-    }
-
-
-@pytest.fixture
-def video(alice, local_media) -> VideoGeneration:
+def video(alice, media_root) -> VideoGeneration:
     generation = VideoGeneration.objects.create(user=alice, prompt="A lighthouse at dusk")
     generation.final_video_url = default_storage.save(
         f"final/{generation.id}/video.mp4", ContentFile(CONTENT)

@@ -18,6 +18,9 @@ from generations.templatetags.videogen import seconds, usd
 from phases.registry import PHASES
 from tests import factories
 
+# Each test stores its files in a folder of its own.
+pytestmark = pytest.mark.usefixtures("media_root")
+
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 PROMPT = "A lighthouse on a cliff at dusk, waves crashing below, gulls circling."
 make_generation = partial(factories.make_generation, prompt=PROMPT)
@@ -64,19 +67,6 @@ SPEC = {
     ],
     "music": {"mood": "calm", "tempo": 72},
 }
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    """Each test stores its files in a folder of its own."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path), "base_url": "/media/", "allow_overwrite": True},
-        },
-    }
-    return tmp_path
 
 
 def phase_run(generation, phase: str, state=PhaseRun.State.SUCCEEDED, **fields) -> PhaseRun:

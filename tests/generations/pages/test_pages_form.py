@@ -14,19 +14,10 @@ from PIL import Image
 from generations.models import VideoGeneration
 from phases.request import MAX_ASSETS
 
+# Each test stores its files in a folder of its own.
+pytestmark = pytest.mark.usefixtures("media_root")
+
 PROMPT = "A paper boat drifting down a rainy street, then out to a calm sea."
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path), "base_url": "/media/", "allow_overwrite": True},
-        },
-    }
-    return tmp_path
 
 
 @pytest.fixture
@@ -96,7 +87,7 @@ def test_a_form_with_errors_keeps_what_was_typed(alice_client):
     assert '<option value="60" selected>' in html
 
 
-def test_reference_images_are_reencoded_and_stored_with_the_generation(alice_client, media):
+def test_reference_images_are_reencoded_and_stored_with_the_generation(alice_client, media_root):
     jpeg = image_file("photo.jpg", size=(3000, 1500), mode="RGB", fmt="JPEG")
     response = submit(alice_client, reference_images=[image_file(), jpeg])
     assert response.status_code == 302
@@ -125,14 +116,14 @@ def test_reference_links_must_be_web_addresses(alice_client, url):
     assert not VideoGeneration.objects.exists()
 
 
-def test_a_file_that_is_not_an_image_is_refused(alice_client, media):
+def test_a_file_that_is_not_an_image_is_refused(alice_client, media_root):
     fake = SimpleUploadedFile("notes.png", b"<?php echo 'hi'; ?>", content_type="image/png")
     response = submit(alice_client, reference_images=[fake])
     assert field_errors(response, "reference_images") == [
         "“notes.png” is not a PNG, JPEG or WebP image we can read."
     ]
     assert not VideoGeneration.objects.exists()
-    assert not any(media.iterdir())
+    assert not any(media_root.iterdir())
 
 
 def test_an_image_with_too_many_pixels_is_refused_before_decoding(alice_client):

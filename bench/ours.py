@@ -1,6 +1,6 @@
-"""Ours, end to end: a generation through the real pipeline (Redis queue, `manage.py
-rqworker` processes, the database, local storage), and what its rows say about where
-the time went.
+"""Ours, end to end: a generation through the real pipeline (`manage.py generate`, the
+Redis queue, `manage.py rqworker` processes, the database, local storage), and what its
+rows say about where the time went.
 
 Imported by bench/run.py after it has configured Django for the bench's own database,
 Redis database and queue (see `bench_environment`).
@@ -9,6 +9,7 @@ Redis database and queue (see `bench_environment`).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,6 +24,9 @@ PROJECT = Path(__file__).resolve().parent.parent
 PROMPT = "A calm ocean at night under the stars, waves rolling in, then a quiet harbour at dawn"
 SEED = 7
 FINISH_TIMEOUT = 900
+# A 10-minute video renders in about 5 minutes on an idle 2-core machine; busy neighbours
+# can double that, so the wait grows with the length asked for.
+RENDER_SECONDS_PER_VIDEO_SECOND = 2
 
 
 def bench_environment(*, database_url: str, media_root: Path, work_root: Path) -> dict[str, str]:
@@ -52,30 +56,41 @@ def bench_environment(*, database_url: str, media_root: Path, work_root: Path) -
 
 
 class Workers:
-    """`count` real `manage.py rqworker` processes on the bench queue, registered before
-    the clock starts and stopped (warm shutdown) at the end."""
+    """`count` real `manage.py rqworker` processes of the tree at `tree` on `queue`, started
+    as run.sh and compose start them (`--with-scheduler`), registered before the clock
+    starts and stopped (warm shutdown) at the end."""
 
     def __init__(
-        self, count: int, env: dict[str, str], log_dir: Path, *, ffmpeg_threads: int = 0, nice: int = 0
+        self,
+        count: int,
+        env: dict[str, str],
+        log_dir: Path,
+        *,
+        ffmpeg_threads: int = 0,
+        nice: int = 0,
+        tree: Path = PROJECT,
+        queue: str = "default",
     ) -> None:
         self.count = count
         self.prefix = ["nice", "-n", str(nice)] if nice else []
         self.env = {**env, "FFMPEG_THREADS": str(ffmpeg_threads)}
         self.log_dir = log_dir
+        self.tree = tree
+        self.queue = queue
         self.procs: list[subprocess.Popen[bytes]] = []
 
     def __enter__(self) -> Workers:
-        from rq import Worker
+        from rq import Queue, Worker
 
         from generations.orchestration.dispatch import get_queue
 
-        queue = get_queue()
+        queue = Queue(self.queue, connection=get_queue().connection)
         for number in range(self.count):
             log = open(self.log_dir / f"worker-{len(os.listdir(self.log_dir))}-{number}.log", "wb")
             self.procs.append(
                 subprocess.Popen(
-                    [*self.prefix, sys.executable, "manage.py", "rqworker"],
-                    cwd=PROJECT,
+                    [*self.prefix, sys.executable, "manage.py", "rqworker", "--with-scheduler", self.queue],
+                    cwd=self.tree,
                     env=self.env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
@@ -232,12 +247,39 @@ def measure(label: str, video_id: str, watch: Watch) -> Run:
     )
 
 
+def generate(tree: Path, env: dict[str, str], *, duration: int = 30) -> str:
+    """The bench's generation made through `manage.py generate` of the tree at `tree` (this
+    one or an older revision's), which enqueues it and returns once a worker has finished
+    it: the one way of starting a video that every revision has. Returns its id."""
+    timeout = FINISH_TIMEOUT + RENDER_SECONDS_PER_VIDEO_SECOND * duration
+    command = ["manage.py", "generate", PROMPT, "--duration", str(duration), "--seed", str(SEED)]
+    done = subprocess.run(
+        [sys.executable, *command, "--timeout", str(timeout)],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout + 60,
+    )
+    found = re.search(r"^generation (\w+):", done.stdout, re.MULTILINE)
+    if done.returncode != 0 or not found:
+        raise RuntimeError(
+            f"manage.py generate in {tree} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+        )
+    return found.group(1)
+
+
 def run_generation(
-    label: str, workers: int, env: dict[str, str], log_dir: Path, *, ffmpeg_threads: int = 0
+    label: str,
+    workers: int,
+    env: dict[str, str],
+    log_dir: Path,
+    *,
+    ffmpeg_threads: int = 0,
+    duration: int = 30,
 ) -> Run:
     with Workers(workers, env, log_dir, ffmpeg_threads=ffmpeg_threads) as pool, Watch(pool.pids) as watch:
-        video_id = start_generation()
-        wait_until(video_id, set())
+        video_id = generate(PROJECT, env, duration=duration)
         time.sleep(0.2)  # a last sample after the final horse has exited
     run = measure(label, video_id, watch)
     run.extra["ffmpeg_threads"] = ffmpeg_threads

@@ -1,44 +1,25 @@
 """The benchmark's report: the tables of `bench/run.py`'s results, medians of the rounds and
-ratios taken inside each round."""
+ratios taken inside each round. The targets it checks are in bench/targets.py."""
 
 from __future__ import annotations
 
 import os
-import statistics
 from typing import Any
 
+from bench.rounds import Rounds, table
+from bench.targets import targets
+
 PHASES = ("plan", "animatic", "references", "chunks", "refine", "export")
+OURS = (("ours1", "ours, 1 worker"), ("ours2", "ours, 2 workers"), ("ours2t1", "ours, 2 workers, 1 thread"))
 
 
-def med(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
+def subject(base: dict[str, Any], width: int = 50) -> str:
+    text = base["subject"]
+    return f"“{text}”" if len(text) <= width else f"“{text[: width - 1]}…”"
 
 
-def table(rows: list[list[str]], header: list[str]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def report(results: dict[str, Any]) -> str:
-    rounds = results["rounds"]
-
-    def each(key: str, field: str = "wall") -> list[float]:
-        return [rnd[key][field] for rnd in rounds if key in rnd]
-
-    def ratio(top: str, bottom: str, field: str = "wall") -> float:
-        return med([rnd[top][field] / rnd[bottom][field] for rnd in rounds if top in rnd and bottom in rnd])
-
-    def chunks(key: str) -> list[float]:
-        return [rnd[key]["phases"]["chunks"] for rnd in rounds]
-
-    out = [
-        f"videogen bench: {results['started']}, {os.cpu_count()} cores, database {results['database']}, "
-        f"FFMPEG_THREADS with 2 workers: {results['threads_2w'] or 'unset (x264 picks)'}",
-        f"load average (1/5/15 min): {results['load_before']} before, {results['load_after']} after",
-        f"{len(rounds)} interleaved rounds; medians; ratios are taken inside each round, then the median",
-        "",
-    ]
+def summary(results: dict[str, Any], r: Rounds) -> list[str]:
+    """The main table: every 30 s row against the raw-pipe floor, then HEAD against each baseline."""
     jobs = [
         ("floor: ffmpeg testsrc2 → x264, one process", "lavfi"),
         (
@@ -49,22 +30,26 @@ def report(results: dict[str, Any]) -> str:
         ("ours, 1 worker, end to end (6 phases, queue, DB, storage)", "ours1"),
         ("ours, 2 workers, end to end", "ours2"),
         ("ours, 2 workers, FFMPEG_THREADS=1 (x264 pinned to one thread each)", "ours2t1"),
+        *(
+            (f"baseline {base['commit']} ({subject(base)}), 1 worker, end to end", key)
+            for key, base in results["baselines"].items()
+        ),
         ("peer: moviepy 2.2.1, same scenes, moves, captions, music, codec", "peer"),
     ]
     rows = []
     for name, key in jobs:
-        walls = each(key)
+        walls = r.each(key)
         if not walls:
             rows.append([name, "-", "-", "-", "-", "-"])
             continue
         rows.append(
             [
                 name,
-                f"{med(walls):.2f}",
+                f"{r.med(walls):.2f}",
                 " ".join(f"{v:.1f}" for v in walls),
-                f"{ratio(key, 'pipe'):.2f}×",
-                f"{med(each(key, 'cpu')):.1f}",
-                f"{med(each(key, 'others')):.2f}",
+                f"{r.ratio(key, 'pipe'):.2f}×",
+                f"{r.med(r.each(key, 'cpu')):.1f}",
+                f"{r.med(r.each(key, 'others')):.2f}",
             ]
         )
     header = [
@@ -75,75 +60,92 @@ def report(results: dict[str, Any]) -> str:
         "CPU s",
         "others' cores",
     ]
-    out += [table(rows, header), ""]
+    out = [table(rows, header)]
+    for key, base in results["baselines"].items():
+        out.append(
+            f"HEAD vs {base['rev']}: {r.ratio('ours1', key):.2f}× wall, {r.ratio('ours1', key, 'cpu'):.2f}× CPU "
+            "(1 worker each; median of the per-round ratios)"
+        )
+        if base["venv_gaps"]:
+            out.append(
+                f"  ({base['rev']} ran in this .venv, which differs from its pins: {'; '.join(base['venv_gaps'])})"
+            )
+    return out
 
-    phase_rows = []
+
+def phases(r: Rounds) -> str:
+    rows = []
     for phase in PHASES:
         cells = [phase]
         for key in ("ours1", "ours2"):
             cells += [
-                f"{med([rnd[key]['phases'][phase] for rnd in rounds]):.2f}",
-                f"{100 * med([rnd[key]['phases'][phase] / rnd[key]['wall'] for rnd in rounds]):.1f} %",
+                f"{r.med([rnd[key]['phases'][phase] for rnd in r.rounds]):.2f}",
+                f"{100 * r.med([rnd[key]['phases'][phase] / rnd[key]['wall'] for rnd in r.rounds]):.1f} %",
             ]
-        cells.append(f"{med([rnd['ours1']['phase_cpu'][phase] for rnd in rounds]):.2f}")
-        phase_rows.append(cells)
+        cells.append(f"{r.med([rnd['ours1']['phase_cpu'][phase] for rnd in r.rounds]):.2f}")
+        rows.append(cells)
     cells = ["orchestration overhead (wall not inside a phase or a chunk)"]
     for key in ("ours1", "ours2"):
-        cells += [
-            f"{med(each(key, 'overhead')):.2f}",
-            f"{100 * med([rnd[key]['overhead'] / rnd[key]['wall'] for rnd in rounds]):.1f} %",
-        ]
+        cells += [f"{r.med(r.each(key, 'overhead')):.2f}", f"{100 * r.overhead(key):.1f} %"]
     cells.append(
-        f"{med([rnd['ours1']['cpu'] - sum(rnd['ours1']['phase_cpu'].values()) for rnd in rounds]):.2f}"
+        f"{r.med([rnd['ours1']['cpu'] - sum(rnd['ours1']['phase_cpu'].values()) for rnd in r.rounds]):.2f}"
     )
-    phase_rows.append(cells)
-    phase_rows.append(
+    rows.append(cells)
+    rows.append(
         [
             "end to end",
-            f"{med(each('ours1')):.2f}",
+            f"{r.med(r.each('ours1')):.2f}",
             "100 %",
-            f"{med(each('ours2')):.2f}",
+            f"{r.med(r.each('ours2')):.2f}",
             "100 %",
-            f"{med(each('ours1', 'cpu')):.2f}",
+            f"{r.med(r.each('ours1', 'cpu')):.2f}",
         ]
     )
     header = ["phase (PhaseRun rows)", "1 worker s", "share", "2 workers s", "share", "1 worker CPU s"]
-    out += [table(phase_rows, header), ""]
+    return table(rows, header)
 
+
+def resources(results: dict[str, Any], r: Rounds) -> str:
     def util(rnd: dict[str, Any], key: str) -> float:
         return rnd[key]["chunks_cpu"] / rnd[key]["phases"]["chunks"]
 
     def others(rnd: dict[str, Any], key: str) -> float:
         return (rnd[key]["chunks_machine_busy"] - rnd[key]["chunks_cpu"]) / rnd[key]["phases"]["chunks"]
 
-    res_rows = []
-    for key, name in (
-        ("ours1", "ours, 1 worker"),
-        ("ours2", "ours, 2 workers"),
-        ("ours2t1", "ours, 2 workers, 1 thread"),
-    ):
-        res_rows.append(
+    rows = []
+    for key, name in OURS:
+        rows.append(
             [
                 name,
-                f"{max(each(key, 'python_peak_mib')):.0f} "
-                f"({max(rounds, key=lambda rnd: rnd[key]['python_peak_mib'])[key]['python_peak_phase']})",
-                f"{max(each(key, 'ffmpeg_peak_mib')):.0f}",
-                f"{med([util(rnd, key) for rnd in rounds]):.2f} / {med([others(rnd, key) for rnd in rounds]):.2f}",
-                f"{med(each(key, 'size_bytes')) / 2**20:.2f}",
-                f"{med(each(key, 'bit_rate')) / 1000:.0f}",
+                f"{r.peak(key, 'python_peak_mib'):.0f} "
+                f"({max(r.rounds, key=lambda rnd: rnd[key]['python_peak_mib'])[key]['python_peak_phase']})",
+                f"{r.peak(key, 'ffmpeg_peak_mib'):.0f}",
+                f"{r.med([util(rnd, key) for rnd in r.rounds]):.2f} / "
+                f"{r.med([others(rnd, key) for rnd in r.rounds]):.2f}",
+                f"{r.med(r.each(key, 'size_bytes')) / 2**20:.2f}",
+                f"{r.med(r.each(key, 'bit_rate')) / 1000:.0f}",
             ]
         )
-    peer_round = next((rnd for rnd in rounds if "peer" in rnd), None)
-    if peer_round:
-        p = peer_round["peer"]
-        res_rows.append(
+    for key, base in results["baselines"].items():
+        rows.append(
+            [
+                f"baseline {base['commit']}",
+                f"{r.peak(key, 'python_peak_mib'):.0f}",
+                f"{r.peak(key, 'ffmpeg_peak_mib'):.0f}",
+                "-",
+                "-",
+                "-",
+            ]
+        )
+    if r.peer:
+        rows.append(
             [
                 "peer: moviepy",
-                f"{p['python_peak_mib']:.0f}",
-                f"{p['ffmpeg_peak_mib']:.0f}",
+                f"{r.peer['python_peak_mib']:.0f}",
+                f"{r.peer['ffmpeg_peak_mib']:.0f}",
                 "-",
-                f"{p['size_bytes'] / 2**20:.2f}",
-                f"{p['bit_rate'] / 1000:.0f}",
+                f"{r.peer['size_bytes'] / 2**20:.2f}",
+                f"{r.peer['bit_rate'] / 1000:.0f}",
             ]
         )
     header = [
@@ -154,20 +156,53 @@ def report(results: dict[str, Any]) -> str:
         "output MiB",
         "kbit/s",
     ]
-    out += [table(res_rows, header), ""]
+    return table(rows, header)
 
-    load_rows = [
+
+def scaling(r: Rounds) -> str:
+    rows = []
+    for seconds, key in r.lengths():
+        walls = r.each(key)
+        rows.append(
+            [
+                f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds} s",
+                str(30 * seconds),
+                str(len(walls)),
+                f"{r.med(walls):.1f}",
+                f"{r.med(r.each(key, 'cpu')):.1f}",
+                f"{r.ratio(key, 'pipe', scale=seconds / 30):.2f}×",
+                f"{r.ratio(key, 'ours1', scale=seconds / 30):.2f}×",
+                f"{r.peak(key, 'python_peak_mib'):.0f}",
+                f"{r.peak(key, 'ffmpeg_peak_mib'):.0f}",
+            ]
+        )
+    header = [
+        "length (1 worker, 1920×1080 @ 30 fps, 16:9)",
+        "frames",
+        "rounds",
+        "wall s",
+        "CPU s",
+        "× raw-pipe floor × frames / 900 (same round)",
+        "× the 30 s video × length / 30 s (same round)",
+        "peak RSS worker/horse MiB",
+        "peak RSS ffmpeg MiB",
+    ]
+    return table(rows, header)
+
+
+def api(results: dict[str, Any]) -> str:
+    rows = [
         [
-            r["shape"],
-            str(r["clients"]),
-            f"{r['seconds']:g}",
-            str(r["requests"]),
-            str(r["errors"]),
-            f"{r['rps']:.0f}",
-            f"{r['p50_ms']:.1f}",
-            f"{r['p99_ms']:.1f}",
+            row["shape"],
+            str(row["clients"]),
+            f"{row['seconds']:g}",
+            str(row["requests"]),
+            str(row["errors"]),
+            f"{row['rps']:.0f}",
+            f"{row['p50_ms']:.1f}",
+            f"{row['p99_ms']:.1f}",
         ]
-        for r in results.get("load", [])
+        for row in results.get("load", [])
     ]
     header = [
         "GET /status/<id>, gunicorn, while a video renders",
@@ -179,48 +214,30 @@ def report(results: dict[str, Any]) -> str:
         "p50 ms",
         "p99 ms",
     ]
-    out += [table(load_rows, header), ""]
+    return table(rows, header)
 
-    util1 = med([util(rnd, "ours1") for rnd in rounds])
-    others1 = med([others(rnd, "ours1") for rnd in rounds])
-    overhead = med([rnd["ours1"]["overhead"] / rnd["ours1"]["wall"] for rnd in rounds])
-    rss_mb = max(max(each(key, "python_peak_mib")) for key in ("ours1", "ours2", "ours2t1")) * 1.048576
-    speedup = med([a / b for a, b in zip(chunks("ours1"), chunks("ours2"))])
-    speedup_t1 = med([a / b for a, b in zip(chunks("ours1"), chunks("ours2t1"))])
-    targets = [
-        [
-            "end to end, 1 worker ≤ 1.3× raw-pipe floor",
-            f"{ratio('ours1', 'pipe'):.2f}× wall, {ratio('ours1', 'pipe', 'cpu'):.2f}× CPU "
-            f"(2 workers {ratio('ours2', 'pipe'):.2f}×; vs testsrc2 inside ffmpeg {ratio('ours1', 'lavfi'):.2f}×)",
-            ratio("ours1", "pipe") <= 1.3,
-        ],
-        [
-            "2 workers: chunks phase ≥ 1.7× faster than 1 worker",
-            f"{speedup:.2f}× (end to end {ratio('ours1', 'ours2'):.2f}×; FFMPEG_THREADS=1: {speedup_t1:.2f}×); "
-            f"1 worker already keeps {util1:.2f} of the {2 - others1:.2f} cores the neighbours left "
-            f"free in that phase, so 2 workers can gain at most {(2 - others1) / util1:.2f}×",
-            speedup >= 1.7,
-        ],
-        ["orchestration overhead < 3 % (1 worker)", f"{100 * overhead:.1f} %", overhead < 0.03],
-        ["worker peak RSS < 400 MB", f"{rss_mb:.0f} MB", rss_mb < 400],
+
+def report(results: dict[str, Any]) -> str:
+    r = Rounds(results)
+    out = [
+        f"videogen bench: {results['started']}, {os.cpu_count()} cores, database {results['database']}, "
+        f"FFMPEG_THREADS with 2 workers: {results['threads_2w'] or 'unset (x264 picks)'}",
+        f"load average (1/5/15 min): {results['load_before']} before, {results['load_after']} after",
+        f"{len(r.rounds)} interleaved rounds; medians; ratios are taken inside each round, then the median",
+        "",
+        *summary(results, r),
+        "",
+        phases(r),
+        "",
+        resources(results, r),
+        "",
+        scaling(r),
+        "",
+        api(results),
+        "",
+        table(
+            [[name, measured, "met" if ok else "MISSED"] for name, measured, ok in targets(results, r)],
+            ["target", "measured", ""],
+        ),
     ]
-    if peer_round:
-        faster = peer_round["peer"]["wall"] / peer_round["ours1"]["wall"]
-        targets.insert(1, ["≥ 3× faster than moviepy", f"{faster:.1f}× (same round)", faster >= 3])
-    paced = next((r for r in results.get("load", []) if r["shape"].startswith("paced")), None)
-    niced = next((r for r in results.get("load", []) if "nice 10" in r["shape"]), None)
-    closed = next((r for r in results.get("load", []) if r["shape"].startswith("closed")), None)
-    if paced and closed:
-        targets.append(
-            [
-                "/status p99 < 25 ms at 50 clients",
-                f"paced: {paced['p99_ms']:.1f} ms at {paced['rps']:.0f} req/s"
-                + (f" (worker at nice 10: {niced['p99_ms']:.1f} ms)" if niced else "")
-                + f"; closed loop: {closed['p99_ms']:.1f} ms at {closed['rps']:.0f} req/s",
-                paced["p99_ms"] < 25,
-            ]
-        )
-    out.append(
-        table([[t[0], t[1], "met" if t[2] else "MISSED"] for t in targets], ["target", "measured", ""])
-    )
     return "\n".join(out)

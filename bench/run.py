@@ -5,10 +5,12 @@
 
 Each round runs every job once, in an order rotated from round to round, so a noisy
 neighbour slows all of them alike; ratios are taken inside a round and the median of the
-rounds is reported. The peer (moviepy, about ten times slower) runs once, in the middle
-round. Then the API is loaded while another video renders. Uses its own Postgres database
-`vg_bench` (or a SQLite file when no Postgres answers), Redis database 8 and queue
-`vg-bench`, and a temporary MEDIA_ROOT.
+rounds is reported. The jobs: the floors, ours with 1 and 2 workers, each `--baseline`
+revision with 1 worker, and the longer videos of the scaling table; the peer (moviepy,
+about ten times slower) and videos longer than 2 minutes run once, in the middle round.
+Then the API is loaded while another video renders. Uses its own Postgres database
+`vg_bench` (and `vg_bench_base` for the baselines; SQLite files when no Postgres answers),
+Redis database 8 and a temporary MEDIA_ROOT.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -32,29 +35,48 @@ PROJECT = BENCH.parent
 sys.path.insert(0, str(PROJECT))
 
 from bench import load, ours  # noqa: E402
+from bench.baseline import Baseline  # noqa: E402
 from bench.procwatch import Watch, system_busy_seconds  # noqa: E402
 from bench.report import report  # noqa: E402
 
 PEER_PYTHON = BENCH / ".peer-venv" / "bin" / "python"
 POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 BENCH_DB = "vg_bench"
+BASE_DB = "vg_bench_base"
+SCALING = (120, 600)  # seconds of video besides the 30 s one every round makes
+ONCE_OVER = 120  # longer videos run in one round only: a 10-minute one takes 5 minutes or more
 
 
 # --- set-up --------------------------------------------------------------------------------
 
 
+def fresh_postgres(name: str) -> str:
+    """The database `name` on the local Postgres, dropped and created again; its URL."""
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+
+
 def database_url(tmp: Path) -> str:
     """A fresh `vg_bench` on the local Postgres, or a SQLite file when there is none."""
     try:
-        import psycopg
-
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-        return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+        return fresh_postgres(BENCH_DB)
     except Exception as exc:  # no server, no rights: the bench still runs, on SQLite
         print(f"(no Postgres at {POSTGRES_ADMIN}: {exc}; using SQLite)", file=sys.stderr)
         return f"sqlite:///{tmp / 'bench.sqlite3'}"
+
+
+def revisions(values: list[str]) -> list[str]:
+    """`--baseline` values, each one revision or several separated by commas."""
+    return [rev for value in values for rev in value.split(",") if rev]
+
+
+def lengths(value: str) -> tuple[int, ...]:
+    """`--scaling 120,600`: video lengths in seconds; the 30 s one is ours, 1 worker."""
+    return tuple(sorted({int(seconds) for seconds in value.split(",") if seconds} - {30}))
 
 
 def setup_django(env: dict[str, str]) -> None:
@@ -147,8 +169,8 @@ def peer(media: dict[str, Any], tmp: Path) -> dict[str, Any]:
 
 def api_load(env: dict[str, str], tmp: Path, seconds: int, clients: int) -> list[load.LoadResult]:
     """`/status` of a generation while it renders (1 worker, in its chunks phase): 50 clients
-    polling once a second each, with the worker at normal priority and under `nice 10`;
-    then 50 connections flat out (wrk)."""
+    polling once a second each, with the worker at normal priority and under `nice -n 10`
+    (as run.sh and compose start it); then 50 connections flat out (wrk)."""
     from rest_framework.authtoken.models import Token
 
     from generations.models import VideoGeneration
@@ -180,6 +202,42 @@ def api_load(env: dict[str, str], tmp: Path, seconds: int, clients: int) -> list
 # --- main ------------------------------------------------------------------------------------
 
 
+def one_round(
+    number: int,
+    middle: bool,
+    args: argparse.Namespace,
+    env: dict[str, str],
+    tmp: Path,
+    baselines: dict[str, Baseline],
+) -> dict[str, Any]:
+    """Every job once, in an order rotated by the round's number; in the middle round also
+    the videos longer than ONCE_OVER and the peer."""
+    rnd: dict[str, Any] = {}
+    scaling = [f"len{seconds}" for seconds in args.scaling if seconds <= ONCE_OVER]
+    jobs = ["lavfi", "pipe", "ours1", "ours2", "ours2t1", *baselines, *scaling]
+    shift = number % len(jobs)
+    jobs = jobs[shift:] + jobs[:shift]
+    if middle:
+        jobs += [f"len{seconds}" for seconds in args.scaling if seconds > ONCE_OVER]
+    for job in jobs:
+        print(f"round {number + 1}/{args.rounds}: {job} (load {load_average()})", file=sys.stderr)
+        if job in ("lavfi", "pipe"):
+            rnd[job] = floor(job, str(tmp))
+        elif job in baselines:
+            rnd[job] = baselines[job].run()
+        elif job.startswith("len"):
+            rnd[job] = asdict(ours.run_generation(job, 1, env, tmp / "logs", duration=int(job[3:])))
+        else:
+            workers, threads = {"ours1": (1, 0), "ours2": (2, args.threads_2w), "ours2t1": (2, 1)}[job]
+            rnd[job] = asdict(ours.run_generation(job, workers, env, tmp / "logs", ffmpeg_threads=threads))
+    media = ours.media_paths(rnd["ours1"]["video_id"])
+    rnd["reencode"] = floor("reencode", media["final"], str(tmp))
+    if middle and not args.no_peer and PEER_PYTHON.exists():
+        print(f"round {number + 1}: peer (moviepy) (load {load_average()})", file=sys.stderr)
+        rnd["peer"] = peer(media, tmp)
+    return rnd
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -194,6 +252,24 @@ def main() -> None:
         default=int(os.environ.get("BENCH_THREADS_2W", "0")),
         help="FFMPEG_THREADS for each of the 2 workers (0 = x264's own choice)",
     )
+    parser.add_argument(
+        "--baseline",
+        action="append",
+        default=[],
+        metavar="REV[,REV]",
+        help="also make the 30 s video with the code of this git revision (repeatable)",
+    )
+    parser.add_argument(
+        "--scaling",
+        type=lengths,
+        nargs="?",
+        const=SCALING,
+        default=SCALING,
+        metavar="SECONDS[,SECONDS]",
+        help=f"video lengths for the scaling table besides 30 s (default {','.join(map(str, SCALING))}); "
+        f"those over {ONCE_OVER} s run in the middle round only",
+    )
+    parser.add_argument("--no-scaling", dest="scaling", action="store_const", const=())
     parser.add_argument("--json", type=Path, default=BENCH / "results" / "latest.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary MEDIA_ROOT")
     args = parser.parse_args()
@@ -205,41 +281,33 @@ def main() -> None:
     db_url = database_url(tmp)
     env = ours.bench_environment(database_url=db_url, media_root=tmp / "media", work_root=tmp / "work")
     setup_django(env)
+    base_url = None if db_url.startswith("sqlite") else fresh_postgres(BASE_DB)
     results: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
         "database": db_url.split("://")[0],
         "load_before": load_average(),
         "threads_2w": args.threads_2w,
+        "baselines": {},
+        "scaling": list(args.scaling),
         "rounds": [],
     }
-    peer_round = args.rounds // 2 if not args.no_peer and PEER_PYTHON.exists() else -1
+    middle = args.rounds // 2
     if not args.no_peer and not PEER_PYTHON.exists():
         print(f"(no {PEER_PYTHON}: run bench/run.sh to set up the peer; skipping it)", file=sys.stderr)
     try:
-        for number in range(args.rounds):
-            rnd: dict[str, Any] = {}
-            jobs = ["lavfi", "pipe", "ours1", "ours2", "ours2t1"]
-            shift = number % len(jobs)
-            for job in jobs[shift:] + jobs[:shift]:
-                print(f"round {number + 1}/{args.rounds}: {job} (load {load_average()})", file=sys.stderr)
-                if job in ("lavfi", "pipe"):
-                    rnd[job] = floor(job, str(tmp))
-                elif job == "ours1":
-                    rnd[job] = asdict(ours.run_generation(job, 1, env, tmp / "logs"))
-                elif job == "ours2":
-                    rnd[job] = asdict(
-                        ours.run_generation(job, 2, env, tmp / "logs", ffmpeg_threads=args.threads_2w)
-                    )
-                else:
-                    rnd[job] = asdict(ours.run_generation(job, 2, env, tmp / "logs", ffmpeg_threads=1))
-            media = ours.media_paths(rnd["ours1"]["video_id"])
-            rnd["reencode"] = floor("reencode", media["final"], str(tmp))
-            if number == peer_round:
-                print(f"round {number + 1}: peer (moviepy) (load {load_average()})", file=sys.stderr)
-                rnd["peer"] = peer(media, tmp)
-            results["rounds"].append(rnd)
-        print(f"API load (load {load_average()})", file=sys.stderr)
-        results["load"] = [asdict(r) for r in api_load(env, tmp, args.load_seconds, args.clients)]
+        with ExitStack() as stack:
+            baselines: dict[str, Baseline] = {}
+            for rev in revisions(args.baseline):
+                print(f"baseline {rev}: worktree and migrations", file=sys.stderr)
+                base = Baseline(rev, tmp, base_url)
+                key = f"base:{base.about.commit}"
+                if key not in baselines:
+                    baselines[key] = stack.enter_context(base)
+                    results["baselines"][key] = asdict(base.about)
+            for number in range(args.rounds):
+                results["rounds"].append(one_round(number, number == middle, args, env, tmp, baselines))
+            print(f"API load (load {load_average()})", file=sys.stderr)
+            results["load"] = [asdict(r) for r in api_load(env, tmp, args.load_seconds, args.clients)]
     finally:
         results["load_after"] = load_average()
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,8 @@
 # The benchmark in one command: install what it needs, then run bench/run.py (arguments
 # are passed on, e.g. `bash bench/run.sh --rounds 5`). Needs the app's .venv (./run.sh or
 # ./test.sh make it), ffmpeg and Redis on 127.0.0.1:6379; uses Postgres there when it
-# answers, else SQLite.
+# answers, else SQLite. BENCH_BASELINE names the older revisions to compare with
+# (comma-separated; empty for none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,4 +26,6 @@ if [ ! -x bench/.peer-venv/bin/python ]; then
 fi
 bench/.peer-venv/bin/pip install -q -r bench/requirements-peer.txt
 
-exec .venv/bin/python bench/run.py "$@"
+# The revisions the targets name: before the pipeline's restructure, before the subject library.
+baseline="${BENCH_BASELINE-ddbe393,74838a7}"
+exec .venv/bin/python bench/run.py ${baseline:+--baseline "$baseline"} "$@"

@@ -77,8 +77,10 @@ class Baseline:
         self.tree = tmp / f"tree-{commit}"
         # Older revisions serve the queue named in RQ_QUEUE, newer ones django-rq's `default`,
         # which is free while a baseline runs: the bench's own workers run one row at a time.
-        settings = _git("show", f"{commit}:videogen/settings.py")
-        self.queue = f"vg-bench-{commit}" if 'env("RQ_QUEUE"' in settings else "default"
+        named = subprocess.run(
+            ["git", "-C", str(ours.PROJECT), "grep", "--quiet", 'env("RQ_QUEUE"', commit, "--", "videogen"]
+        )
+        self.queue = f"vg-bench-{commit}" if named.returncode == 0 else "default"
         self.postgres_url = postgres_url
         if postgres_url:
             database_url = f"{postgres_url}?currentSchema=r_{commit}"

@@ -27,7 +27,7 @@ from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 from rq import Worker
 
-from generations.counters import phase_durations, spend_totals
+from generations.counters import PhaseDurations, phase_durations, spend_totals
 from generations.models import VideoGeneration, status_choices
 from generations.orchestration.dispatch import get_queue
 from media.run import ffmpeg_available
@@ -115,8 +115,7 @@ class _Collector(Collector):
         yield generations
 
         redis_ok = _guard(_redis).ok
-        if redis_ok:
-            yield self._phase_durations()
+        yield self._phase_durations(phase_durations() if redis_ok else {})
         charged, credited = spend_totals() if redis_ok else (None, None)
         yield CounterMetricFamily(
             "videogen_cost_usd",
@@ -139,11 +138,11 @@ class _Collector(Collector):
         )
 
     @staticmethod
-    def _phase_durations() -> HistogramMetricFamily:
+    def _phase_durations(by_phase: dict[str, PhaseDurations]) -> HistogramMetricFamily:
         histogram = HistogramMetricFamily(
             "videogen_phase_duration_seconds", "Duration of succeeded phase runs.", labels=["phase"]
         )
-        for phase, durations in phase_durations().items():
+        for phase, durations in by_phase.items():
             buckets = [(floatToGoString(bound), runs) for bound, runs in durations.buckets]
             histogram.add_metric(
                 [phase], [*buckets, ("+Inf", durations.count)], sum_value=durations.total_seconds

@@ -22,8 +22,11 @@ ENVIRONMENT=production SECRET_KEY="ci-$(head -c 32 /dev/urandom | sha256sum | cu
   ALLOWED_HOSTS=videogen.example.com DATABASE_URL=sqlite:///:memory: \
   python manage.py check --deploy --fail-level WARNING
 
+# Two pytest-xdist workers, each with its own test database, Redis database and media folder
+# (videogen/settings_test.py); the browser tests stay together on one of them (tests/conftest.py).
+# Later arguments win: ./test.sh -n 0 runs in one process.
 set +e
-python -m pytest "$@"
+python -m pytest -n 2 --dist loadgroup "$@"
 status=$?
 set -e
 if [ $status -eq 5 ]; then

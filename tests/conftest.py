@@ -22,6 +22,17 @@ from rq import SimpleWorker
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `pytest -n N --dist loadgroup`, one xdist worker runs every browser test in
+    turn: each drives Chromium against a live server, most with an RQ worker making a video
+    too, and two at once on a small machine starve each other past their page timeouts. The
+    other workers take the rest meanwhile. (Before xdist's own hook, which reads the mark.)"""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture
 def queue():
     """The test queue on the real Redis, emptied before and after the test."""

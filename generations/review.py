@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from generations import policy
@@ -22,7 +22,7 @@ from generations.models import (
     Status,
     VideoGeneration,
 )
-from generations.orchestration import dispatch
+from generations.orchestration import dispatch, pipeline
 from generations.services import (
     InvalidTransition,
     generation_transition,
@@ -57,7 +57,7 @@ def generation_approve(*, video_id: str) -> VideoGeneration:
             approved_at=timezone.now(),
             current_phase=after.name,
         )
-        dispatch.enqueue_next(video_id)
+        pipeline.advance_after_commit(video_id)
     return generation
 
 
@@ -128,11 +128,13 @@ def generation_regenerate_scene(
             status=PhaseRun.State.SUCCEEDED,
         ).update(status=PhaseRun.State.SUPERSEDED)
         _replace_planned_spec(generation, spec)
-        # A fan-out phase renders one part per scene: only the regenerated scene's is redone.
+        # A fan-out phase with one part per scene redoes only the regenerated scene's; one
+        # whose parts span the scenes (the soundtrack) redoes them all.
+        fan_outs = [phase for phase in redone if is_fan_out(phase)]
         PartRun.objects.filter(
+            Q(phase__in=[phase.name for phase in fan_outs if phase.parts_per_scene], index=scene_number - 1)
+            | Q(phase__in=[phase.name for phase in fan_outs if not phase.parts_per_scene]),
             generation=generation,
-            phase__in=[phase.name for phase in redone if is_fan_out(phase)],
-            index=scene_number - 1,
         ).update(status=PartRun.State.PENDING, error_message=None)
         generation.spec = spec
         generation.save(update_fields=["spec", "updated_at"])
@@ -146,7 +148,7 @@ def generation_regenerate_scene(
             progress=0.0,
             attempts=F("attempts") + 1,
         )
-        dispatch.enqueue_next(video_id)
+        pipeline.advance_after_commit(video_id)
     generation.refresh_from_db()
     return generation
 
@@ -206,7 +208,7 @@ def generation_remix(
                     "remixed_from": parent.id,
                 },
             )
-        dispatch.enqueue_next(generation.id)
+        pipeline.advance_after_commit(generation.id)
     logger.info("generation=%s remixed from %s", generation.id, parent.id)
     return generation
 

@@ -41,7 +41,7 @@ from generations.models import (
     allowed_transitions,
     new_video_id,
 )
-from generations.orchestration import dispatch
+from generations.orchestration import dispatch, pipeline
 from phases.registry import get_phase
 from phases.request import GenerationRequest
 from phases.storage import REFERENCES_PREFIX, artifact_name
@@ -88,7 +88,7 @@ def generation_create(
     with transaction.atomic():
         policy.admit(user=user, starts_generation=True)
         generation = VideoGeneration.objects.create(id=video_id, user=user, **record_fields(request))
-        dispatch.enqueue_next(generation.id)
+        pipeline.advance_after_commit(generation.id)
     logger.info(
         "generation=%s created duration=%ss aspect=%s", generation.id, request.duration, request.aspect_ratio
     )
@@ -244,7 +244,7 @@ def generation_retry(*, video_id: str) -> VideoGeneration:
             current_phase=None,
             attempts=F("attempts") + 1,
         )
-        dispatch.enqueue_next(video_id)
+        pipeline.advance_after_commit(video_id)
     generation.refresh_from_db()
     return generation
 
@@ -270,7 +270,7 @@ def generation_resume(*, video_id: str, seen_updated_at: datetime, silent_since:
         PhaseRun.objects.filter(silent, generation_id=video_id).close(
             PhaseRun.State.FAILED, "interrupted: the worker running this attempt stopped"
         )
-        dispatch.enqueue_next(video_id)
+        pipeline.advance_after_commit(video_id)
     return True
 
 

@@ -1,5 +1,5 @@
 """Joining what is already encoded, by stream copy: chunks into one video, a soundtrack
-onto it, the index moved to the front for streaming."""
+onto it (encoded here when it is not yet), the index moved to the front for streaming."""
 
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ def concat_copy(paths: list[Path], out_path: Path, *, timeout: float) -> None:
         os.unlink(listing.name)
 
 
+AAC = ["-c:a", "aac", "-profile:a", "aac_low", "-ar", "48000", "-ac", "2", "-b:a", "192k"]
+
+
 def mux_audio(video: Path, audio: Path, out_path: Path, *, timeout: float) -> None:
     """Copy `video`'s stream and add `audio` as AAC-LC, cut or padded with silence so the
     result lasts exactly as long as the video (never `-shortest`, which could cut video)."""
@@ -44,10 +47,31 @@ def mux_audio(video: Path, audio: Path, out_path: Path, *, timeout: float) -> No
         run_ffmpeg(
             [
                 *["-i", str(video), "-i", str(audio), "-map", "0:v:0", "-map", "1:a:0"],
-                *["-c:v", "copy", "-af", "apad", "-c:a", "aac", "-profile:a", "aac_low"],
-                *["-ar", "48000", "-ac", "2", "-b:a", "192k", "-t", f"{duration:.6f}"],
+                *["-c:v", "copy", "-af", "apad", *AAC, "-t", f"{duration:.6f}"],
                 *FASTSTART,
                 str(partial),
+            ],
+            timeout=timeout,
+        )
+
+
+def encode_aac(audio: Path, out_path: Path, *, seconds: float, timeout: float) -> None:
+    """`audio` as an AAC-LC .m4a exactly `seconds` long (cut, or padded with silence): a
+    soundtrack made before its video, for `mux_copy`."""
+    with atomic_output(out_path) as partial:
+        run_ffmpeg(
+            ["-i", str(audio), "-map", "0:a:0", "-af", "apad", *AAC, "-t", f"{seconds:.6f}", str(partial)],
+            timeout=timeout,
+        )
+
+
+def mux_copy(video: Path, audio: Path, out_path: Path, *, timeout: float) -> None:
+    """`video`'s stream and an already encoded soundtrack of the same length, both copied."""
+    with atomic_output(out_path) as partial:
+        run_ffmpeg(
+            [
+                *["-i", str(video), "-i", str(audio), "-map", "0:v:0", "-map", "1:a:0"],
+                *["-c", "copy", *FASTSTART, str(partial)],
             ],
             timeout=timeout,
         )

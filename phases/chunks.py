@@ -1,4 +1,5 @@
-"""Phase 4, chunks: one video clip per scene, each rendered by its own RQ job.
+"""Phase 4, chunks: one video clip per scene, each rendered by its own RQ job as soon as the
+scene's reference exists.
 
 Burned-in subtitles are drawn into the frames by the local renderer. A clip from a provider
 that cannot draw them (a remote video model) is encoded once more with them on top: the
@@ -31,6 +32,7 @@ class ChunksPhase(BasePhase):
     artifacts = (Artifact("chunks", "chunk_urls", "Scene clip", "video", many=True, part_key="chunk_url"),)
     prefixes = (CHUNKS_PREFIX,)
     regenerate_resets = True
+    part_needs = ("references",)
 
     def part_count(self, phase_input: PhaseInput) -> int:
         return len(phase_input.spec["scenes"])
@@ -41,7 +43,7 @@ class ChunksPhase(BasePhase):
         burned = burn_fingerprint(spec, index)
 
         def render(clip: Path) -> None:
-            reference = local_copy(ctx.outputs["references"]["reference_urls"]["scenes"][index], ctx.workdir)
+            reference = local_copy(ctx.part_outputs["references"]["reference_url"], ctx.workdir)
             provider = get_video_provider()
             provider.render_chunk(spec, index, reference, clip, ctx.meter)
             if burned and not getattr(provider, "burns_subtitles", False):

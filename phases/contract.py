@@ -60,6 +60,8 @@ class PhaseContext:
     meter: CostMeter
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     parts: list[dict[str, Any]] = field(default_factory=list)
+    # For a part: the output of the same-index part of each phase it needs (`part_needs`).
+    part_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Generations whose stored work this one may reuse (the chain it was remixed from).
     reuse_from: list[str] = field(default_factory=list)
     report_progress: Callable[[int, int], None] = lambda done, total: None
@@ -138,11 +140,26 @@ class BasePhase:
     prefixes: tuple[str, ...] = ()
     regenerate_resets = False
     review_after = False
+    part_needs: tuple[str, ...] = ()
+    parts_per_scene = True
 
 
 @runtime_checkable
 class FanOutPhase(Phase, Protocol):
-    """A phase whose parts run as separate jobs; `run` then joins `ctx.parts`."""
+    """A phase whose parts run as separate jobs; `run` then joins `ctx.parts`.
+
+    Its parts do not wait for its turn: once the spec is final (planned, and approved when
+    the generation is reviewed), a part starts as soon as the same-index part of every
+    phase in `part_needs` has succeeded (no needs: at once), so a scene's clip renders while
+    the next scene's reference is drawn and the soundtrack is mixed beside them. The status
+    still moves one phase at a time: the phase's turn only joins what its parts made."""
+
+    # Earlier fan-out phases whose part of the same index this phase's part reads, through
+    # `ctx.part_outputs[name]`.
+    part_needs: tuple[str, ...]
+    # Part i belongs to scene i, so regenerating a scene redoes that part alone; otherwise
+    # regenerating any scene redoes every part.
+    parts_per_scene: bool
 
     def part_count(self, phase_input: PhaseInput) -> int: ...
 

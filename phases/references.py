@@ -1,4 +1,5 @@
-"""Phase 3, references: one full-resolution reference image per scene."""
+"""Phase 3, references: one full-resolution reference image per scene, each its own part, so
+a scene's clip can start as soon as its reference is drawn."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from typing import Any
 
 from phases.assets import fit_reference, image_assets
 from phases.contract import Artifact, BasePhase, PhaseContext, PhaseInput, PhaseOutput
-from phases.per_scene import store_each_scene
+from phases.per_scene import find_or_make, scene_filename
 from phases.storage import REFERENCES_PREFIX
-from providers.costs import CostMeter
 from providers.registry import get_image_provider
 from toolbox.exceptions import PhaseException
 
@@ -26,31 +26,56 @@ class ReferencesPhase(BasePhase):
     progress_unit = "images"
     record_fields = ("reference_urls",)
     artifacts = (
-        Artifact("references", "reference_urls", "Reference image", "image", many=True, item="scenes"),
+        Artifact(
+            "references",
+            "reference_urls",
+            "Reference image",
+            "image",
+            many=True,
+            item="scenes",
+            part_key="reference_url",
+        ),
     )
     prefixes = (REFERENCES_PREFIX,)
     regenerate_resets = True
 
-    def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput:
-        spec = phase_input.spec
-        provider = get_image_provider()
-        # The user's reference images stand in for the first scenes' pictures, in order.
-        uploads = image_assets(ctx.outputs["plan"].get("assets", []))[: len(spec["scenes"])]
+    def part_count(self, phase_input: PhaseInput) -> int:
+        return len(phase_input.spec["scenes"])
 
-        def render(spec: dict[str, Any], index: int, path: Path, meter: CostMeter) -> None:
-            if index >= len(uploads):
-                provider.reference_image(spec, index, path, meter)
+    def run_part(self, phase_input: PhaseInput, index: int, ctx: PhaseContext) -> dict[str, Any]:
+        spec = phase_input.spec
+        # The user's reference images stand in for the first scenes' pictures, in order.
+        uploads = _uploads(ctx, spec)
+        upload = uploads[index] if index < len(uploads) else None
+
+        def render(path: Path) -> None:
+            if upload is None:
+                get_image_provider().reference_image(spec, index, path, ctx.meter)
                 return
             try:
-                fit_reference(uploads[index], path, size=(spec["width"], spec["height"]), workdir=ctx.workdir)
+                fit_reference(upload, path, size=(spec["width"], spec["height"]), workdir=ctx.workdir)
             except PhaseException as exc:
                 raise PhaseException(f"reference image {index + 1} {exc}") from None
 
-        tags = [
-            f"upload{hashlib.sha256(json.dumps(asset, sort_keys=True).encode()).hexdigest()[:8]}"
-            for asset in uploads
-        ]
-        names = store_each_scene(spec, ctx, render, prefix=REFERENCES_PREFIX, tags=tags)
+        tag = "" if upload is None else f"upload{_fingerprint(upload)}"
+        name = find_or_make(ctx, REFERENCES_PREFIX, scene_filename(spec, index, ".png", tag), render)
+        return {"reference_url": name}
+
+    def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput:
+        uploads = _uploads(ctx, phase_input.spec)
         return ctx.output(
-            {"reference_urls": {"scenes": names, "uploads": [a.get("name") or a["url"] for a in uploads]}}
+            {
+                "reference_urls": {
+                    "scenes": [part["reference_url"] for part in ctx.parts],
+                    "uploads": [asset.get("name") or asset["url"] for asset in uploads],
+                }
+            }
         )
+
+
+def _uploads(ctx: PhaseContext, spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return image_assets(ctx.outputs["plan"].get("assets", []))[: len(spec["scenes"])]
+
+
+def _fingerprint(asset: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(asset, sort_keys=True).encode()).hexdigest()[:8]

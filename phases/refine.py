@@ -1,12 +1,15 @@
-"""Phase 5, refine: stitch the clips by stream copy, compose the music, duck it under the
-narration (when there is one), mix it in."""
+"""Phase 5, refine: the soundtrack (the music, ducked under the narration when there is one,
+encoded once) is its one part, made while the clips render; the phase's turn then stitches
+the clips and lays the soundtrack on, both by stream copy."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 
 from media.audio import duck_and_mix
-from media.concat import concat_copy, mux_audio
+from media.concat import concat_copy, encode_aac, mux_copy
 from phases.contract import Artifact, BasePhase, PhaseContext, PhaseInput, PhaseOutput
 from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
 from providers.registry import get_music_provider
@@ -27,36 +30,50 @@ class RefinePhase(BasePhase):
     )
     prefixes = (FINAL_PREFIX,)
     regenerate_resets = True
+    # The soundtrack spans every scene: any regenerated scene redoes it.
+    parts_per_scene = False
+
+    def part_count(self, phase_input: PhaseInput) -> int:
+        return 1
+
+    def run_part(self, phase_input: PhaseInput, index: int, ctx: PhaseContext) -> dict[str, Any]:
+        spec, video_id = phase_input.spec, phase_input.video_id
+        music = ctx.workdir / "music.wav"
+        get_music_provider().compose(spec, music, ctx.meter)
+        ctx.check_canceled()
+        mixed = music
+        narration = (spec.get("narration") or {}).get("track")
+        if narration:
+            mixed = duck_and_mix(
+                music,
+                local_copy(narration, ctx.workdir),
+                ctx.workdir / "mixed.wav",
+                duck_db=settings.NARRATION_DUCK_DB,
+            )
+        soundtrack = ctx.workdir / "soundtrack.m4a"
+        encode_aac(mixed, soundtrack, seconds=spec["duration"], timeout=self.timeout)
+        return {
+            "music_url": store_file(music, artifact_name(FINAL_PREFIX, video_id, music.name)),
+            "soundtrack_url": store_file(soundtrack, artifact_name(FINAL_PREFIX, video_id, soundtrack.name)),
+        }
 
     def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput:
         video_id = phase_input.video_id
         clips = [local_copy(name, ctx.workdir) for name in ctx.outputs["chunks"]["chunk_urls"]]
         stitched = ctx.workdir / "stitched.mp4"
         concat_copy(clips, stitched, timeout=self.timeout)
-        ctx.report_progress(1, 3)
-
+        ctx.report_progress(1, 2)
         ctx.check_canceled()
-        music = ctx.workdir / "music.wav"
-        get_music_provider().compose(phase_input.spec, music, ctx.meter)
-        ctx.report_progress(2, 3)
-
-        ctx.check_canceled()
-        soundtrack = music
-        narration = (phase_input.spec.get("narration") or {}).get("track")
-        if narration:
-            soundtrack = duck_and_mix(
-                music,
-                local_copy(narration, ctx.workdir),
-                ctx.workdir / "soundtrack.wav",
-                duck_db=settings.NARRATION_DUCK_DB,
-            )
+        (soundtrack,) = ctx.parts
         refined = ctx.workdir / "refined.mp4"
-        mux_audio(stitched, soundtrack, refined, timeout=self.timeout)
-        ctx.report_progress(3, 3)
+        mux_copy(
+            stitched, local_copy(soundtrack["soundtrack_url"], ctx.workdir), refined, timeout=self.timeout
+        )
+        ctx.report_progress(2, 2)
         return ctx.output(
             {
                 "stitched_url": store_file(stitched, artifact_name(FINAL_PREFIX, video_id, stitched.name)),
-                "music_url": store_file(music, artifact_name(FINAL_PREFIX, video_id, music.name)),
+                "music_url": soundtrack["music_url"],
                 "refined_url": store_file(refined, artifact_name(FINAL_PREFIX, video_id, refined.name)),
             }
         )

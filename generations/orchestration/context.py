@@ -4,6 +4,7 @@ the generation's status."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import partial
 from pathlib import Path
 
@@ -24,7 +25,17 @@ def phase_input(generation: VideoGeneration, phase: Phase) -> PhaseInput:
     return PhaseInput(video_id=generation.id, spec=generation.spec or {})
 
 
-def phase_context(video_id: str, phase: Phase, run_id: int | None, workdir: Path) -> PhaseContext:
+def phase_context(
+    video_id: str,
+    phase: Phase,
+    run_id: int | None,
+    workdir: Path,
+    *,
+    running_under: Collection[str] | None = None,
+) -> PhaseContext:
+    """`running_under`: the statuses the generation may have while this work goes on (a
+    part may run before its phase's turn); by default the phase's own."""
+    statuses = running_under or (phase.status,)
     outputs = {
         row.phase: row.output_data
         for row in PhaseRun.objects.filter(generation_id=video_id, status=PhaseRun.State.SUCCEEDED)
@@ -48,7 +59,7 @@ def phase_context(video_id: str, phase: Phase, run_id: int | None, workdir: Path
             report_progress(video_id, phase, run_id, done, total)
 
     def is_canceled() -> bool:
-        return not VideoGeneration.objects.filter(id=video_id, status=phase.status).exists()
+        return not VideoGeneration.objects.filter(id=video_id, status__in=statuses).exists()
 
     return PhaseContext(
         video_id=video_id,

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import django_rq
 from django.conf import settings
-from rq import Callback, Retry
+from rq import Callback, Retry, get_current_job
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation
+from rq.job import JobStatus
 from rq.registry import DeferredJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 logger = logging.getLogger(__name__)
 
-ADVANCE_TIMEOUT = 60
+# Jobs that only look up and start work (batch releases); refreshes and re-voicing add their renders.
+SHORT_JOB_TIMEOUT = 60
 # Longer than any job may run, so a key left by a killed job expires by itself.
 REMOTE_WORK_TTL = 24 * 3600
 # A stopped job's horse is killed before its `finally` blocks run; this removes its scratch files.
@@ -56,23 +59,12 @@ def _enqueue(
     )
 
 
-def enqueue_next(video_id: str) -> None:
-    """Enqueue the job that finds and starts the generation's first unfinished phase."""
-    _enqueue(
-        "generations.orchestration.jobs.advance",
-        video_id,
-        job_id=f"{_job_prefix(video_id)}advance",
-        timeout=ADVANCE_TIMEOUT,
-        description=f"advance {video_id}",
-    )
-
-
 def enqueue_storyboard_refresh(video_id: str) -> None:
     _enqueue(
         "generations.orchestration.jobs.refresh_storyboard",
         video_id,
         job_id=f"{_job_prefix(video_id)}storyboard-{uuid.uuid4().hex[:8]}",
-        timeout=ADVANCE_TIMEOUT + 240,
+        timeout=SHORT_JOB_TIMEOUT + 240,
         description=f"storyboard refresh {video_id}",
         on_stopped=CLEAN_WORKDIRS,
     )
@@ -91,16 +83,41 @@ def enqueue_phase(video_id: str, phase: str, *, attempt: int, timeout: int) -> N
 
 
 def enqueue_part(video_id: str, phase: str, index: int, *, attempt: int, timeout: int) -> None:
+    """Enqueue one part's job, unless this attempt's job already waits in the queue (a part
+    started early is enqueued again by its phase's turn)."""
+    job_id = f"{_job_prefix(video_id)}{phase}-{index}-{attempt}"
+    if _is_waiting(job_id):
+        return
     _enqueue(
         "generations.orchestration.jobs.run_part",
         video_id,
         phase,
         index,
-        job_id=f"{_job_prefix(video_id)}{phase}-{index}-{attempt}",
+        job_id=job_id,
         timeout=timeout,
         description=f"{phase}[{index}] {video_id}",
         on_stopped=CLEAN_WORKDIRS,
     )
+
+
+def _is_waiting(job_id: str) -> bool:
+    job = get_queue().fetch_job(job_id)
+    if job is None:
+        return False
+    status = job.get_status(refresh=False)
+    return status in (JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED) or (
+        status == JobStatus.QUEUED and job.get_position() is not None
+    )
+
+
+def seconds_left_in_job() -> float | None:
+    """How long the RQ job running this code may still run before its timeout kills it;
+    None outside a job (a web request, a management command)."""
+    job = get_current_job()
+    if job is None or job.started_at is None or not job.timeout or job.timeout < 0:
+        return None
+    started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=UTC)
+    return job.timeout - (datetime.now(UTC) - started).total_seconds()
 
 
 def enqueue_webhook(video_id: str, event: str, cycle: int) -> None:
@@ -129,7 +146,7 @@ def enqueue_revoice(video_id: str) -> None:
         "generations.orchestration.jobs.revoice",
         video_id,
         job_id=f"{_job_prefix(video_id)}revoice-{uuid.uuid4().hex[:8]}",
-        timeout=ADVANCE_TIMEOUT + 240,
+        timeout=SHORT_JOB_TIMEOUT + 240,
         description=f"re-voice {video_id}",
         on_stopped=CLEAN_WORKDIRS,
     )
@@ -142,7 +159,7 @@ def enqueue_batch_release(user_id: int) -> None:
         "generations.orchestration.jobs.release_batches",
         user_id,
         job_id=f"batch-release-{user_id}",
-        timeout=ADVANCE_TIMEOUT,
+        timeout=SHORT_JOB_TIMEOUT,
         description=f"release batch items of user {user_id}",
     )
 

@@ -5,13 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from generations import batches
-from generations.orchestration import pipeline, storyboard, workdirs
+from generations.orchestration import parts, pipeline, storyboard, workdirs
 from generations.orchestration import reconcile as reconciler
 from generations.orchestration import revoice as revoicer
-
-
-def advance(video_id: str) -> None:
-    pipeline.advance(video_id)
 
 
 def run_phase(video_id: str, phase: str) -> None:
@@ -19,7 +15,7 @@ def run_phase(video_id: str, phase: str) -> None:
 
 
 def run_part(video_id: str, phase: str, index: int) -> None:
-    pipeline.run_part(video_id, phase, index)
+    parts.run_part(video_id, phase, index)
 
 
 def refresh_storyboard(video_id: str) -> None:

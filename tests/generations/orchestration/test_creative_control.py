@@ -126,8 +126,11 @@ def test_regenerating_one_scene_redoes_exactly_one_chunk(
     assert generation.status == Status.COMPLETE, generation.error_message
     assert_conforming_video(generation, tmp_path)
 
-    parts = {part.index: part for part in PartRun.objects.filter(generation=generation)}
+    parts = {part.index: part for part in PartRun.objects.filter(generation=generation, phase="chunks")}
     assert [parts[index].attempts for index in range(4)] == [1, 2, 1, 1]
+    assert (
+        PartRun.objects.get(generation=generation, phase="refine").attempts == 2
+    )  # the soundtrack spans every scene
     assert generation.chunk_urls[1] != chunks_before[1]
     for index in (0, 2, 3):  # reused byte for byte
         assert generation.chunk_urls[index] == chunks_before[index]

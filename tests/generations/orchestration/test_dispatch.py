@@ -16,15 +16,15 @@ def test_a_phase_job_carries_its_phases_timeout_and_a_deterministic_id(queue):
 
 
 def test_waiting_work_is_found_by_generation(queue):
-    dispatch.enqueue_next("abc123")
+    dispatch.enqueue_part("abc123", "chunks", 0, attempt=1, timeout=600)
     dispatch.enqueue_phase("def456", "plan", attempt=1, timeout=60)
     assert dispatch.waiting_video_ids() == {"abc123", "def456"}
 
 
 def test_cancel_drops_only_that_generations_waiting_jobs(queue):
-    dispatch.enqueue_next("abc123")
+    dispatch.enqueue_phase("abc123", "plan", attempt=1, timeout=60)
     dispatch.enqueue_part("abc123", "chunks", 0, attempt=1, timeout=600)
-    dispatch.enqueue_next("def456")
+    dispatch.enqueue_phase("def456", "plan", attempt=1, timeout=60)
     dispatch.cancel_jobs("abc123")
     assert dispatch.waiting_video_ids() == {"def456"}
 
@@ -34,3 +34,26 @@ def test_remote_work_in_flight_is_remembered_until_it_ends(queue):
     dispatch.track_remote_work("abc123", "replicate", "p-2", True)
     dispatch.track_remote_work("abc123", "replicate", "p-1", False)
     assert queue.connection.smembers("videogen:remote-work:abc123") == {b"replicate:p-2"}
+
+
+def test_a_part_already_waiting_is_not_enqueued_twice(queue):
+    dispatch.enqueue_part("abc123", "chunks", 0, attempt=1, timeout=600)
+    dispatch.enqueue_part("abc123", "chunks", 0, attempt=1, timeout=600)
+    assert queue.get_job_ids() == ["vg-abc123-chunks-0-1"]
+    # A new attempt is a new job.
+    dispatch.enqueue_part("abc123", "chunks", 0, attempt=2, timeout=600)
+    assert queue.count == 2
+
+
+def test_outside_a_job_there_is_no_time_limit_to_fit_in():
+    assert dispatch.seconds_left_in_job() is None
+
+
+def test_inside_a_job_the_time_left_counts_down_from_its_timeout(queue, work_queue):
+    queue.enqueue_call("tests.generations.orchestration.test_dispatch.remember_time_left", timeout=90)
+    work_queue()
+    assert 80 < float(queue.connection.get("time-left")) <= 90
+
+
+def remember_time_left() -> None:
+    dispatch.get_queue().connection.set("time-left", dispatch.seconds_left_in_job())

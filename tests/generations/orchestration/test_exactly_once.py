@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from generations import services
 from generations.models import CostEntry, PhaseRun, Status, VideoGeneration
-from generations.orchestration import dispatch, pipeline
+from generations.orchestration import dispatch, steps
 from generations.orchestration.reconcile import reconcile
 from phases.registry import PHASES
 from phases.request import GenerationRequest
@@ -112,7 +112,7 @@ def test_a_phase_enqueued_again_and_again_runs_once(alice, start_workers, paid_i
     copies = iter(range(100, 10_000))
 
     def duplicate() -> None:
-        finished = pipeline.succeeded_phases(generation.id)
+        finished = steps.succeeded_phases(generation.id)
         current = next((phase for phase in PHASES if phase.name not in finished), None)
         if current is not None:
             dispatch.enqueue_phase(generation.id, current.name, attempt=next(copies), timeout=current.timeout)

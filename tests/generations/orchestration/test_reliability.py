@@ -100,21 +100,19 @@ def test_a_worker_killed_mid_chunks_is_resumed_without_redoing_finished_work(
         django_capture_on_commit_callbacks,
     )
     worker = start_worker()
+    clips = PartRun.objects.filter(generation=generation, phase="chunks")
     # Kill once at least one scene is finished and another is being rendered.
     wait_for(
         lambda: (
-            PartRun.objects.filter(generation=generation, status=PartRun.State.SUCCEEDED).exists()
-            and PartRun.objects.filter(generation=generation, status=PartRun.State.RUNNING).exists()
+            clips.filter(status=PartRun.State.SUCCEEDED).exists()
+            and clips.filter(status=PartRun.State.RUNNING).exists()
         ),
         240,
         "a finished chunk and a chunk in progress",
     )
     kill_worker_and_horse(worker)
-    finished_before = {
-        part.index: part.finished_at
-        for part in PartRun.objects.filter(generation=generation, status=PartRun.State.SUCCEEDED)
-    }
-    interrupted = PartRun.objects.filter(generation=generation, status=PartRun.State.RUNNING).get()
+    finished_before = {part.index: part.finished_at for part in clips.filter(status=PartRun.State.SUCCEEDED)}
+    interrupted = clips.filter(status=PartRun.State.RUNNING).get()
     earlier_phases = dict(
         generation.phase_runs.filter(status=PhaseRun.State.SUCCEEDED).values_list("phase", "finished_at")
     )
@@ -131,7 +129,7 @@ def test_a_worker_killed_mid_chunks_is_resumed_without_redoing_finished_work(
         assert (
             generation.phase_runs.get(phase=phase, status=PhaseRun.State.SUCCEEDED).finished_at == finished_at
         )
-    for part in PartRun.objects.filter(generation=generation, index__in=finished_before):
+    for part in clips.filter(index__in=finished_before):
         assert (part.attempts, part.finished_at) == (1, finished_before[part.index])
     interrupted.refresh_from_db()
     assert interrupted.status == PartRun.State.SUCCEEDED and interrupted.attempts == 2
@@ -189,12 +187,9 @@ def test_cancel_stops_the_running_job_within_seconds(
         alice, "A long calm ocean at night under the stars", 30, django_capture_on_commit_callbacks
     )
     start_worker()
-    wait_for(
-        lambda: PartRun.objects.filter(generation=generation, status=PartRun.State.RUNNING).exists(),
-        240,
-        "a chunk in progress",
-    )
-    running = PartRun.objects.get(generation=generation, status=PartRun.State.RUNNING)
+    clips = PartRun.objects.filter(generation=generation, phase="chunks")
+    wait_for(lambda: clips.filter(status=PartRun.State.RUNNING).exists(), 240, "a chunk in progress")
+    running = clips.get(status=PartRun.State.RUNNING)
     job_id = f"vg-{generation.id}-chunks-{running.index}-{running.attempts}"
     canceled_at = time.monotonic()
     services.generation_cancel(video_id=generation.id)
@@ -243,7 +238,7 @@ def test_retry_after_a_failure_skips_the_phases_that_finished(alice, tmp_path, w
     for phase in ("plan", "animatic", "references"):
         assert generation.phase_runs.filter(phase=phase).count() == 1  # not run again
     assert generation.phase_runs.filter(phase="chunks").count() == 2
-    assert PartRun.objects.get(generation=generation, index=0).attempts == 1
+    assert PartRun.objects.get(generation=generation, phase="chunks", index=0).attempts == 1
 
 
 def test_a_lost_generation_is_failed_after_too_many_resumes(alice, queue, django_capture_on_commit_callbacks):

@@ -70,7 +70,7 @@ def test_create_makes_a_queued_record_and_enqueues_its_first_job(
     assert generation.prompt == "A forest at dawn, birds waking up"
     assert (generation.duration, generation.aspect_ratio, generation.seed) == (12, "9:16", 7)
     assert len(generation.id) == 32
-    assert queue.get_job_ids() == [f"vg-{generation.id}-advance"]
+    assert queue.get_job_ids() == [f"vg-{generation.id}-plan-1"]
 
 
 def test_nothing_is_enqueued_when_the_creating_transaction_rolls_back(
@@ -228,7 +228,7 @@ def test_creating_enqueues_the_first_job_once_the_row_is_committed(
         assert queue.count == 0
     for callback in callbacks:
         callback()
-    assert queue.get_job_ids() == [f"vg-{generation.id}-advance"]
+    assert queue.get_job_ids() == [f"vg-{generation.id}-plan-1"]
 
 
 PARENT_REQUEST = GenerationRequest(

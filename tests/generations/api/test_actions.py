@@ -46,7 +46,7 @@ def test_retry_requeues_a_failed_generation(alice, alice_api, queue, django_capt
     assert response.status_code == 200
     body = response.json()
     assert (body["status"], body["error"], body["attempts"]) == ("queued", None, 2)
-    assert queue.get_job_ids() == [f"vg-{generation.id}-advance"]
+    assert queue.get_job_ids() == [f"vg-{generation.id}-plan-1"]
 
 
 def test_retry_of_a_running_generation_is_a_409_saying_why(alice, alice_api):

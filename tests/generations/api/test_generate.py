@@ -46,7 +46,7 @@ def test_it_queues_a_generation_and_points_at_its_status(
         42,
     )
     assert generation.uploaded_assets == [{"url": PUBLIC_IMAGE, "type": "image"}]
-    assert queue.get_job_ids() == [f"vg-{generation.id}-advance"]
+    assert queue.get_job_ids() == [f"vg-{generation.id}-plan-1"]
 
 
 def test_options_have_the_seed_defaults(alice_api):

@@ -81,7 +81,7 @@ def test_short_phases_share_a_job(alice, queue, work_queue):
         ]
     )
     events = list(generation.status_events.values_list("to_status", flat=True))
-    assert [status for status in events if status in pipeline_order()] == list(pipeline_order())
+    assert events == list(pipeline_order()[1:])  # every status, once each, in order
 
 
 def test_nothing_after_the_review_gate_starts_before_approval(alice, queue, work_queue):

@@ -51,7 +51,7 @@ def test_submitting_makes_a_generation_queues_it_and_opens_its_page(
     assert response["Location"] == reverse("generation-detail", args=[generation.id])
     assert (generation.user, generation.prompt, generation.duration) == (alice, PROMPT, 10)
     assert (generation.aspect_ratio, generation.template) == ("9:16", "noir")
-    assert queue.fetch_job(f"vg-{generation.id}-advance") is not None
+    assert queue.fetch_job(f"vg-{generation.id}-plan-1") is not None
 
 
 @pytest.mark.parametrize(

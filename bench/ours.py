@@ -128,7 +128,7 @@ class Run:
     label: str
     video_id: str
     wall: float  # created -> completed, from the row's own timestamps
-    phases: dict[str, float]  # phase -> wall seconds (the chunks phase: fan-out to join)
+    phases: dict[str, float]  # phase -> wall seconds at work (a fan-out phase: its parts and its join)
     phase_cpu: dict[str, float]  # phase -> CPU-seconds of the workers' trees meanwhile
     parts: list[tuple[float, float]]  # chunk part intervals, seconds from creation
     work: float  # seconds inside phase or part rendering (union of intervals)
@@ -199,20 +199,29 @@ def measure(label: str, video_id: str, watch: Watch) -> Run:
         return (when - t0).total_seconds()
 
     runs = list(PhaseRun.objects.filter(generation=generation, status="succeeded").order_by("started_at"))
-    parts = [
-        (rel(part.started_at), rel(part.finished_at))
-        for part in PartRun.objects.filter(generation=generation, phase="chunks").order_by("index")
-    ]
-    phases, phase_cpu, work = {}, {}, list(parts)
+    part_rows = list(PartRun.objects.filter(generation=generation).order_by("phase", "index"))
+    parts = [(rel(part.started_at), rel(part.finished_at)) for part in part_rows if part.phase == "chunks"]
+    phases, phase_cpu = {}, {}
+    work = [(rel(part.started_at), rel(part.finished_at)) for part in part_rows]
     chunks_window = (0.0, 0.0)
     for run in runs:
-        phases[run.phase] = run.duration_seconds
-        phase_cpu[run.phase] = watch.cpu_between(run.started_at.timestamp(), run.finished_at.timestamp())[0]
-        if run.phase == "chunks":
-            chunks_window = (run.started_at.timestamp(), run.finished_at.timestamp())
+        own = [(rel(part.started_at), rel(part.finished_at)) for part in part_rows if part.phase == run.phase]
+        if own:
+            # A fan-out phase: its parts (which may start before its turn, beside other
+            # phases), then its join, timed in the run's detail.
+            join = (rel(run.finished_at) - run.detail.get("join_seconds", 0.0), rel(run.finished_at))
+            work.append(join)
+            window = (min(start for start, _ in own), rel(run.finished_at))
+            phases[run.phase] = _union([*own, join])
         else:
             # duration_seconds is timed inside the phase (PhaseContext creation to output).
-            work.append((rel(run.started_at), rel(run.started_at) + run.duration_seconds))
+            window = (rel(run.started_at), rel(run.started_at) + run.duration_seconds)
+            work.append(window)
+            phases[run.phase] = run.duration_seconds
+        absolute = (t0.timestamp() + window[0], t0.timestamp() + window[1])
+        phase_cpu[run.phase] = watch.cpu_between(*absolute)[0]
+        if run.phase == "chunks":
+            chunks_window = absolute
     busy = _union(work)
     peak_phase = next(
         (

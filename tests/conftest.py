@@ -126,7 +126,7 @@ def make_video(work_queue) -> Callable[..., Any]:
 @pytest.fixture(scope="session")
 def fake_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The fake OpenAI and Replicate on 127.0.0.1, for the whole session."""
-    from tests.providers.fake_services import running_fake_services
+    from tests.providers.fake_http import running_fake_services
 
     with running_fake_services(tmp_path_factory.mktemp("fake-assets")) as fake:
         yield fake

@@ -210,18 +210,20 @@ def measure(label: str, video_id: str, watch: Watch) -> Run:
             # A fan-out phase: its parts (which may start before its turn, beside other
             # phases), then its join, timed in the run's detail.
             join = (rel(run.finished_at) - run.detail.get("join_seconds", 0.0), rel(run.finished_at))
-            work.append(join)
-            window = (min(start for start, _ in own), rel(run.finished_at))
-            phases[run.phase] = _union([*own, join])
+            intervals = [*own, join]
+            phases[run.phase] = _union(intervals)
         else:
             # duration_seconds is timed inside the phase (PhaseContext creation to output).
-            window = (rel(run.started_at), rel(run.started_at) + run.duration_seconds)
-            work.append(window)
+            intervals = [(rel(run.started_at), rel(run.started_at) + run.duration_seconds)]
             phases[run.phase] = run.duration_seconds
-        absolute = (t0.timestamp() + window[0], t0.timestamp() + window[1])
-        phase_cpu[run.phase] = watch.cpu_between(*absolute)[0]
+        work.extend(intervals[-1:])
+        # CPU inside the phase's own intervals: exact with one worker, which runs one thing
+        # at a time; with two, an interval also holds what the other worker ran meanwhile.
+        phase_cpu[run.phase] = sum(
+            watch.cpu_between(t0.timestamp() + start, t0.timestamp() + stop)[0] for start, stop in intervals
+        )
         if run.phase == "chunks":
-            chunks_window = absolute
+            chunks_window = (t0.timestamp() + min(start for start, _ in own), run.finished_at.timestamp())
     busy = _union(work)
     peak_phase = next(
         (

@@ -27,12 +27,9 @@ from phases import storage
 from phases.request import GenerationRequest
 from providers.costs import COST_GPT4_TURBO, COST_ZEROSCOPE_VIDEO
 from tests.conftest import PROJECT_DIR
+from tests.providers.fake_http import running_fake_services
 from tests.providers.fake_s3 import FakeS3, running_s3
-from tests.providers.fake_services import (
-    REPLICATE_TOKEN,
-    FakeServices,
-    running_fake_services,
-)
+from tests.providers.fake_services import REPLICATE_TOKEN, FakeServices
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,5 +1,5 @@
 """Joining what is already encoded, by stream copy: chunks into one video, a soundtrack
-onto it (encoded here when it is not yet), the index moved to the front for streaming."""
+(encoded here beforehand) onto it, the index moved to the front for streaming."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import os
 import tempfile
 from pathlib import Path
 
-from media.probe import probe
 from media.run import FASTSTART, atomic_output, run_ffmpeg
 from toolbox.exceptions import MediaError
 
@@ -37,22 +36,6 @@ def concat_copy(paths: list[Path], out_path: Path, *, timeout: float) -> None:
 
 
 AAC = ["-c:a", "aac", "-profile:a", "aac_low", "-ar", "48000", "-ac", "2", "-b:a", "192k"]
-
-
-def mux_audio(video: Path, audio: Path, out_path: Path, *, timeout: float) -> None:
-    """Copy `video`'s stream and add `audio` as AAC-LC, cut or padded with silence so the
-    result lasts exactly as long as the video (never `-shortest`, which could cut video)."""
-    duration = probe(video, timeout=timeout).duration
-    with atomic_output(out_path) as partial:
-        run_ffmpeg(
-            [
-                *["-i", str(video), "-i", str(audio), "-map", "0:v:0", "-map", "1:a:0"],
-                *["-c:v", "copy", "-af", "apad", *AAC, "-t", f"{duration:.6f}"],
-                *FASTSTART,
-                str(partial),
-            ],
-            timeout=timeout,
-        )
 
 
 def encode_aac(audio: Path, out_path: Path, *, seconds: float, timeout: float) -> None:

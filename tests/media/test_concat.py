@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from media.concat import concat_copy, encode_aac, mux_audio, mux_copy, remux_faststart
+from media.concat import concat_copy, encode_aac, mux_copy, remux_faststart
 from media.probe import probe
 from tests.media.clips import encode, tone_wav
 
@@ -18,18 +18,6 @@ def test_concat_copy_joins_chunks_into_their_summed_frame_count(tmp_path):
     assert probed.video.frames == 75
     assert probed.duration == pytest.approx(2.5, abs=0.01)
     assert not list(tmp_path.glob(".concat-*")), "the list file is cleaned up"
-
-
-@pytest.mark.parametrize("audio_seconds", [1.0, 4.0], ids=["shorter audio", "longer audio"])
-def test_mux_audio_adds_aac_48k_stereo_lasting_exactly_as_long_as_the_video(tmp_path, audio_seconds):
-    video = encode(tmp_path / "video.mp4", 60)
-    audio = tone_wav(tmp_path / "tone.wav", [(audio_seconds, 0.5)])
-    mux_audio(video, audio, tmp_path / "muxed.mp4", timeout=60)
-    probed = probe(tmp_path / "muxed.mp4")
-    assert probed.audio is not None
-    assert (probed.audio.codec, probed.audio.sample_rate, probed.audio.channels) == ("aac", 48000, 2)
-    assert probed.video.frames == 60
-    assert probed.duration == pytest.approx(2.0, abs=0.05)
 
 
 @pytest.mark.parametrize("audio_seconds", [1.0, 4.0], ids=["shorter audio", "longer audio"])

@@ -12,7 +12,7 @@ from PIL import Image
 
 from generations import selectors, services
 from generations.models import PhaseRun, Status, StatusEvent, status_choices
-from media.concat import mux_audio
+from media.concat import mux_copy
 from media.overlay import TimedOverlay, burn_overlays
 from media.probe import extract_frame, probe
 from phases.contract import BasePhase, PhaseContext, PhaseInput, PhaseOutput
@@ -46,7 +46,7 @@ class WatermarkPhase(BasePhase):
         overlay = TimedOverlay(mark, MARK_BOX[0], MARK_BOX[1], 0.0, seconds + 1)
         burn_overlays(exported, silent, [overlay], fps=spec["fps"], frames=frames, timeout=self.timeout)
         marked = ctx.workdir / "video-watermarked.mp4"
-        mux_audio(silent, exported, marked, timeout=self.timeout)
+        mux_copy(silent, exported, marked, timeout=self.timeout)
         name = store_file(marked, artifact_name(FINAL_PREFIX, phase_input.video_id, marked.name))
         return ctx.output({"final_video_url": name})
 

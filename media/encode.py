@@ -24,6 +24,9 @@ PIPE_SIZE = 1 << 20
 # Linux's fcntl constant; the fcntl module only names it from Python 3.12 on.
 F_SETPIPE_SZ = 1031
 QUEUED_FRAMES = 2
+# Frames an encoder lends out to draw into: those queued, the one being written, the one
+# being drawn, and one spare so drawing never waits on a buffer the pipe still holds.
+LENT_FRAMES = QUEUED_FRAMES + 3
 # Every chunk, drawn here or re-encoded from someone else's clip, uses these, so that the
 # chunks join by stream copy.
 PRESET = "veryfast"
@@ -76,6 +79,9 @@ class FrameEncoder:
     A writer thread feeds the pipe from a short queue. ffmpeg reads a frame only when
     x264 takes one, and a pipe holds a third of a 1080p frame, so writing inline would
     make ffmpeg wait for every frame to be drawn, and the drawing wait for every write.
+
+    A frame drawn into `frame_buffer()` is sent as it is: no copy on the way to the pipe
+    (3 MiB per 1080p frame), and the buffer comes back for another frame once written.
     """
 
     def __init__(
@@ -109,7 +115,11 @@ class FrameEncoder:
         self._proc: Popen[bytes] | None = None
         self._stderr: BinaryIO | None = None
         self._timer: threading.Timer | None = None
-        self._queue: queue.Queue[list[bytes | memoryview] | None] = queue.Queue(maxsize=QUEUED_FRAMES)
+        self._queue: queue.Queue[tuple[list[bytes | memoryview], np.ndarray | None] | None] = queue.Queue(
+            maxsize=QUEUED_FRAMES
+        )
+        self._lent: list[np.ndarray] = []
+        self._returned: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._broken = threading.Event()
 
@@ -141,29 +151,53 @@ class FrameEncoder:
     def _feed(self) -> None:
         assert self._proc is not None and self._proc.stdin is not None
         stdin = self._proc.stdin
+        lent: np.ndarray | None = None
         try:
-            while (parts := self._queue.get()) is not None:
+            while (item := self._queue.get()) is not None:
+                parts, lent = item
                 if not self._broken.is_set():
                     for part in parts:
                         stdin.write(part)
+                if lent is not None:
+                    self._returned.put(lent)
+                    lent = None
         except (BrokenPipeError, OSError, ValueError):
-            # ffmpeg is gone; keep emptying the queue so `write` never blocks on it.
+            # ffmpeg is gone; keep emptying the queue so `write` and `frame_buffer` never
+            # block on it.
             self._broken.set()
-            while self._queue.get() is not None:
-                pass
+            if lent is not None:
+                self._returned.put(lent)
+            while (item := self._queue.get()) is not None:
+                if item[1] is not None:
+                    self._returned.put(item[1])
         finally:
             try:
                 stdin.close()
             except OSError:
                 pass
 
+    def frame_buffer(self) -> np.ndarray:
+        """A frame-sized uint8 buffer to draw the next frame into, then hand to `write`;
+        its contents are whatever frame it last carried."""
+        try:
+            return self._returned.get_nowait()
+        except queue.Empty:
+            if len(self._lent) < LENT_FRAMES:
+                self._lent.append(np.zeros(self.frame_size, dtype=np.uint8))
+                return self._lent[-1]
+        return self._returned.get()
+
     def write(self, frame: Frame | Sequence[Frame]) -> None:
         assert self._writer is not None, "use FrameEncoder as a context manager"
         if self._broken.is_set():
             raise self._failure("stopped reading frames")
-        parts = [_as_buffer(part) for part in (frame if isinstance(frame, (list, tuple)) else [frame])]
+        lent = next((own for own in self._lent if frame is own), None)
+        if lent is not None:
+            parts: list[bytes | memoryview] = [memoryview(lent)]
+        else:
+            parts = [_as_buffer(part) for part in (frame if isinstance(frame, (list, tuple)) else [frame])]
         self._bytes += sum(memoryview(part).nbytes for part in parts)
-        self._queue.put(parts)
+        self._queue.put((parts, lent))
         self.frames_written = self._bytes // self.frame_size
 
     def _failure(self, problem: str) -> MediaError:

@@ -11,7 +11,6 @@ precomputed masks, and the three planes go down the pipe.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,8 +152,36 @@ def prepare(spec: dict[str, Any], scene_index: int, reference_path: Path) -> Sce
     )
 
 
+@dataclass
+class FramePlanes:
+    """A yuv420p frame buffer seen as its three planes: Pillow images to paste into, and
+    numpy views of the same pixels to copy into."""
+
+    y: Image.Image
+    u: Image.Image
+    v: Image.Image
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+    @classmethod
+    def over(cls, buffer: np.ndarray, width: int, height: int) -> FramePlanes:
+        luma, chroma = width * height, (width // 2) * (height // 2)
+        arrays = (
+            buffer[:luma].reshape(height, width),
+            buffer[luma : luma + chroma].reshape(height // 2, width // 2),
+            buffer[luma + chroma : luma + 2 * chroma].reshape(height // 2, width // 2),
+        )
+        images = []
+        for array in arrays:
+            image = Image.frombuffer("L", (array.shape[1], array.shape[0]), array, "raw", "L", 0, 1)
+            # Pillow marks an image over someone else's memory read-only, and would copy it on
+            # the first paste; drawing into that memory is the point here.
+            image.readonly = 0
+            images.append(image)
+        return cls(images[0], images[1], images[2], arrays)
+
+
 class FrameRenderer:
-    """Draws the frames of one scene as (Y, U, V) byte strings."""
+    """Draws the frames of one scene into yuv420p frame buffers."""
 
     def __init__(self, spec: dict[str, Any], scene_index: int, material: SceneMaterial) -> None:
         scene = spec["scenes"][scene_index]
@@ -169,27 +196,45 @@ class FrameRenderer:
         self.subtitles = BurnedSubtitles(spec, scene_index)
         # Burned subtitles say the scene's words already; its caption would sit on them.
         self.caption = None if self.subtitles else caption_overlay(scene["caption"], *self.size)
-
-    def __iter__(self) -> Iterator[tuple[bytes, bytes, bytes]]:
-        for index in range(self.frames):
-            yield self.frame(index)
+        # The planes of each buffer the encoder lends, made once: it lends the same few again.
+        self._targets: dict[int, tuple[np.ndarray, FramePlanes]] = {}
 
     def frame(self, index: int) -> tuple[bytes, bytes, bytes]:
+        """Frame `index` as its Y, U and V planes."""
+        w, h = self.size
+        planes = FramePlanes.over(np.empty(w * h * 3 // 2, dtype=np.uint8), w, h)
+        self._draw(index, planes)
+        y, u, v = (array.tobytes() for array in planes.arrays)
+        return y, u, v
+
+    def _planes(self, buffer: np.ndarray) -> FramePlanes:
+        target = self._targets.get(id(buffer))
+        if target is None or target[0] is not buffer:
+            target = (buffer, FramePlanes.over(buffer, *self.size))
+            self._targets[id(buffer)] = target
+        return target[1]
+
+    def draw(self, index: int, buffer: np.ndarray) -> None:
+        """Draw frame `index` into `buffer` (a whole yuv420p frame), every pixel of it."""
+        self._draw(index, self._planes(buffer))
+
+    def _draw(self, index: int, out: FramePlanes) -> None:
         progress = index / max(self.frames - 1, 1)
         t = index / self.fps
         m = self.material
         bg_box = camera_box(self.camera, progress, m.canvas_size, self.size, 1.0)
         fg_box = camera_box(self.camera, progress, m.canvas_size, self.size, PARALLAX)
-        y, u, v = self._layers(bg_box, fg_box)
+        self._layers(bg_box, fg_box, out)
+        y, u, v = out.y, out.u, out.v
         self._paste_particles(y, u, v, t, bg_box, fg_box)
         self._paste_caption(y, u, v, t)
         self.subtitles.paste(y, u, v, index)
         level = self._fade_level(index)
         if level < 1:
-            y = y.point([round(16 + (k - 16) * level) for k in range(256)])
+            y.paste(y.point([round(16 + (k - 16) * level) for k in range(256)]))
             chroma = [round(128 + (k - 128) * level) for k in range(256)]
-            u, v = u.point(chroma), v.point(chroma)
-        return y.tobytes(), u.tobytes(), v.tobytes()
+            u.paste(u.point(chroma))
+            v.paste(v.point(chroma))
 
     def _output_row(self, canvas_row: int, box: Box, round_up: bool) -> int:
         """The even output row where `canvas_row` of a layer shown through `box` lands."""
@@ -197,37 +242,37 @@ class FrameRenderer:
         row = math.ceil(row) + math.ceil(row) % 2 if round_up else math.floor(row) - math.floor(row) % 2
         return min(max(row, 0), self.size[1])
 
-    def _layers(self, bg_box: Box, fg_box: Box) -> tuple[Image.Image, Image.Image, Image.Image]:
+    def _layers(self, bg_box: Box, fg_box: Box, out: FramePlanes) -> None:
         """Background and foreground, each sampled only where it can be seen: the background
         above the foreground's solid part, the foreground's coverage blended only in the rows
         where its silhouette has edges."""
-        m, (w, h) = self.material, self.size
+        m, h = self.material, self.size[1]
         fg = m.foreground
         if fg is None:
-            return self._sample(m.background, bg_box, 0, h)
+            self._sample_into(m.background, bg_box, 0, h, out)
+            return
         first = self._output_row(m.foreground_top, fg_box, round_up=False)
         solid = max(self._output_row(m.foreground_solid, fg_box, round_up=True), first)
-        planes = self._sample(m.background, bg_box, 0, solid)
+        self._sample_into(m.background, bg_box, 0, solid, out)
         if solid < h:
-            below = self._sample(fg, fg_box, solid, h)
-            full = [
-                Image.new("L", (w, h)),
-                Image.new("L", (w // 2, h // 2)),
-                Image.new("L", (w // 2, h // 2)),
-            ]
-            for plane, top, bottom, scale in zip(full, planes, below, (1, 2, 2), strict=True):
-                plane.paste(top, (0, 0))
-                plane.paste(bottom, (0, solid // scale))
-            planes = (full[0], full[1], full[2])
+            self._sample_into(fg, fg_box, solid, h, out)
         if first < solid:
             assert fg.a_y is not None and fg.a_c is not None
             edge = self._sample(fg, fg_box, first, solid)
             a_y = self._rows(fg.a_y, fg_box, first, solid, luma=True)
             a_c = self._rows(fg.a_c, fg_box, first, solid, luma=False)
-            planes[0].paste(edge[0], (0, first), a_y)
-            planes[1].paste(edge[1], (0, first // 2), a_c)
-            planes[2].paste(edge[2], (0, first // 2), a_c)
-        return planes
+            out.y.paste(edge[0], (0, first), a_y)
+            out.u.paste(edge[1], (0, first // 2), a_c)
+            out.v.paste(edge[2], (0, first // 2), a_c)
+
+    def _sample_into(self, planes: Planes, box: Box, top: int, bottom: int, out: FramePlanes) -> None:
+        """Output rows [top, bottom) of a layer, drawn into the frame."""
+        scale = (box[3] - box[1]) / self.size[1]
+        sub = (box[0], box[1] + top * scale, box[2], box[1] + bottom * scale)
+        for plane, image, array, factor in zip(
+            (planes.y, planes.u, planes.v), (out.y, out.u, out.v), out.arrays, (1, 2, 2), strict=True
+        ):
+            plane.sample_into(sub, image, array[top // factor : bottom // factor], top // factor)
 
     def _sample(
         self, planes: Planes, box: Box, top: int, bottom: int
@@ -312,5 +357,7 @@ class LocalVideo:
         # ffmpeg and x264 start up while the scene is prepared.
         with encoder:
             renderer = FrameRenderer(spec, scene_index, prepare(spec, scene_index, Path(reference_path)))
-            for planes in renderer:
-                encoder.write(planes)
+            for index in range(frames):
+                buffer = encoder.frame_buffer()
+                renderer.draw(index, buffer)
+                encoder.write(buffer)

@@ -88,21 +88,44 @@ class Plane:
         self.factor = factor
         self.row_offset = row_offset
         self.image: Image.Image | None = None
+        self.arrays: list[list[np.ndarray]] = []
         self.phases: list[list[Image.Image]] = []
         if split:
-            self.phases = [[Image.fromarray(np.ascontiguousarray(p)) for p in row] for row in phases]
+            self.arrays = [[np.ascontiguousarray(p) for p in row] for row in phases]
+            self.phases = [[Image.fromarray(p) for p in row] for row in self.arrays]
         else:
             self.image = Image.fromarray(interleave(phases))
 
-    def sample(self, sub: Box, size: tuple[int, int]) -> Image.Image:
+    def _scaled(self, sub: Box) -> Box:
         f, offset = self.factor, self.row_offset
-        x0, y0, x1, y1 = sub[0] * f, max((sub[1] - offset) * f, 0.0), sub[2] * f, (sub[3] - offset) * f
+        return sub[0] * f, max((sub[1] - offset) * f, 0.0), sub[2] * f, (sub[3] - offset) * f
+
+    @staticmethod
+    def _split_origin(x0: float, y0: float) -> tuple[int, int, int, int]:
+        """For a pan: output pixel i samples plane pixel floor(x0 + 2i + 1), so a frame is
+        one parity image (row, column) cropped at (left, top)."""
+        kx, ky = math.floor(x0 + 1), math.floor(y0 + 1)
+        return ky % 2, kx % 2, kx // 2, ky // 2
+
+    def sample(self, sub: Box, size: tuple[int, int]) -> Image.Image:
+        x0, y0, x1, y1 = self._scaled(sub)
         if self.image is None:
-            # Output pixel i samples plane pixel floor(x0 + 2i + 1): parity and offset of that.
-            kx, ky = math.floor(x0 + 1), math.floor(y0 + 1)
-            left, top = kx // 2, ky // 2
-            return self.phases[ky % 2][kx % 2].crop((left, top, left + size[0], top + size[1]))
+            row, column, left, top = self._split_origin(x0, y0)
+            return self.phases[row][column].crop((left, top, left + size[0], top + size[1]))
         return self.image.resize(size, Image.Resampling.NEAREST, box=(x0, y0, x1, y1))
+
+    def sample_into(self, sub: Box, out: Image.Image, rows: np.ndarray, first_row: int) -> None:
+        """`sample` drawn straight into rows [first_row, first_row + len(rows)) of `out`,
+        whose pixels `rows` views: a pan is a single copy from the parity image."""
+        size = (rows.shape[1], rows.shape[0])
+        if self.image is None:
+            x0, y0, _, _ = self._scaled(sub)
+            row, column, left, top = self._split_origin(x0, y0)
+            source = self.arrays[row][column][top : top + size[1], left : left + size[0]]
+            if source.shape == rows.shape:
+                rows[...] = source
+                return
+        out.paste(self.sample(sub, size), (0, first_row))
 
 
 def _luma(plane: np.ndarray, row_offset: int = 0, *, split: bool) -> Plane:

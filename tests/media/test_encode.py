@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
+from PIL import Image
 
-from media.encode import FrameEncoder
-from media.probe import probe
+from media.encode import LENT_FRAMES, FrameEncoder
+from media.probe import extract_frame, probe
 from tests.media.clips import FPS, H, W, encode
 from toolbox.exceptions import MediaError
 
@@ -28,6 +30,33 @@ def test_frame_encoder_accepts_one_buffer_per_frame(tmp_path):
             encoder.write(memoryview(frame))
     assert encoder.frames_written == 10
     assert probe(tmp_path / "flat.mp4").video.frames == 10
+
+
+def test_frames_drawn_into_lent_buffers_arrive_in_order_and_the_buffers_come_back(tmp_path):
+    lent = set()
+    with FrameEncoder(tmp_path / "ramp.mp4", width=W, height=H, fps=FPS, timeout=30) as encoder:
+        for i in range(60):
+            buffer = encoder.frame_buffer()
+            lent.add(id(buffer))
+            buffer[: W * H] = 20 + 3 * i
+            buffer[W * H :] = 128
+            encoder.write(buffer)
+    assert encoder.frames_written == 60
+    assert len(lent) <= LENT_FRAMES
+    for index in (0, 30, 59):
+        extract_frame(tmp_path / "ramp.mp4", index / FPS, tmp_path / f"{index}.png", timeout=30)
+        with Image.open(tmp_path / f"{index}.png") as picture:
+            luma = np.asarray(picture.convert("L"), dtype=np.float32).mean()
+        # Full-range PNG from limited-range video: 16..235 stretched to 0..255.
+        assert luma == pytest.approx((20 + 3 * index - 16) * 255 / 219, abs=3)
+
+
+def test_writing_lent_buffers_to_a_failed_ffmpeg_raises_instead_of_waiting(tmp_path):
+    with pytest.raises(MediaError):
+        with FrameEncoder(tmp_path / "odd.mp4", width=W + 1, height=H, fps=FPS, timeout=30) as encoder:
+            for _ in range(200):
+                encoder.write(encoder.frame_buffer())
+                time.sleep(0.005)
 
 
 def test_frame_encoder_reports_ffmpeg_failure_with_its_stderr(tmp_path):

@@ -11,8 +11,9 @@ HOST=${HOST:-127.0.0.1}
 # Work lost while the app was down (a killed worker, a restarted Redis) is put back first;
 # RQ's cron scheduler then runs the same reconcile every minute.
 python manage.py reconcile
-# Under nice: rendering takes every core it is given, and the web must answer first.
-nice -n 10 python manage.py rqworker --with-scheduler &
+# Under nice 19: rendering takes every core it is given, and the web must answer first
+# (at nice 10 x264 still delayed /status polls past 25 ms at their 99th percentile).
+nice -n 19 python manage.py rqworker --with-scheduler &
 worker=$!
 # Webhook deliveries have their own queue and worker, so a slow receiver never holds the pipeline.
 python manage.py rqworker --with-scheduler "${WEBHOOK_QUEUE:-videogen-webhooks}" &

@@ -29,6 +29,13 @@ FINISH_TIMEOUT = 900
 RENDER_SECONDS_PER_VIDEO_SECOND = 2
 
 
+def worker_niceness() -> int:
+    """The `nice -n N` run.sh starts the pipeline's worker under (compose's is the same;
+    tests/deploy checks both), so the bench loads the web against workers started alike."""
+    found = re.search(r"^nice -n (\d+) python manage\.py rqworker", (PROJECT / "run.sh").read_text(), re.M)
+    return int(found.group(1)) if found else 0
+
+
 def bench_environment(*, database_url: str, media_root: Path, work_root: Path) -> dict[str, str]:
     """The environment of the bench process and every process it starts: offline providers,
     its own database and Redis database 8 (its queue is alone there), no debug."""

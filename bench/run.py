@@ -169,8 +169,8 @@ def peer(media: dict[str, Any], tmp: Path) -> dict[str, Any]:
 
 def api_load(env: dict[str, str], tmp: Path, seconds: int, clients: int) -> list[load.LoadResult]:
     """`/status` of a generation while it renders (1 worker, in its chunks phase): 50 clients
-    polling once a second each, with the worker at normal priority and under `nice -n 10`
-    (as run.sh and compose start it); then 50 connections flat out (wrk)."""
+    polling once a second each, with the worker at normal priority and under the `nice` that
+    run.sh and compose start it with; then 50 connections flat out (wrk)."""
     from rest_framework.authtoken.models import Token
 
     from generations.models import VideoGeneration
@@ -178,7 +178,8 @@ def api_load(env: dict[str, str], tmp: Path, seconds: int, clients: int) -> list
     token = Token.objects.get_or_create(user=ours.bench_user())[0].key
     results = []
     with load.Gunicorn(env, tmp / "gunicorn.log") as server:
-        for number, (shape, nice) in enumerate((("paced", 0), ("paced", 10), ("closed", 0))):
+        shapes = (("paced", 0), ("paced", ours.worker_niceness()), ("closed", 0))
+        for number, (shape, nice) in enumerate(shapes):
             with ours.Workers(1, env, tmp / "logs", nice=nice):
                 video_id = ours.start_generation(seed=ours.SEED + number + 1)
                 path = f"/status/{video_id}"

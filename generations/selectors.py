@@ -52,7 +52,12 @@ def generation_eta_seconds(generation: VideoGeneration) -> int | None:
     if generation.is_final:
         return None
     rates = recent_phase_rates()
-    runs = {run.phase: run for run in PhaseRun.objects.filter(generation=generation).order_by("attempt")}
+    runs = {
+        run.phase: run
+        for run in PhaseRun.objects.filter(generation=generation)
+        .order_by("attempt")
+        .only("phase", "status", "started_at")
+    }
     now = timezone.now()
     remaining = 0.0
     for phase in PHASES:
@@ -65,6 +70,20 @@ def generation_eta_seconds(generation: VideoGeneration) -> int | None:
             expected -= (now - run.started_at).total_seconds()
         remaining += max(expected, 0.0)
     return int(round(remaining))
+
+
+# What a status poll reads of a generation: the seed's StatusResponse, the owner check,
+# and what `generation_eta_seconds` and `generation_queue_position` need.
+STATUS_FIELDS = (
+    "id",
+    "user_id",
+    "status",
+    "progress",
+    "current_phase",
+    "error_message",
+    "duration",
+    "created_at",
+)
 
 
 def generation_queue_position(generation: VideoGeneration) -> int | None:

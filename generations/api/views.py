@@ -330,6 +330,11 @@ class StatusView(OwnedGenerations, JSONOnly, generics.RetrieveAPIView):
     serializer_class = StatusResponseSerializer
     lookup_url_kwarg = "video_id"
 
+    def get_queryset(self) -> QuerySet[VideoGeneration]:
+        # Polled every second by every open progress page: leave the JSON columns (spec,
+        # request, artifacts) unread.
+        return super().get_queryset().only(*selectors.STATUS_FIELDS)
+
 
 @extend_schema(
     summary="The finished video (the seed's VideoResponse)",

@@ -74,5 +74,5 @@ def test_run_sh_listens_on_loopback_unless_host_says_otherwise():
 
 def test_pipeline_workers_run_under_nice_so_the_web_answers_first():
     run_sh = (PROJECT_DIR / "run.sh").read_text()
-    assert SERVICES["worker"]["command"].startswith("nice -n 10 python manage.py rqworker")
-    assert re.search(r"^nice -n 10 python manage\.py rqworker --with-scheduler &$", run_sh, re.M)
+    assert SERVICES["worker"]["command"].startswith("nice -n 19 python manage.py rqworker")
+    assert re.search(r"^nice -n 19 python manage\.py rqworker --with-scheduler &$", run_sh, re.M)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -45,6 +47,19 @@ def test_status_of_a_running_generation_has_no_queue_position(alice, alice_api):
     services.generation_set_progress(video_id=generation.id, progress=55.0)
     body = alice_api.get(f"/status/{generation.id}").json()
     assert (body["status"], body["progress"], body["queue_position"]) == ("generating_chunks", 55.0, None)
+
+
+def test_a_status_poll_is_three_queries_that_leave_the_json_columns_unread(alice, alice_api):
+    generation = make(alice)
+    walk_to(generation, "generating_chunks")
+    alice_api.get(f"/status/{generation.id}")  # the phase rates are cached from here on
+    with CaptureQueriesContext(connection) as queries:
+        body = alice_api.get(f"/status/{generation.id}").json()
+    assert body["estimated_time_remaining"] > 0
+    assert len(queries) == 3  # token, generation, its phase runs
+    read = " ".join(query["sql"] for query in queries.captured_queries)
+    for column in ("spec", "request", "output_data", "cost_breakdown"):
+        assert f'."{column}"' not in read
 
 
 def test_status_of_a_failed_generation_names_the_error(alice, alice_api):

@@ -41,7 +41,7 @@ from generations.models import (
     allowed_transitions,
     new_video_id,
 )
-from generations.orchestration import dispatch, pipeline
+from generations.orchestration import dispatch, early, pipeline
 from phases.registry import get_phase
 from phases.request import GenerationRequest
 from phases.storage import REFERENCES_PREFIX, artifact_name
@@ -294,7 +294,9 @@ def generation_resume_part(*, video_id: str, phase: str, index: int, seen_heartb
         attempts = PartRun.objects.values_list("attempts", flat=True).get(
             generation_id=video_id, phase=phase, index=index
         )
-        dispatch.enqueue_part(video_id, phase, index, attempt=attempts + 1, timeout=get_phase(phase).timeout)
+        dispatch.enqueue_part(
+            video_id, phase, index, attempt=attempts + 1, timeout=early.part_job_timeout(get_phase(phase))
+        )
     return True
 
 

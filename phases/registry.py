@@ -75,6 +75,11 @@ def is_fan_out(phase: Phase) -> bool:
     return isinstance(phase, FanOutPhase)
 
 
+def dependent_phases(phase: Phase) -> list[FanOutPhase]:
+    """The fan-out phases whose parts each need the same-index part of `phase`."""
+    return [later for later in PHASES if isinstance(later, FanOutPhase) and phase.name in later.part_needs]
+
+
 def total_weight() -> float:
     return sum(phase.weight for phase in PHASES)
 

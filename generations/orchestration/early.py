@@ -4,8 +4,8 @@ Once a generation's spec is final (planned, and approved when it is reviewed), n
 part of a fan-out phase reads can change, so its job need not wait for the phases before
 it: a part with no `part_needs` is enqueued at once (the soundtrack), a part that needs
 the same-index part of an earlier phase as soon as that one has succeeded (a scene's clip,
-after its reference). Its phase's turn then only joins; statuses still move one phase at a
-time."""
+after its reference, in the reference's own job). Its phase's turn then only joins;
+statuses still move one phase at a time."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from collections.abc import Collection
 
 from generations.models import PartRun, VideoGeneration, pipeline_order
 from generations.orchestration import dispatch
-from phases.contract import FanOutPhase, PhaseInput
-from phases.registry import PHASES, first_phase, is_fan_out
+from phases.contract import FanOutPhase, Phase, PhaseInput
+from phases.registry import PHASES, dependent_phases, first_phase, is_fan_out
 
 Rows = dict[tuple[str, int], PartRun]
 
@@ -45,30 +45,61 @@ def start_ready_parts(generation: VideoGeneration, finished: Collection[str]) ->
             _start_if_ready(generation.id, phase, index, rows)
 
 
-def start_dependent_parts(video_id: str, done: FanOutPhase, index: int) -> None:
+def part_job_timeout(phase: Phase) -> int:
+    """A part's job may go on to render the parts that need it (`start_dependent_parts`):
+    its limit covers theirs too."""
+    return phase.timeout + sum(dependent.timeout for dependent in dependent_phases(phase))
+
+
+def start_dependent_parts(video_id: str, done: FanOutPhase, index: int) -> FanOutPhase | None:
     """After part `index` of `done` succeeded: start that index's part of every phase that
-    needs it, once all of its needs are met."""
-    dependents = [phase for phase in PHASES if is_fan_out(phase) and done.name in phase.part_needs]
+    needs it, once all of its needs are met.
+
+    The first of them that fits in the time this job has left is not queued but returned,
+    for the caller to run right here: a scene's clip follows its reference in the same job,
+    with no pick-up, fork or new connection in between."""
+    dependents = dependent_phases(done)
     if not dependents:
-        return
+        return None
     names = {done.name, *(p.name for p in dependents), *(n for p in dependents for n in p.part_needs)}
     rows: Rows = {
         (row.phase, row.index): row
         for row in PartRun.objects.filter(generation_id=video_id, index=index, phase__in=names)
     }
+    seconds_left = dispatch.seconds_left_in_job()
+    here = None
     for phase in dependents:
-        assert isinstance(phase, FanOutPhase)
-        _start_if_ready(video_id, phase, index, rows)
+        own = _ready_part(video_id, phase, index, rows)
+        if own is None:
+            continue
+        if here is None and seconds_left is not None and seconds_left > phase.timeout:
+            here = phase
+        else:
+            _enqueue(video_id, phase, own)
+    return here
 
 
 def _start_if_ready(video_id: str, phase: FanOutPhase, index: int, rows: Rows) -> None:
+    own = _ready_part(video_id, phase, index, rows)
+    if own is not None:
+        _enqueue(video_id, phase, own)
+
+
+def _ready_part(video_id: str, phase: FanOutPhase, index: int, rows: Rows) -> PartRun | None:
+    """The part's row when it is still to be made and everything it needs has succeeded."""
     own = rows.get((phase.name, index))
     if own is not None and own.status not in (PartRun.State.PENDING, PartRun.State.FAILED):
-        return
+        return None
     for need in phase.part_needs:
         needed = rows.get((need, index))
         if needed is None or needed.status != PartRun.State.SUCCEEDED:
-            return
+            return None
     if own is None:
         own, _ = PartRun.objects.get_or_create(generation_id=video_id, phase=phase.name, index=index)
-    dispatch.enqueue_part(video_id, phase.name, index, attempt=own.attempts + 1, timeout=phase.timeout)
+    return own
+
+
+def _enqueue(video_id: str, phase: FanOutPhase, part: PartRun) -> None:
+    dispatch.enqueue_part(
+        video_id, phase.name, part.index, attempt=part.attempts + 1, timeout=part_job_timeout(phase)
+    )

@@ -27,13 +27,26 @@ def run_part(video_id: str, phase_name: str, index: int) -> None:
     """Render one part of a fan-out phase (the body of an RQ job)."""
     phase = get_phase(phase_name)
     assert isinstance(phase, FanOutPhase)
+    claimed = _claim_if_ready(video_id, phase, index)
+    if claimed is None:
+        pipeline.maybe_join(video_id, phase)
+        return
+    _render(video_id, phase, index, *claimed)
+
+
+Claimed = tuple[VideoGeneration, PartRun, dict[str, dict]]
+
+
+def _claim_if_ready(video_id: str, phase: FanOutPhase, index: int) -> Claimed | None:
+    """The generation, the claimed part and the outputs of the parts it needs; None when
+    the part is not to be rendered by this job."""
     statuses = early.running_statuses(phase)
     generation = VideoGeneration.objects.filter(id=video_id, status__in=statuses).first()
     if generation is None:
         logger.info(
             "generation=%s phase=%s part=%s skipped: generation moved on", video_id, phase.name, index
         )
-        return
+        return None
     needed = {
         row.phase: row.output_data
         for row in PartRun.objects.filter(
@@ -46,11 +59,20 @@ def run_part(video_id: str, phase_name: str, index: int) -> None:
         logger.info(
             "generation=%s phase=%s part=%s skipped: waiting for its inputs", video_id, phase.name, index
         )
-        return
+        return None
     part = _claim(video_id, phase, index)
-    if part is None:
-        pipeline.maybe_join(video_id, phase)
-        return
+    return None if part is None else (generation, part, needed)
+
+
+def _render(
+    video_id: str,
+    phase: FanOutPhase,
+    index: int,
+    generation: VideoGeneration,
+    part: PartRun,
+    needed: dict[str, dict],
+) -> None:
+    statuses = early.running_statuses(phase)
     run_id = steps.running_run_id(video_id, phase)
     started = time.monotonic()
     try:
@@ -74,13 +96,18 @@ def run_part(video_id: str, phase_name: str, index: int) -> None:
         seconds,
         ctx.meter.total,
     )
-    early.start_dependent_parts(video_id, phase, index)
+    follow_on = early.start_dependent_parts(video_id, phase, index)
+    # Claimed before this phase's turn can come (in maybe_join below), or that turn would
+    # queue the part this job is about to render.
+    next_part = None if follow_on is None else _claim_if_ready(video_id, follow_on, index)
     if run_id is not None:
         done = PartRun.objects.filter(
             generation_id=video_id, phase=phase.name, status=PartRun.State.SUCCEEDED
         ).count()
         report_progress(video_id, phase, run_id, done, phase.part_count(phase_input(generation, phase)))
     pipeline.maybe_join(video_id, phase)
+    if follow_on is not None and next_part is not None:
+        _render(video_id, follow_on, index, *next_part)
 
 
 def _claim(video_id: str, phase: FanOutPhase, index: int) -> PartRun | None:

@@ -158,7 +158,11 @@ def _fan_out(video_id: str, phase: FanOutPhase, run: PhaseRun, inputs: PhaseInpu
         for part in parts:
             if part.status in (PartRun.State.PENDING, PartRun.State.FAILED):
                 dispatch.enqueue_part(
-                    video_id, phase.name, part.index, attempt=part.attempts + 1, timeout=phase.timeout
+                    video_id,
+                    phase.name,
+                    part.index,
+                    attempt=part.attempts + 1,
+                    timeout=early.part_job_timeout(phase),
                 )
     if done == total:
         maybe_join(video_id, phase)

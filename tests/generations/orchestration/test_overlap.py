@@ -1,14 +1,18 @@
-"""Phases overlap: a scene's clip is queued as soon as its reference exists, the soundtrack is
+"""Phases overlap: a scene's clip is rendered as soon as its reference exists, the soundtrack is
 made while the clips render, and short phases share a job, while the status still moves one
 phase at a time."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from rq.registry import FinishedJobRegistry
 
 from generations import review, services
 from generations.models import PartRun, PhaseRun, Status, VideoGeneration, pipeline_order
+from generations.orchestration import early
+from phases.registry import get_phase
 from phases.request import GenerationRequest
 from providers import registry
 
@@ -29,16 +33,19 @@ def part_done(generation: VideoGeneration, phase: str, index: int) -> bool:
     ).exists()
 
 
-def test_a_scenes_clip_is_queued_as_soon_as_its_reference_exists(alice, queue, work_queue):
+def test_a_scenes_clip_is_rendered_as_soon_as_its_reference_exists(alice, queue, work_queue):
     generation = create(alice)
     work_queue(until=lambda: part_done(generation, "references", 0))
     generation.refresh_from_db()
     scenes = len(generation.spec["scenes"])
     assert scenes >= 2
+    # The clip followed its reference in the same job, with no other reference in between.
+    assert part_done(generation, "chunks", 0)
+    assert not part_done(generation, "references", 1)
+    assert not PartRun.objects.filter(generation=generation, phase="chunks", index=1).exists()
     waiting = queue.get_job_ids()
-    assert f"vg-{generation.id}-chunks-0-1" in waiting
-    assert f"vg-{generation.id}-chunks-1-1" not in waiting  # its reference is not drawn yet
     assert f"vg-{generation.id}-references-1-1" in waiting
+    assert not any("-chunks-" in job for job in waiting)
     # The status still says where the pipeline is: the references are not all made.
     assert generation.status == "generating_references"
 
@@ -55,10 +62,9 @@ def test_the_soundtrack_is_made_before_the_clips_are_stitched(alice, work_queue)
     generation.refresh_from_db()
     assert generation.status == Status.COMPLETE, generation.error_message
     soundtrack = PartRun.objects.get(generation=generation, phase="refine")
-    first_clip = PartRun.objects.filter(generation=generation, phase="chunks").order_by("finished_at").first()
     refine = generation.phase_runs.get(phase="refine", status=PhaseRun.State.SUCCEEDED)
-    assert soundtrack.finished_at < refine.started_at
-    assert soundtrack.finished_at < first_clip.finished_at
+    stitch_started = refine.finished_at - timedelta(seconds=refine.detail["join_seconds"])
+    assert soundtrack.finished_at <= stitch_started
     # The stitch only copies streams: the music was mixed and encoded in the soundtrack part.
     assert refine.output_data["music_url"] == soundtrack.output_data["music_url"]
 
@@ -70,13 +76,13 @@ def test_short_phases_share_a_job(alice, queue, work_queue):
     assert generation.status == Status.COMPLETE, generation.error_message
     scenes = len(generation.spec["scenes"])
     jobs = FinishedJobRegistry(queue=queue).get_job_ids()
-    # One job plans, draws the storyboard and starts the references; then one job per part
-    # (a reference and a clip per scene, the soundtrack); the last part joins and exports.
+    # One job plans, draws the storyboard and starts the references; then one job per scene
+    # draws its reference and renders its clip, and one makes the soundtrack; the last part
+    # to finish joins, stitches and exports.
     assert sorted(jobs) == sorted(
         [
             f"vg-{generation.id}-plan-1",
             *(f"vg-{generation.id}-references-{index}-1" for index in range(scenes)),
-            *(f"vg-{generation.id}-chunks-{index}-1" for index in range(scenes)),
             f"vg-{generation.id}-refine-0-1",
         ]
     )
@@ -119,3 +125,18 @@ def test_a_part_that_breaks_before_its_turn_fails_the_generation_readably(alice,
     # The soundtrack spans the scenes: no scene is named.
     assert generation.error_message == "Phase 5 (refine) failed: the synthesizer is out of tune"
     assert PartRun.objects.get(generation=generation, phase="refine").status == PartRun.State.FAILED
+
+
+def test_a_reference_job_has_time_for_its_clip_which_outside_a_job_gets_its_own(alice, queue, work_queue):
+    generation = create(alice)
+    work_queue(until=lambda: generation.phase_runs.filter(phase="animatic", status="succeeded").exists())
+    references, chunks = get_phase("references"), get_phase("chunks")
+    reference_job = queue.fetch_job(f"vg-{generation.id}-references-0-1")
+    assert reference_job.timeout == references.timeout + chunks.timeout
+
+    PartRun.objects.filter(generation=generation, phase="references", index=0).update(
+        status=PartRun.State.SUCCEEDED, output_data={"reference_url": "references/x/scene-1.png"}
+    )
+    assert early.start_dependent_parts(generation.id, references, 0) is None
+    clip_job = queue.fetch_job(f"vg-{generation.id}-chunks-0-1")
+    assert clip_job is not None and clip_job.timeout == chunks.timeout

@@ -18,6 +18,8 @@ from media.decode import audio_levels
 from media.probe import extract_frame, probe
 from phases.registry import PHASES
 from phases.request import GenerationRequest
+from providers import registry
+from providers.local.video import LocalVideo
 from tests.conftest import PROJECT_DIR
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -155,21 +157,35 @@ def test_costs_add_up_across_phase_runs_ledger_and_record(alice, make_video):
     assert generation.cost_usd == run_total == ledger_total == 0  # local providers are free
 
 
-def test_a_phase_that_breaks_leaves_the_generation_failed_with_a_readable_message(alice, work_queue):
+class VideoWithoutFilmForScene2(LocalVideo):
+    def render_chunk(self, spec, scene_index, reference_path, out_path, meter) -> None:
+        if scene_index == 1:
+            raise RuntimeError("the camera ran out of film")
+        super().render_chunk(spec, scene_index, reference_path, out_path, meter)
+
+
+@pytest.fixture
+def filmless_scene_2(settings):
+    registry.register("video", "filmless", VideoWithoutFilmForScene2)
+    settings.VIDEO_PROVIDER = "filmless"
+    yield
+    registry.unregister("video", "filmless")
+
+
+def test_a_phase_that_breaks_leaves_the_generation_failed_with_a_readable_message(
+    alice, work_queue, filmless_scene_2
+):
     generation = services.generation_create(
         user=alice, request=GenerationRequest(prompt="Snow falls on a quiet mountain village", duration=5)
     )
-    # Run the first three phases, then lose a reference image from storage.
-    work_queue(until=lambda: succeeded(generation, "references"))
-    generation.refresh_from_db()
-    default_storage.delete(generation.reference_urls["scenes"][1])
     work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.FAILED
-    assert generation.error_message.startswith("Phase 4 (chunks) failed on scene 2:")
+    assert generation.error_message == "Phase 4 (chunks) failed on scene 2: the camera ran out of film"
     assert generation.final_video_url is None
-    assert generation.phase_runs.get(phase="chunks").status == PhaseRun.State.FAILED
-    assert not generation.phase_runs.filter(phase__in=["refine", "export"]).exists()
+    # The clip fails in its reference's job, before the chunks phase's turn.
+    assert PartRun.objects.get(generation=generation, phase="chunks", index=1).status == PartRun.State.FAILED
+    assert not generation.phase_runs.filter(phase__in=["chunks", "refine", "export"]).exists()
 
 
 def succeeded(generation: VideoGeneration, phase: str) -> bool:

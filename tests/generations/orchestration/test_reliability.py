@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -13,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.test import Client
 from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
 
 from generations import services
 from generations.models import PartRun, PhaseRun, Status, VideoGeneration
@@ -23,6 +22,8 @@ from generations.orchestration import dispatch
 from generations.orchestration.reconcile import reconcile
 from phases.registry import PHASES
 from phases.request import GenerationRequest
+from providers import registry
+from providers.local.video import LocalVideo
 from tests.conftest import PROJECT_DIR
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -189,8 +190,10 @@ def test_cancel_stops_the_running_job_within_seconds(
     start_worker()
     clips = PartRun.objects.filter(generation=generation, phase="chunks")
     wait_for(lambda: clips.filter(status=PartRun.State.RUNNING).exists(), 240, "a chunk in progress")
-    running = clips.get(status=PartRun.State.RUNNING)
-    job_id = f"vg-{generation.id}-chunks-{running.index}-{running.attempts}"
+    # A clip renders in its reference's job, right after the reference.
+    (job_id,) = [
+        job for job in StartedJobRegistry(queue=queue).get_job_ids() if job.startswith(f"vg-{generation.id}-")
+    ]
     canceled_at = time.monotonic()
     services.generation_cancel(video_id=generation.id)
 
@@ -209,36 +212,48 @@ def test_cancel_stops_the_running_job_within_seconds(
     assert not PartRun.objects.filter(generation=generation, status=PartRun.State.RUNNING).exists()
 
 
-def test_retry_after_a_failure_skips_the_phases_that_finished(alice, tmp_path, work_queue):
+class VideoOutOfFilmOnScene3(LocalVideo):
+    out_of_film = True
+
+    def render_chunk(self, spec, scene_index, reference_path, out_path, meter) -> None:
+        if scene_index == 2 and self.out_of_film:
+            raise RuntimeError("the camera ran out of film")
+        super().render_chunk(spec, scene_index, reference_path, out_path, meter)
+
+
+@pytest.fixture
+def film_runs_out_on_scene_3(settings) -> Iterator[type[VideoOutOfFilmOnScene3]]:
+    registry.register("video", "out-of-film", VideoOutOfFilmOnScene3)
+    settings.VIDEO_PROVIDER = "out-of-film"
+    VideoOutOfFilmOnScene3.out_of_film = True
+    yield VideoOutOfFilmOnScene3
+    registry.unregister("video", "out-of-film")
+
+
+def test_retry_after_a_failure_skips_the_work_that_finished(alice, work_queue, film_runs_out_on_scene_3):
     generation = services.generation_create(
         user=alice, request=GenerationRequest(prompt="Rain over a neon city street at night")
     )
-    work_queue(
-        until=lambda: PhaseRun.objects.filter(
-            generation=generation, phase="references", status=PhaseRun.State.SUCCEEDED
-        ).exists()
-    )
-    generation.refresh_from_db()
-    lost = generation.reference_urls["scenes"][2]
-    kept = tmp_path / "kept.png"
-    shutil.copyfile(default_storage.path(lost), kept)
-    default_storage.delete(lost)
     work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.FAILED
-    assert "Phase 4 (chunks) failed on scene 3" in generation.error_message
+    assert generation.error_message == "Phase 4 (chunks) failed on scene 3: the camera ran out of film"
 
-    with default_storage.open(lost, "wb") as restored:  # the operator fixes storage, then retries
-        restored.write(kept.read_bytes())
+    film_runs_out_on_scene_3.out_of_film = False  # the operator fixes the camera, then retries
     services.generation_retry(video_id=generation.id)
     work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.COMPLETE, generation.error_message
     assert generation.attempts == 2
-    for phase in ("plan", "animatic", "references"):
+    for phase in ("plan", "animatic"):
         assert generation.phase_runs.filter(phase=phase).count() == 1  # not run again
-    assert generation.phase_runs.filter(phase="chunks").count() == 2
-    assert PartRun.objects.get(generation=generation, phase="chunks", index=0).attempts == 1
+    references = PartRun.objects.filter(generation=generation, phase="references")
+    assert set(references.values_list("attempts", flat=True)) == {1}  # no reference drawn twice
+    clips = dict(
+        PartRun.objects.filter(generation=generation, phase="chunks").values_list("index", "attempts")
+    )
+    assert clips[2] == 2
+    assert clips[0] == clips[1] == 1
 
 
 def test_a_lost_generation_is_failed_after_too_many_resumes(alice, queue, django_capture_on_commit_callbacks):

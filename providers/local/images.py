@@ -22,19 +22,21 @@ from providers.costs import CostMeter
 from providers.local.actors import place_actors
 from providers.local.elements import Colors, Scene
 from providers.local.motifs import MOTIFS
-from providers.local.painting import Canvas, Layer, apply_grain_and_vignette, to_uint8
+from providers.local.painting import Canvas, Layer, apply_vignette, to_uint8, world_grain
 from providers.local.particles import Particles, composite_rgb
 from providers.local.text import render_caption
 from providers.local.weather import time_of_day, weather
 
 # Bumped whenever drawing changes, so a stored reference from older code is not mistaken
 # for what this code would draw.
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 SCENE_KEY_FIELD = "videogen-scene"
 STORYBOARD_LONG_SIDE = 480
 PAPER = (243, 237, 222)
 INK = (58, 54, 50)
 RED_PENCIL = (186, 52, 40)
+# The video provider's canvas for a pan is this much larger than the frame.
+PAN_OVERSIZE = 1.2
 LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 
 
@@ -76,7 +78,6 @@ def scene_layers(
     *,
     frame_size: tuple[int, int] | None = None,
     oversize: float = 1.0,
-    grain: bool = True,
 ) -> SceneLayers:
     """Draw scene `scene_index` on a canvas `oversize` times the frame (spec size by default),
     centred on the frame; the middle of any canvas is the same picture."""
@@ -96,12 +97,8 @@ def scene_layers(
     time_of_day(scene, scene_spec["motif"], scene_spec.get("time"))
     weather(scene, scene_spec["motif"], scene_spec.get("weather"))
     place_actors(scene, scene_spec.get("elements", []), scene_spec["frames"] / spec["fps"])
-    # Grain suits a still; in video it would only cost bits, so the video provider skips it.
-    tile = None
-    if grain:
-        tile = np.random.default_rng([spec["seed"] % 2**63, scene_index, 1]).normal(0, 0.012, (128, 128))
     for layer in (scene.bg, scene.fg):
-        apply_grain_and_vignette(layer, None if tile is None else tile.astype(np.float32), vignette=0.28)
+        apply_vignette(layer, vignette=0.28)
     return SceneLayers(canvas, np.clip(scene.bg.rgb, 0, 1), scene.fg.rgb, scene.fg.alpha, scene.particles)
 
 
@@ -115,9 +112,40 @@ def scene_key(spec: dict[str, Any], scene_index: int) -> str:
     return hashlib.sha256(json.dumps(drawn).encode()).hexdigest()[:32]
 
 
+def video_oversize(camera: str) -> float:
+    """How much larger than the frame the video provider draws a scene: room for a pan's
+    moves; a zoom only ever shows the middle of the canvas (it never zooms out past 1x)."""
+    return 1.0 if camera in ("zoom_in", "zoom_out") else PAN_OVERSIZE
+
+
+_last_drawn: tuple[tuple[Any, ...], SceneLayers] | None = None
+
+
+def video_layers(spec: dict[str, Any], scene_index: int) -> SceneLayers:
+    """The scene drawn as the video provider animates it, on a canvas sized for its camera.
+
+    The last one drawn is kept: a scene's reference and then its clip are made one after
+    the other in one job, and draw from the same layers (read-only to both)."""
+    global _last_drawn
+    scene = spec["scenes"][scene_index]
+    key = (scene_key(spec, scene_index), scene["frames"], spec["fps"], scene["camera"])
+    if _last_drawn is None or _last_drawn[0] != key:
+        _last_drawn = None  # let the previous scene's arrays go before drawing the next
+        _last_drawn = (key, scene_layers(spec, scene_index, oversize=video_oversize(scene["camera"])))
+    return _last_drawn[1]
+
+
 def render_reference(spec: dict[str, Any], scene_index: int) -> Image.Image:
-    layers = scene_layers(spec, scene_index)
-    return Image.fromarray(to_uint8(layers.composite(0.0)), "RGB")
+    """The middle of the clip's canvas at t = 0, with film grain: it suits a still (in video
+    it would only cost bits). Grain and vignette are tied to world coordinates, so this is
+    the picture a frame-sized canvas would have."""
+    layers = video_layers(spec, scene_index)
+    width, height = spec["width"], spec["height"]
+    left, top = -round(layers.canvas.x0), -round(layers.canvas.y0)
+    picture = layers.composite(0.0)[top : top + height, left : left + width]
+    tile = np.random.default_rng([spec["seed"] % 2**63, scene_index, 1]).normal(0, 0.012, (128, 128))
+    picture += world_grain(Canvas.around_frame(width, height), tile.astype(np.float32))[..., None]
+    return Image.fromarray(to_uint8(picture), "RGB")
 
 
 def _storyboard_size(spec: dict[str, Any]) -> tuple[int, int]:
@@ -129,7 +157,7 @@ def render_storyboard(spec: dict[str, Any], scene_index: int) -> Image.Image:
     """A pencil sketch of the scene: its outlines and a light wash on paper, a frame border,
     the scene number, the caption and an arrow for the camera move."""
     width, height = _storyboard_size(spec)
-    layers = scene_layers(spec, scene_index, frame_size=(width, height), grain=False)
+    layers = scene_layers(spec, scene_index, frame_size=(width, height))
     gray = layers.composite(0.0) @ LUMA
     soft = Image.fromarray(to_uint8(gray), "L").filter(ImageFilter.BoxBlur(1))
     edges = np.asarray(soft.filter(ImageFilter.FIND_EDGES), dtype=np.float32) / 255

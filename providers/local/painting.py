@@ -214,21 +214,22 @@ class ShapeMask:
             layer.paint(self.rows, self.cols, self.mask(), color)
 
 
-def apply_grain_and_vignette(layer: Layer, tile: np.ndarray | None, *, vignette: float) -> None:
-    """A separable vignette and film grain from a small tiled texture (if given), both tied
-    to world coordinates, so the layers of a scene line up at any canvas size."""
+def apply_vignette(layer: Layer, *, vignette: float) -> None:
+    """A separable vignette tied to world coordinates, so the layers of a scene line up at
+    any canvas size."""
     canvas = layer.canvas
     nx = (canvas.xs / canvas.frame_w - 0.5) * 2
     ny = (canvas.ys / canvas.frame_h - 0.5) * 2
     falloff = np.exp(-0.35 * ny**2)[:, None] * np.exp(-0.35 * nx**2)[None, :]
     layer.rgb *= ((1 - vignette) + vignette * falloff)[..., None]
-    if tile is None:
-        return
+
+
+def world_grain(canvas: Canvas, tile: np.ndarray) -> np.ndarray:
+    """Film grain over the canvas from a small tiled texture, tied to world coordinates."""
     size = tile.shape[0]
     sy, sx = math.floor(canvas.y0) % size, math.floor(canvas.x0) % size
     reps = (math.ceil((canvas.height + sy) / size), math.ceil((canvas.width + sx) / size))
-    noise = np.tile(tile, reps)[sy : sy + canvas.height, sx : sx + canvas.width]
-    layer.rgb += (noise if layer.opaque else noise * layer.alpha)[..., None]
+    return np.tile(tile, reps)[sy : sy + canvas.height, sx : sx + canvas.width]
 
 
 def to_uint8(values: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ from PIL import Image
 
 from media.encode import FrameEncoder
 from providers.costs import CostMeter
-from providers.local.images import SCENE_KEY_FIELD, scene_key, scene_layers
+from providers.local.images import SCENE_KEY_FIELD, scene_key, video_layers, video_oversize
 from providers.local.particles import Particles
 from providers.local.subtitles import BurnedSubtitles
 from providers.local.yuv import (
@@ -35,8 +35,6 @@ from providers.local.yuv import (
     sprites_for,
 )
 
-# The canvas is this much larger than the frame: room for the foreground's pans.
-OVERSIZE = 1.2
 PARALLAX = 1.6  # the foreground moves this many times as far as the background
 ZOOM = 0.10
 PAN = 0.12  # of the frame's width or height, over the whole scene
@@ -114,16 +112,12 @@ def _cover(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     return resized.crop((left, top, left + size[0], top + size[1]))
 
 
-def zooms(camera: str) -> bool:
-    return camera in ("zoom_in", "zoom_out")
-
-
 def prepare(spec: dict[str, Any], scene_index: int, reference_path: Path) -> SceneMaterial:
     width, height = spec["width"], spec["height"]
-    split = not zooms(spec["scenes"][scene_index]["camera"])
-    # A zoom only ever shows the middle of the canvas (it never zooms out past 1x), so it is
-    # drawn without the margin pans need: a third fewer pixels to draw, convert and hold.
-    oversize = OVERSIZE if split else 1.0
+    # A zoom is drawn without the margin pans need (a third fewer pixels to draw, convert and
+    # hold), and sampled with a resize instead of split into parity images.
+    oversize = video_oversize(spec["scenes"][scene_index]["camera"])
+    split = oversize > 1
     if not _is_local_reference(spec, scene_index, reference_path):
         size = (
             width + 2 * math.ceil(width * (oversize - 1) / 2),
@@ -135,7 +129,7 @@ def prepare(spec: dict[str, Any], scene_index: int, reference_path: Path) -> Sce
         return SceneMaterial(
             background_planes(rgb, split=split), None, size[1], size[1], size, origin, [], []
         )
-    layers = scene_layers(spec, scene_index, oversize=oversize, grain=False)
+    layers = video_layers(spec, scene_index)
     canvas = layers.canvas
     top = layers.foreground_top()
     offset = max(top - FG_MARGIN_ROWS, 0) // 2 * 2  # even, so chroma rows pair up

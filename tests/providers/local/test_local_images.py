@@ -16,6 +16,7 @@ from providers.local.images import (
     render_storyboard,
     scene_key,
     scene_layers,
+    video_layers,
 )
 from providers.local.text import LINE_SPACING, render_caption
 from providers.spec import MOTIFS
@@ -78,8 +79,8 @@ def test_every_motif_draws_a_detailed_picture_with_a_foreground_layer(motif):
 
 def test_an_oversized_canvas_has_the_reference_picture_in_its_middle():
     spec = make_spec(scene_overrides=[{"motif": "trees"}])
-    frame = scene_layers(spec, 0, frame_size=(480, 270), grain=False)
-    wide = scene_layers(spec, 0, frame_size=(480, 270), oversize=1.2, grain=False)
+    frame = scene_layers(spec, 0, frame_size=(480, 270))
+    wide = scene_layers(spec, 0, frame_size=(480, 270), oversize=1.2)
     x, y = -int(wide.canvas.x0), -int(wide.canvas.y0)
     middle = wide.composite(0.0)[y : y + 270, x : x + 480]
     assert np.abs(middle - frame.composite(0.0)).mean() < 0.01
@@ -145,3 +146,16 @@ def test_caption_wraps_to_at_most_three_lines():
 def test_caption_with_only_undrawable_characters_is_empty():
     image = render_caption("\x00\x01\u200b", max_width=400, font_size=30)
     assert image.getchannel("A").getbbox() is None
+
+
+def test_a_scenes_reference_and_its_clip_draw_from_one_drawing():
+    spec = make_spec(scene_overrides=[{"camera": "pan_left"}, {"camera": "zoom_in"}])
+    for index in (0, 1):
+        layers = video_layers(spec, index)
+        assert video_layers(spec, index) is layers  # the clip after the reference draws nothing new
+        reference = np.asarray(render_reference(spec, index), dtype=np.float32) / 255
+        left, top = -round(layers.canvas.x0), -round(layers.canvas.y0)
+        middle = layers.composite(0.0)[top : top + spec["height"], left : left + spec["width"]]
+        # The reference is that drawing's middle, plus a still's film grain.
+        assert 0.002 < np.abs(reference - middle).mean() < 0.02
+    assert video_layers(spec, 0) is not video_layers(spec, 1)

@@ -160,7 +160,7 @@ def plan(prompt: str) -> dict[str, Any]:
 
 
 def frame(spec: dict[str, Any], index: int) -> tuple[np.ndarray, list[Actor]]:
-    layers = scene_layers(spec, index, frame_size=FRAME, grain=False)
+    layers = scene_layers(spec, index, frame_size=FRAME)
     return layers.composite(0.0), [group for group in layers.particles if isinstance(group, Actor)]
 
 

@@ -121,18 +121,22 @@ def video_oversize(camera: str) -> float:
 _last_drawn: tuple[tuple[Any, ...], SceneLayers] | None = None
 
 
-def video_layers(spec: dict[str, Any], scene_index: int) -> SceneLayers:
+def video_layers(spec: dict[str, Any], scene_index: int, *, keep: bool = True) -> SceneLayers:
     """The scene drawn as the video provider animates it, on a canvas sized for its camera.
 
-    The last one drawn is kept: a scene's reference and then its clip are made one after
-    the other in one job, and draw from the same layers (read-only to both)."""
+    The last one drawn is kept until a caller passes `keep=False` (the clip, which turns
+    it into planes): a scene's reference and then its clip are made one after the other in
+    one job, and draw from the same layers (read-only to both)."""
     global _last_drawn
     scene = spec["scenes"][scene_index]
     key = (scene_key(spec, scene_index), scene["frames"], spec["fps"], scene["camera"])
     if _last_drawn is None or _last_drawn[0] != key:
         _last_drawn = None  # let the previous scene's arrays go before drawing the next
         _last_drawn = (key, scene_layers(spec, scene_index, oversize=video_oversize(scene["camera"])))
-    return _last_drawn[1]
+    layers = _last_drawn[1]
+    if not keep:
+        _last_drawn = None
+    return layers
 
 
 def render_reference(spec: dict[str, Any], scene_index: int) -> Image.Image:

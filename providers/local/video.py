@@ -129,7 +129,7 @@ def prepare(spec: dict[str, Any], scene_index: int, reference_path: Path) -> Sce
         return SceneMaterial(
             background_planes(rgb, split=split), None, size[1], size[1], size, origin, [], []
         )
-    layers = video_layers(spec, scene_index)
+    layers = video_layers(spec, scene_index, keep=False)
     canvas = layers.canvas
     top = layers.foreground_top()
     offset = max(top - FG_MARGIN_ROWS, 0) // 2 * 2  # even, so chroma rows pair up

@@ -158,4 +158,5 @@ def test_a_scenes_reference_and_its_clip_draw_from_one_drawing():
         middle = layers.composite(0.0)[top : top + spec["height"], left : left + spec["width"]]
         # The reference is that drawing's middle, plus a still's film grain.
         assert 0.002 < np.abs(reference - middle).mean() < 0.02
-    assert video_layers(spec, 0) is not video_layers(spec, 1)
+        assert video_layers(spec, index, keep=False) is layers  # the clip takes them along
+        assert video_layers(spec, index) is not layers  # and they are not held any longer

@@ -170,14 +170,33 @@ def bench_user() -> Any:
     return user
 
 
-def start_generation(seed: int = SEED) -> str:
+def start_generation(seed: int = SEED, duration: int = 30) -> str:
     from generations import services
     from phases.request import GenerationRequest
 
     generation = services.generation_create(
-        user=bench_user(), request=GenerationRequest(prompt=PROMPT, duration=30, seed=seed)
+        user=bench_user(), request=GenerationRequest(prompt=PROMPT, duration=duration, seed=seed)
     )
     return str(generation.id)
+
+
+def rendering_clip(video_id: str) -> int | None:
+    """The index of a clip being rendered right now, if any."""
+    from generations.models import PartRun
+
+    return (
+        PartRun.objects.filter(generation_id=video_id, phase="chunks", status=PartRun.State.RUNNING)
+        .values_list("index", flat=True)
+        .first()
+    )
+
+
+def wait_for_a_clip(video_id: str, timeout: float = FINISH_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while rendering_clip(video_id) is None:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"generation {video_id} rendered no clip in {timeout:g} s")
+        time.sleep(0.1)
 
 
 def wait_until(video_id: str, statuses: set[str], timeout: float = FINISH_TIMEOUT) -> str:

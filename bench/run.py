@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -168,11 +168,13 @@ def peer(media: dict[str, Any], tmp: Path) -> dict[str, Any]:
 
 
 def api_load(env: dict[str, str], tmp: Path, seconds: int, clients: int) -> list[load.LoadResult]:
-    """`/status` of a generation while it renders (1 worker, in its chunks phase): 50 clients
-    polling once a second each, with the worker at normal priority and under the `nice` that
-    run.sh and compose start it with; then 50 connections flat out (wrk)."""
+    """`/status` of a generation while it renders (1 worker, a clip rendering from start to
+    end: a 2-minute video, canceled afterwards): 50 clients polling once a second each, with
+    the worker at normal priority and under the `nice` that run.sh and compose start it
+    with; then 50 connections flat out (wrk)."""
     from rest_framework.authtoken.models import Token
 
+    from generations import services
     from generations.models import VideoGeneration
 
     token = Token.objects.get_or_create(user=ours.bench_user())[0].key
@@ -181,12 +183,12 @@ def api_load(env: dict[str, str], tmp: Path, seconds: int, clients: int) -> list
         shapes = (("paced", 0), ("paced", ours.worker_niceness()), ("closed", 0))
         for number, (shape, nice) in enumerate(shapes):
             with ours.Workers(1, env, tmp / "logs", nice=nice):
-                video_id = ours.start_generation(seed=ours.SEED + number + 1)
+                video_id = ours.start_generation(seed=ours.SEED + number + 1, duration=120)
                 path = f"/status/{video_id}"
                 # Warm-up, unrecorded: gunicorn's workers load the app and open their
                 # database connections on their first requests.
                 load.python_load(path, server.port, token, clients=clients, seconds=1, interval=0.1)
-                ours.wait_until(video_id, {"generating_chunks"})
+                ours.wait_for_a_clip(video_id)
                 if shape == "closed":
                     result = load.closed_loop(path, server.port, token, clients=clients, seconds=seconds)
                 else:
@@ -194,8 +196,12 @@ def api_load(env: dict[str, str], tmp: Path, seconds: int, clients: int) -> list
                         path, server.port, token, clients=clients, seconds=seconds, interval=1.0
                     )
                 status = VideoGeneration.objects.values_list("status", flat=True).get(id=video_id)
-                result.shape += f"; worker at nice {nice}; video {status} at the end"
+                clip = ours.rendering_clip(video_id)
+                rendering = f"clip {clip + 1} rendering" if clip is not None else "no clip rendering"
+                result.shape += f"; worker at nice {nice}; video {status}, {rendering} at the end"
                 results.append(result)
+                with suppress(services.InvalidTransition):  # it may have finished
+                    services.generation_cancel(video_id=video_id)
                 ours.wait_until(video_id, set())
     return results
 

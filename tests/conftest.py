@@ -177,6 +177,23 @@ def staff(db):
     return get_user_model().objects.create_superuser("operator", "ops@example.com", "operator-password-1")
 
 
+@pytest.fixture
+def registered() -> Iterator[Callable[..., None]]:
+    """Providers a test registers are unregistered after it."""
+    from providers import registry
+
+    added: list[tuple[str, str]] = []
+
+    def register(capability: str, name: str, target: Any, **options: Any) -> None:
+        registry.register(capability, name, target, **options)
+        added.append((capability, name))
+
+    yield register
+    for capability, name in added:
+        registry.unregister(capability, name)
+    registry.forget()
+
+
 @pytest.fixture(autouse=True)
 def fresh_rate_counts(settings) -> None:
     """Rate counts (work started, password attempts) live in Redis and outlast a test, and

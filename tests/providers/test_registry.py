@@ -134,21 +134,6 @@ class Sketchbook:
         Image.new("RGB", size, self.colour).save(out_path, format="PNG")
 
 
-@pytest.fixture
-def registered():
-    """Providers a test registers are unregistered after it."""
-    added: list[tuple[str, str]] = []
-
-    def register(capability: str, name: str, target, **options) -> None:
-        registry.register(capability, name, target, **options)
-        added.append((capability, name))
-
-    yield register
-    for capability, name in added:
-        registry.unregister(capability, name)
-    registry.forget()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_new_provider_is_one_class_and_one_registration_and_a_generation_uses_it(
     alice, registered, settings, queue

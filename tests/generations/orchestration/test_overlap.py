@@ -14,7 +14,6 @@ from generations.models import PartRun, PhaseRun, Status, VideoGeneration, pipel
 from generations.orchestration import early
 from phases.registry import get_phase
 from phases.request import GenerationRequest
-from providers import registry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -110,11 +109,9 @@ class BrokenMusic:
 
 
 @pytest.fixture
-def broken_music(settings):
-    registry.register("music", "broken", BrokenMusic)
+def broken_music(registered, settings):
+    registered("music", "broken", BrokenMusic)
     settings.MUSIC_PROVIDER = "broken"
-    yield
-    registry.unregister("music", "broken")
 
 
 def test_a_part_that_breaks_before_its_turn_fails_the_generation_readably(alice, work_queue, broken_music):

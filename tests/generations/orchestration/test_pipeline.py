@@ -18,8 +18,6 @@ from media.decode import audio_levels
 from media.probe import extract_frame, probe
 from phases.registry import PHASES
 from phases.request import GenerationRequest
-from providers import registry
-from providers.local.video import LocalVideo
 from tests.conftest import PROJECT_DIR
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -157,23 +155,8 @@ def test_costs_add_up_across_phase_runs_ledger_and_record(alice, make_video):
     assert generation.cost_usd == run_total == ledger_total == 0  # local providers are free
 
 
-class VideoWithoutFilmForScene2(LocalVideo):
-    def render_chunk(self, spec, scene_index, reference_path, out_path, meter) -> None:
-        if scene_index == 1:
-            raise RuntimeError("the camera ran out of film")
-        super().render_chunk(spec, scene_index, reference_path, out_path, meter)
-
-
-@pytest.fixture
-def filmless_scene_2(settings):
-    registry.register("video", "filmless", VideoWithoutFilmForScene2)
-    settings.VIDEO_PROVIDER = "filmless"
-    yield
-    registry.unregister("video", "filmless")
-
-
 def test_a_phase_that_breaks_leaves_the_generation_failed_with_a_readable_message(
-    alice, work_queue, filmless_scene_2
+    alice, work_queue, film_runs_out
 ):
     generation = services.generation_create(
         user=alice, request=GenerationRequest(prompt="Snow falls on a quiet mountain village", duration=5)

@@ -22,8 +22,6 @@ from generations.orchestration import dispatch
 from generations.orchestration.reconcile import reconcile
 from phases.registry import PHASES
 from phases.request import GenerationRequest
-from providers import registry
-from providers.local.video import LocalVideo
 from tests.conftest import PROJECT_DIR
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -212,25 +210,8 @@ def test_cancel_stops_the_running_job_within_seconds(
     assert not PartRun.objects.filter(generation=generation, status=PartRun.State.RUNNING).exists()
 
 
-class VideoOutOfFilmOnScene3(LocalVideo):
-    out_of_film = True
-
-    def render_chunk(self, spec, scene_index, reference_path, out_path, meter) -> None:
-        if scene_index == 2 and self.out_of_film:
-            raise RuntimeError("the camera ran out of film")
-        super().render_chunk(spec, scene_index, reference_path, out_path, meter)
-
-
-@pytest.fixture
-def film_runs_out_on_scene_3(settings) -> Iterator[type[VideoOutOfFilmOnScene3]]:
-    registry.register("video", "out-of-film", VideoOutOfFilmOnScene3)
-    settings.VIDEO_PROVIDER = "out-of-film"
-    VideoOutOfFilmOnScene3.out_of_film = True
-    yield VideoOutOfFilmOnScene3
-    registry.unregister("video", "out-of-film")
-
-
-def test_retry_after_a_failure_skips_the_work_that_finished(alice, work_queue, film_runs_out_on_scene_3):
+def test_retry_after_a_failure_skips_the_work_that_finished(alice, work_queue, film_runs_out):
+    film_runs_out.on_scene = 2
     generation = services.generation_create(
         user=alice, request=GenerationRequest(prompt="Rain over a neon city street at night")
     )
@@ -239,7 +220,7 @@ def test_retry_after_a_failure_skips_the_work_that_finished(alice, work_queue, f
     assert generation.status == Status.FAILED
     assert generation.error_message == "Phase 4 (chunks) failed on scene 3: the camera ran out of film"
 
-    film_runs_out_on_scene_3.out_of_film = False  # the operator fixes the camera, then retries
+    film_runs_out.out_of_film = False  # the operator fixes the camera, then retries
     services.generation_retry(video_id=generation.id)
     work_queue()
     generation.refresh_from_db()

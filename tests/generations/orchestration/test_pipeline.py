@@ -171,12 +171,6 @@ def test_a_phase_that_breaks_leaves_the_generation_failed_with_a_readable_messag
     assert not generation.phase_runs.filter(phase__in=["chunks", "refine", "export"]).exists()
 
 
-def succeeded(generation: VideoGeneration, phase: str) -> bool:
-    return PhaseRun.objects.filter(
-        generation=generation, phase=phase, status=PhaseRun.State.SUCCEEDED
-    ).exists()
-
-
 @pytest.mark.slow
 def test_the_default_generation_is_a_30_second_1080p30_video(alice, make_video, tmp_path):
     generation = make_video(alice, "A calm ocean at night under the stars, waves rolling onto a quiet beach")

@@ -294,9 +294,7 @@ def generation_resume_part(*, video_id: str, phase: str, index: int, seen_heartb
         attempts = PartRun.objects.values_list("attempts", flat=True).get(
             generation_id=video_id, phase=phase, index=index
         )
-        dispatch.enqueue_part(
-            video_id, phase, index, attempt=attempts + 1, timeout=early.part_job_timeout(get_phase(phase))
-        )
+        early.enqueue_part(video_id, get_phase(phase), index, attempt=attempts + 1)
     return True
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -82,9 +83,12 @@ def enqueue_phase(video_id: str, phase: str, *, attempt: int, timeout: int) -> N
     )
 
 
-def enqueue_part(video_id: str, phase: str, index: int, *, attempt: int, timeout: int) -> None:
+def enqueue_part(
+    video_id: str, phase: str, index: int, *, attempt: int, timeout: int, then: Sequence[str] = ()
+) -> None:
     """Enqueue one part's job, unless this attempt's job already waits in the queue (a part
-    started early is enqueued again by its phase's turn)."""
+    started early is enqueued again by its phase's turn). `then` names the phases whose
+    same-index part the job may go on to render, for the job's description."""
     job_id = f"{_job_prefix(video_id)}{phase}-{index}-{attempt}"
     if _is_waiting(job_id):
         return
@@ -95,7 +99,7 @@ def enqueue_part(video_id: str, phase: str, index: int, *, attempt: int, timeout
         index,
         job_id=job_id,
         timeout=timeout,
-        description=f"{phase}[{index}] {video_id}",
+        description=" then ".join(f"{name}[{index}]" for name in (phase, *then)) + f" {video_id}",
         on_stopped=CLEAN_WORKDIRS,
     )
 

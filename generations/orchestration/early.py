@@ -45,7 +45,20 @@ def start_ready_parts(generation: VideoGeneration, finished: Collection[str]) ->
             _start_if_ready(generation.id, phase, index, rows)
 
 
-def part_job_timeout(phase: Phase) -> int:
+def enqueue_part(video_id: str, phase: Phase, index: int, *, attempt: int) -> None:
+    """Enqueue a part's job, with the time and the description for the parts that need it,
+    which it may go on to render (`start_dependent_parts`)."""
+    dispatch.enqueue_part(
+        video_id,
+        phase.name,
+        index,
+        attempt=attempt,
+        timeout=_part_job_timeout(phase),
+        then=[dependent.name for dependent in dependent_phases(phase)],
+    )
+
+
+def _part_job_timeout(phase: Phase) -> int:
     """A part's job may go on to render the parts that need it (`start_dependent_parts`):
     its limit covers theirs too."""
     return phase.timeout + sum(dependent.timeout for dependent in dependent_phases(phase))
@@ -100,6 +113,4 @@ def _ready_part(video_id: str, phase: FanOutPhase, index: int, rows: Rows) -> Pa
 
 
 def _enqueue(video_id: str, phase: FanOutPhase, part: PartRun) -> None:
-    dispatch.enqueue_part(
-        video_id, phase.name, part.index, attempt=part.attempts + 1, timeout=part_job_timeout(phase)
-    )
+    enqueue_part(video_id, phase, part.index, attempt=part.attempts + 1)

@@ -157,13 +157,7 @@ def _fan_out(video_id: str, phase: FanOutPhase, run: PhaseRun, inputs: PhaseInpu
         PhaseRun.objects.filter(id=run.id).update(detail={"done": done, "total": total})
         for part in parts:
             if part.status in (PartRun.State.PENDING, PartRun.State.FAILED):
-                dispatch.enqueue_part(
-                    video_id,
-                    phase.name,
-                    part.index,
-                    attempt=part.attempts + 1,
-                    timeout=early.part_job_timeout(phase),
-                )
+                early.enqueue_part(video_id, phase, part.index, attempt=part.attempts + 1)
     if done == total:
         maybe_join(video_id, phase)
 

@@ -130,6 +130,7 @@ def test_a_reference_job_has_time_for_its_clip_which_outside_a_job_gets_its_own(
     references, chunks = get_phase("references"), get_phase("chunks")
     reference_job = queue.fetch_job(f"vg-{generation.id}-references-0-1")
     assert reference_job.timeout == references.timeout + chunks.timeout
+    assert reference_job.description == f"references[0] then chunks[0] {generation.id}"
 
     PartRun.objects.filter(generation=generation, phase="references", index=0).update(
         status=PartRun.State.SUCCEEDED, output_data={"reference_url": "references/x/scene-1.png"}

@@ -60,10 +60,17 @@ class SceneLayers:
         rows = np.flatnonzero(solid_below)
         return int(rows[0]) if rows.size else self.canvas.height
 
-    def composite(self, t: float = 0.0) -> np.ndarray:
-        """The whole canvas as float32 RGB, particles placed where they are at time t."""
-        image = self.background * (1 - self.alpha[..., None]) + self.foreground
-        composite_rgb(image, (self.canvas.x0, self.canvas.y0), self.particles, t)
+    def composite(self, t: float = 0.0, *, frame_only: bool = False) -> np.ndarray:
+        """The whole canvas as float32 RGB, particles placed where they are at time t; with
+        `frame_only`, just the frame's rectangle in its middle (the margins left undrawn)."""
+        canvas, window = self.canvas, (slice(None), slice(None))
+        left, top = 0, 0
+        if frame_only:
+            left, top = -round(canvas.x0), -round(canvas.y0)
+            window = (slice(top, top + canvas.frame_h), slice(left, left + canvas.frame_w))
+        alpha = self.alpha[window]
+        image = self.background[window] * (1 - alpha[..., None]) + self.foreground[window]
+        composite_rgb(image, (canvas.x0 + left, canvas.y0 + top), self.particles, t)
         return np.clip(image, 0, 1)
 
 
@@ -143,10 +150,8 @@ def render_reference(spec: dict[str, Any], scene_index: int) -> Image.Image:
     """The middle of the clip's canvas at t = 0, with film grain: it suits a still (in video
     it would only cost bits). Grain and vignette are tied to world coordinates, so this is
     the picture a frame-sized canvas would have."""
-    layers = video_layers(spec, scene_index)
+    picture = video_layers(spec, scene_index).composite(0.0, frame_only=True)
     width, height = spec["width"], spec["height"]
-    left, top = -round(layers.canvas.x0), -round(layers.canvas.y0)
-    picture = layers.composite(0.0)[top : top + height, left : left + width]
     tile = np.random.default_rng([spec["seed"] % 2**63, scene_index, 1]).normal(0, 0.012, (128, 128))
     picture += world_grain(Canvas.around_frame(width, height), tile.astype(np.float32))[..., None]
     return Image.fromarray(to_uint8(picture), "RGB")

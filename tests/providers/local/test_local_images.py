@@ -84,6 +84,8 @@ def test_an_oversized_canvas_has_the_reference_picture_in_its_middle():
     x, y = -int(wide.canvas.x0), -int(wide.canvas.y0)
     middle = wide.composite(0.0)[y : y + 270, x : x + 480]
     assert np.abs(middle - frame.composite(0.0)).mean() < 0.01
+    # Drawn alone, the frame's rectangle is exactly that middle, particles included.
+    assert np.array_equal(wide.composite(0.0, frame_only=True), middle)
 
 
 def test_reference_image_draws_quickly():

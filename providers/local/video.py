@@ -261,8 +261,7 @@ class FrameRenderer:
 
     def _sample_into(self, planes: Planes, box: Box, top: int, bottom: int, out: FramePlanes) -> None:
         """Output rows [top, bottom) of a layer, drawn into the frame."""
-        scale = (box[3] - box[1]) / self.size[1]
-        sub = (box[0], box[1] + top * scale, box[2], box[1] + bottom * scale)
+        sub = self._canvas_rows(box, top, bottom)
         for plane, image, array, factor in zip(
             (planes.y, planes.u, planes.v), (out.y, out.u, out.v), out.arrays, (1, 2, 2), strict=True
         ):
@@ -279,11 +278,14 @@ class FrameRenderer:
 
     def _rows(self, plane: Plane, box: Box, top: int, bottom: int, *, luma: bool) -> Image.Image:
         """Output rows [top, bottom) of one plane seen through the canvas rectangle `box`."""
-        w, h = self.size
-        scale = (box[3] - box[1]) / h
-        sub = (box[0], box[1] + top * scale, box[2], box[1] + bottom * scale)
+        w = self.size[0]
         size = (w, bottom - top) if luma else (w // 2, (bottom - top) // 2)
-        return plane.sample(sub, size)
+        return plane.sample(self._canvas_rows(box, top, bottom), size)
+
+    def _canvas_rows(self, box: Box, top: int, bottom: int) -> Box:
+        """The part of the canvas rectangle `box` that output rows [top, bottom) show."""
+        scale = (box[3] - box[1]) / self.size[1]
+        return (box[0], box[1] + top * scale, box[2], box[1] + bottom * scale)
 
     def _paste_particles(
         self, y: Image.Image, u: Image.Image, v: Image.Image, t: float, bg_box: Box, fg_box: Box

@@ -24,6 +24,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 PROMPT = "A calm ocean at night under the stars, waves rolling in, then a quiet harbour at dawn"
 SEED = 7
 FINISH_TIMEOUT = 900
+FINAL_STATUSES = ("complete", "failed", "canceled")
 # A 10-minute video renders in about 5 minutes on an idle 2-core machine; busy neighbours
 # can double that, so the wait grows with the length asked for.
 RENDER_SECONDS_PER_VIDEO_SECOND = 2
@@ -192,8 +193,13 @@ def rendering_clip(video_id: str) -> int | None:
 
 
 def wait_for_a_clip(video_id: str, timeout: float = FINISH_TIMEOUT) -> None:
+    from generations.models import VideoGeneration
+
     deadline = time.monotonic() + timeout
     while rendering_clip(video_id) is None:
+        status = VideoGeneration.objects.values_list("status", flat=True).get(id=video_id)
+        if status in FINAL_STATUSES:
+            raise RuntimeError(f"generation {video_id} {status} before a clip was rendering")
         if time.monotonic() > deadline:
             raise RuntimeError(f"generation {video_id} rendered no clip in {timeout:g} s")
         time.sleep(0.1)
@@ -205,7 +211,7 @@ def wait_until(video_id: str, statuses: set[str], timeout: float = FINISH_TIMEOU
     deadline = time.monotonic() + timeout
     while True:
         status = VideoGeneration.objects.values_list("status", flat=True).get(id=video_id)
-        if status in statuses or status in ("complete", "failed", "canceled"):
+        if status in statuses or status in FINAL_STATUSES:
             return status
         if time.monotonic() > deadline:
             raise RuntimeError(f"generation {video_id} still {status} after {timeout:g} s")

@@ -8,6 +8,7 @@ transaction commits, so a worker never sees a row that is not there yet.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Sequence
@@ -16,6 +17,8 @@ from typing import Any
 
 import django_rq
 from django.conf import settings
+from django_rq.connection_utils import get_redis_connection
+from redis import Redis
 from rq import Callback, Retry, get_current_job
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation
@@ -34,7 +37,16 @@ CLEAN_WORKDIRS = Callback("generations.orchestration.jobs.clean_workdirs")
 
 def get_queue(name: str | None = None) -> Any:
     """The pipeline's queue (django-rq's `default`, served by a bare `rqworker`), or `name`."""
-    return django_rq.get_queue(name or "default")
+    name = name or "default"
+    return django_rq.get_queue(name, connection=_redis(settings.RQ_QUEUES[name]["URL"]))
+
+
+@functools.cache
+def _redis(url: str) -> Redis:
+    """One client, and so one connection pool, per Redis URL and process. django-rq makes a
+    new client on every call, and each a new connection: a TCP handshake and a few commands
+    before the first real one. redis-py's pool starts afresh in a forked work horse."""
+    return get_redis_connection({"URL": url})
 
 
 def _enqueue(

@@ -57,3 +57,11 @@ def test_inside_a_job_the_time_left_counts_down_from_its_timeout(queue, work_que
 
 def remember_time_left() -> None:
     dispatch.get_queue().connection.set("time-left", dispatch.seconds_left_in_job())
+
+
+def test_the_queue_keeps_one_connection_per_redis(queue, settings):
+    assert dispatch.get_queue().connection is dispatch.get_queue().connection
+    url = settings.RQ_QUEUES["default"]["URL"]
+    settings.RQ_QUEUES = {**settings.RQ_QUEUES, "default": {"URL": url.rsplit("/", 1)[0] + "/15"}}
+    other = dispatch.get_queue().connection
+    assert other.connection_pool.connection_kwargs["db"] == 15

@@ -110,6 +110,12 @@ def check_choices() -> None:
         chosen(capability)
 
 
+def load_chosen() -> None:
+    """Import the chosen provider of every capability (a worker does it before it forks)."""
+    for capability in CAPABILITIES:
+        _registry[capability][chosen(capability)].load()
+
+
 def _build(capability: str, name: str) -> Any:
     """One instance per provider and process: clients and their connection pools are reused."""
     provider = _built.get((capability, name))

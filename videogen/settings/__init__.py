@@ -196,7 +196,8 @@ RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600},
     WEBHOOK_QUEUE: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60},
 }
-RQ = {"COMMIT_MODE": "on_db_commit"}
+# The pipeline's worker loads the job code once, before it forks a work horse per job.
+RQ = {"COMMIT_MODE": "on_db_commit", "WORKER_CLASS": "generations.orchestration.worker.Worker"}
 RQ_SHOW_ADMIN_LINK = True
 
 # --- Pipeline limits ----------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ SHORT_JOB_TIMEOUT = 60
 REMOTE_WORK_TTL = 24 * 3600
 # A stopped job's horse is killed before its `finally` blocks run; this removes its scratch files.
 CLEAN_WORKDIRS = Callback("generations.orchestration.jobs.clean_workdirs")
+RUN_PART = "generations.orchestration.jobs.run_part"
 
 
 def get_queue(name: str | None = None) -> Any:
@@ -105,7 +106,7 @@ def enqueue_part(
     if _is_waiting(job_id):
         return
     _enqueue(
-        "generations.orchestration.jobs.run_part",
+        RUN_PART,
         video_id,
         phase,
         index,
@@ -124,6 +125,27 @@ def _is_waiting(job_id: str) -> bool:
     return status in (JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED) or (
         status == JobStatus.QUEUED and job.get_position() is not None
     )
+
+
+def take_next_part_job(video_id: str, fits: Callable[[str], bool]) -> tuple[str, int] | None:
+    """Take the job at the head of the queue off it when it is a part job of this generation
+    whose phase `fits`, and return its (phase, index) for the caller to do its work instead.
+
+    Only the head: the one job a free worker would run next anyway, so no other generation's
+    job waits longer. LREM is atomic, so of this call and a worker dequeuing the job at the
+    same moment exactly one gets it."""
+    queue = get_queue()
+    head = queue.get_job_ids(0, 1)
+    if not head or not head[0].startswith(_job_prefix(video_id)):
+        return None
+    job = queue.fetch_job(head[0])
+    if job is None or job.func_name != RUN_PART or not fits(job.args[1]):
+        return None
+    if not queue.remove(job.id):
+        return None
+    job.delete(remove_from_queue=False)
+    logger.info("job %s taken over by job %s", job.id, getattr(get_current_job(), "id", None))
+    return job.args[1], job.args[2]
 
 
 def seconds_left_in_job() -> float | None:

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from generations.models import PartRun, VideoGeneration, pipeline_order
 from generations.orchestration import dispatch
 from phases.contract import FanOutPhase, Phase, PhaseInput
-from phases.registry import PHASES, dependent_phases, first_phase, is_fan_out
+from phases.registry import PHASES, dependent_phases, first_phase, get_phase, is_fan_out
 
 Rows = dict[tuple[str, int], PartRun]
 
@@ -59,9 +59,27 @@ def enqueue_part(video_id: str, phase: Phase, index: int, *, attempt: int) -> No
 
 
 def _part_job_timeout(phase: Phase) -> int:
-    """A part's job may go on to render the parts that need it (`start_dependent_parts`):
-    its limit covers theirs too."""
+    """Time for the part and what it may go on to render in its job: half for the part and
+    the parts that need it (`start_dependent_parts`), half for the waiting parts it may take
+    over (`take_next_part`), each of which must fit in what is left."""
+    return 2 * _part_seconds(phase)
+
+
+def _part_seconds(phase: Phase) -> int:
+    """The longest a part and the same-index parts that need it may take."""
     return phase.timeout + sum(dependent.timeout for dependent in dependent_phases(phase))
+
+
+def take_next_part(video_id: str) -> tuple[str, int] | None:
+    """The generation's part whose job is next in the queue, taken off the queue for this job
+    to render, when this job has time for it and what may follow it: the next scene after
+    this one, the soundtrack after the last scene, with no pick-up, fork or new connection."""
+    seconds_left = dispatch.seconds_left_in_job()
+    if seconds_left is None:
+        return None
+    return dispatch.take_next_part_job(
+        video_id, fits=lambda phase_name: seconds_left > _part_seconds(get_phase(phase_name))
+    )
 
 
 def start_dependent_parts(video_id: str, done: FanOutPhase, index: int) -> FanOutPhase | None:

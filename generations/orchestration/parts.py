@@ -1,6 +1,10 @@
 """Part jobs: one part of a fan-out phase (a scene's reference or clip, the soundtrack),
 rendered by its own RQ job, before its phase's turn when it may start early (`early`).
-The last part to finish in the phase's turn joins the phase."""
+The last part to finish in the phase's turn joins the phase.
+
+A part job goes on with the generation's part jobs that come up next in the queue, while it
+has the time for them (`early.take_next_part`): with one worker, every scene and the
+soundtrack in one job; with several, each takes the next scene as it frees up."""
 
 from __future__ import annotations
 
@@ -24,14 +28,21 @@ logger = logging.getLogger(__name__)
 
 
 def run_part(video_id: str, phase_name: str, index: int) -> None:
-    """Render one part of a fan-out phase (the body of an RQ job)."""
+    """Render one part of a fan-out phase (the body of an RQ job), then the generation's
+    parts whose jobs come next in the queue while the job has time for them."""
+    while _run_part(video_id, phase_name, index) and (taken := early.take_next_part(video_id)):
+        phase_name, index = taken
+
+
+def _run_part(video_id: str, phase_name: str, index: int) -> bool:
+    """Whether the part was rendered (and succeeded)."""
     phase = get_phase(phase_name)
     assert isinstance(phase, FanOutPhase)
     claimed = _claim_if_ready(video_id, phase, index)
     if claimed is None:
         pipeline.maybe_join(video_id, phase)
-        return
-    _render(video_id, phase, index, *claimed)
+        return False
+    return _render(video_id, phase, index, *claimed)
 
 
 Claimed = tuple[VideoGeneration, PartRun, dict[str, dict]]
@@ -71,7 +82,8 @@ def _render(
     generation: VideoGeneration,
     part: PartRun,
     needed: dict[str, dict],
-) -> None:
+) -> bool:
+    """Whether the part, and the part that follows it here, succeeded."""
     statuses = early.running_statuses(phase)
     run_id = steps.running_run_id(video_id, phase)
     started = time.monotonic()
@@ -85,7 +97,7 @@ def _render(
         steps.fail(video_id, phase, PhaseRun.objects.filter(id=run_id).first(), exc, part=index)
         if not isinstance(exc, Exception):
             raise
-        return
+        return False
     seconds = round(time.monotonic() - started, 3)
     part.succeed(output_data=part_output, cost_usd=ctx.meter.total, duration_seconds=seconds)
     logger.info(
@@ -107,7 +119,8 @@ def _render(
         report_progress(video_id, phase, run_id, done, phase.part_count(phase_input(generation, phase)))
     pipeline.maybe_join(video_id, phase)
     if follow_on is not None and next_part is not None:
-        _render(video_id, follow_on, index, *next_part)
+        return _render(video_id, follow_on, index, *next_part)
+    return True
 
 
 def _claim(video_id: str, phase: FanOutPhase, index: int) -> PartRun | None:

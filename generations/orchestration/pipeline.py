@@ -5,7 +5,7 @@ It reads the phase registry and names no phase. Short phases share a job: when a
 finishes in a job with time left for the next phase's whole timeout, the next one runs
 right there (no queue pick-up, no fork, no new connection); otherwise it gets a job of its
 own. Parts of fan-out phases start before their phase's turn (`early`), and run in jobs of
-their own (`parts`).
+their own, which go on with the parts queued after them (`parts`).
 
 Exactly once: a phase claims its PhaseRun before working and a part its PartRun, so a
 duplicate delivery, a second reconciler's resume or a retried job finds the claim taken and

@@ -65,3 +65,29 @@ def test_the_queue_keeps_one_connection_per_redis(queue, settings):
     settings.RQ_QUEUES = {**settings.RQ_QUEUES, "default": {"URL": url.rsplit("/", 1)[0] + "/15"}}
     other = dispatch.get_queue().connection
     assert other.connection_pool.connection_kwargs["db"] == 15
+
+
+def everything_fits(phase_name: str) -> bool:
+    return True
+
+
+def test_a_waiting_part_job_is_taken_off_the_queue_when_it_is_next(queue):
+    dispatch.enqueue_part("abc123", "references", 1, attempt=1, timeout=1800, then=["chunks"])
+    dispatch.enqueue_part("abc123", "refine", 0, attempt=1, timeout=600)
+    assert dispatch.take_next_part_job("abc123", everything_fits) == ("references", 1)
+    assert queue.get_job_ids() == ["vg-abc123-refine-0-1"]
+    assert queue.fetch_job("vg-abc123-references-1-1") is None  # gone, not left "queued"
+    assert dispatch.take_next_part_job("abc123", lambda phase: phase != "refine") is None
+    assert queue.get_job_ids() == ["vg-abc123-refine-0-1"]
+
+
+def test_only_the_job_a_worker_would_run_next_is_taken(queue):
+    # Another generation's job is first in line: taking ours would make it wait longer.
+    dispatch.enqueue_phase("def456", "plan", attempt=1, timeout=60)
+    dispatch.enqueue_part("abc123", "references", 1, attempt=1, timeout=1800)
+    assert dispatch.take_next_part_job("abc123", everything_fits) is None
+    # A phase job is not a part job.
+    queue.empty()
+    dispatch.enqueue_phase("abc123", "export", attempt=1, timeout=180)
+    assert dispatch.take_next_part_job("abc123", everything_fits) is None
+    assert queue.get_job_ids() == ["vg-abc123-export-1"]

@@ -1,6 +1,6 @@
 """Phases overlap: a scene's clip is rendered as soon as its reference exists, the soundtrack is
-made while the clips render, and short phases share a job, while the status still moves one
-phase at a time."""
+made while the clips render, short phases share a job and a job takes over the parts that
+come next in the queue, while the status still moves one phase at a time."""
 
 from __future__ import annotations
 
@@ -32,27 +32,24 @@ def part_done(generation: VideoGeneration, phase: str, index: int) -> bool:
     ).exists()
 
 
-def test_a_scenes_clip_is_rendered_as_soon_as_its_reference_exists(alice, queue, work_queue):
+def test_a_scenes_clip_is_rendered_as_soon_as_its_reference_exists(alice, work_queue):
     generation = create(alice)
-    work_queue(until=lambda: part_done(generation, "references", 0))
-    generation.refresh_from_db()
-    scenes = len(generation.spec["scenes"])
-    assert scenes >= 2
-    # The clip followed its reference in the same job, with no other reference in between.
-    assert part_done(generation, "chunks", 0)
-    assert not part_done(generation, "references", 1)
-    assert not PartRun.objects.filter(generation=generation, phase="chunks", index=1).exists()
-    waiting = queue.get_job_ids()
-    assert f"vg-{generation.id}-references-1-1" in waiting
-    assert not any("-chunks-" in job for job in waiting)
-    # The status still says where the pipeline is: the references are not all made.
-    assert generation.status == "generating_references"
-
     work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.COMPLETE, generation.error_message
-    chunks = PartRun.objects.filter(generation=generation, phase="chunks").order_by("index")
-    assert [part.attempts for part in chunks] == [1] * scenes  # each clip rendered once
+    scenes = len(generation.spec["scenes"])
+    assert scenes >= 2
+    references = list(PartRun.objects.filter(generation=generation, phase="references").order_by("index"))
+    clips = list(PartRun.objects.filter(generation=generation, phase="chunks").order_by("index"))
+    for index in range(scenes):
+        # Each clip right after its reference, before the next scene's reference.
+        assert references[index].finished_at <= clips[index].started_at
+        if index + 1 < scenes:
+            assert clips[index].finished_at <= references[index + 1].started_at
+    assert [clip.attempts for clip in clips] == [1] * scenes  # each clip rendered once
+    # The status still moved one phase at a time: to chunks once every reference was made.
+    to_chunks = generation.status_events.get(to_status=get_phase("chunks").status).created_at
+    assert references[-1].finished_at <= to_chunks <= clips[-1].finished_at
 
 
 def test_the_soundtrack_is_made_before_the_clips_are_stitched(alice, work_queue):
@@ -68,23 +65,17 @@ def test_the_soundtrack_is_made_before_the_clips_are_stitched(alice, work_queue)
     assert refine.output_data["music_url"] == soundtrack.output_data["music_url"]
 
 
-def test_short_phases_share_a_job(alice, queue, work_queue):
+def test_with_one_worker_a_video_is_two_jobs(alice, queue, work_queue):
     generation = create(alice)
     work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.COMPLETE, generation.error_message
-    scenes = len(generation.spec["scenes"])
     jobs = FinishedJobRegistry(queue=queue).get_job_ids()
-    # One job plans, draws the storyboard and starts the references; then one job per scene
-    # draws its reference and renders its clip, and one makes the soundtrack; the last part
-    # to finish joins, stitches and exports.
-    assert sorted(jobs) == sorted(
-        [
-            f"vg-{generation.id}-plan-1",
-            *(f"vg-{generation.id}-references-{index}-1" for index in range(scenes)),
-            f"vg-{generation.id}-refine-0-1",
-        ]
-    )
+    # One job plans, draws the storyboard and queues a job per scene and one for the
+    # soundtrack. The first scene's job then takes over each of those as it comes up in the
+    # queue: every reference and its clip, the soundtrack, the stitch and the export.
+    assert sorted(jobs) == [f"vg-{generation.id}-plan-1", f"vg-{generation.id}-references-0-1"]
+    assert queue.count == 0
     events = list(generation.status_events.values_list("to_status", flat=True))
     assert events == list(pipeline_order()[1:])  # every status, once each, in order
 
@@ -129,7 +120,8 @@ def test_a_reference_job_has_time_for_its_clip_which_outside_a_job_gets_its_own(
     work_queue(until=lambda: generation.phase_runs.filter(phase="animatic", status="succeeded").exists())
     references, chunks = get_phase("references"), get_phase("chunks")
     reference_job = queue.fetch_job(f"vg-{generation.id}-references-0-1")
-    assert reference_job.timeout == references.timeout + chunks.timeout
+    # Time for the scene and its clip, and as much again for the parts it may take over.
+    assert reference_job.timeout == 2 * (references.timeout + chunks.timeout)
     assert reference_job.description == f"references[0] then chunks[0] {generation.id}"
 
     PartRun.objects.filter(generation=generation, phase="references", index=0).update(
@@ -137,4 +129,4 @@ def test_a_reference_job_has_time_for_its_clip_which_outside_a_job_gets_its_own(
     )
     assert early.start_dependent_parts(generation.id, references, 0) is None
     clip_job = queue.fetch_job(f"vg-{generation.id}-chunks-0-1")
-    assert clip_job is not None and clip_job.timeout == chunks.timeout
+    assert clip_job is not None and clip_job.timeout == 2 * chunks.timeout

@@ -30,8 +30,9 @@ logger = logging.getLogger(__name__)
 def run_part(video_id: str, phase_name: str, index: int) -> None:
     """Render one part of a fan-out phase (the body of an RQ job), then the generation's
     parts whose jobs come next in the queue while the job has time for them."""
-    while _run_part(video_id, phase_name, index) and (taken := early.take_next_part(video_id)):
-        phase_name, index = taken
+    rendered = _run_part(video_id, phase_name, index)
+    while rendered and (taken := early.take_next_part(video_id)) is not None:
+        rendered = _run_part(video_id, *taken)
 
 
 def _run_part(video_id: str, phase_name: str, index: int) -> bool:

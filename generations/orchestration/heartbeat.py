@@ -16,7 +16,8 @@ from generations.models import PartRun, PhaseRun
 
 @contextmanager
 def heartbeat(model: type[PhaseRun] | type[PartRun], pk: int) -> Iterator[None]:
-    """Stamp `heartbeat_at` on the row every HEARTBEAT_SECONDS while the body runs."""
+    """Stamp `heartbeat_at` on the row every HEARTBEAT_SECONDS while the body runs. The
+    first stamp is the claim's own (`steps.claim`, `parts._claim`)."""
     stop = threading.Event()
 
     def beat() -> None:
@@ -26,7 +27,6 @@ def heartbeat(model: type[PhaseRun] | type[PartRun], pk: int) -> Iterator[None]:
         finally:
             connection.close()  # this thread's own connection
 
-    model.objects.filter(pk=pk).update(heartbeat_at=timezone.now())
     thread = threading.Thread(target=beat, name=f"heartbeat-{model.__name__}-{pk}", daemon=True)
     thread.start()
     try:

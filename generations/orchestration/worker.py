@@ -51,7 +51,7 @@ def _return_large_blocks() -> None:
     Left alone, glibc raises that threshold each time a large block is freed (up to 32 MiB),
     so a scene's planes and frames end up in the heap, where what the next scene frees stays
     mapped: a horse that renders scene after scene crept past 400 MB on a 2-minute video
-    (335 MB with this). Set here, before the fork, it holds in every work horse."""
+    (345 MB with this). Set here, before the fork, it holds in every work horse."""
     try:
         ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK)
     except AttributeError:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import time
+import weakref
 
 import numpy as np
 import pytest
@@ -49,6 +51,26 @@ def test_frames_drawn_into_lent_buffers_arrive_in_order_and_the_buffers_come_bac
             luma = np.asarray(picture.convert("L"), dtype=np.float32).mean()
         # Full-range PNG from limited-range video: 16..235 stretched to 0..255.
         assert luma == pytest.approx((20 + 3 * index - 16) * 255 / 219, abs=3)
+
+
+def test_a_finished_encoder_lets_its_frame_buffers_go_at_once(tmp_path):
+    # A job renders scene after scene: buffers kept until the cycle collector runs would
+    # pile up under the next scene's drawing.
+    gc.disable()
+    try:
+        with FrameEncoder(tmp_path / "done.mp4", width=W, height=H, fps=FPS, timeout=30) as encoder:
+            buffers = []
+            for _ in range(10):
+                buffer = encoder.frame_buffer()
+                buffers.append(weakref.ref(buffer))
+                encoder.write(buffer)
+            del buffer
+        assert all(ref() is None for ref in buffers)
+        finished = weakref.ref(encoder)
+        del encoder
+        assert finished() is None
+    finally:
+        gc.enable()
 
 
 def test_writing_lent_buffers_to_a_failed_ffmpeg_raises_instead_of_waiting(tmp_path):

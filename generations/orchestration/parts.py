@@ -8,7 +8,6 @@ soundtrack in one job; with several, each takes the next scene as it frees up.""
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from datetime import timedelta
@@ -33,9 +32,6 @@ def run_part(video_id: str, phase_name: str, index: int) -> None:
     parts whose jobs come next in the queue while the job has time for them."""
     rendered = _run_part(video_id, phase_name, index)
     while rendered and (taken := early.take_next_part(video_id)) is not None:
-        # What the last part left in reference cycles (its frame planes among them) goes
-        # now, before the next part draws, not whenever the collector next runs.
-        gc.collect()
         rendered = _run_part(video_id, *taken)
 
 

@@ -233,9 +233,10 @@ class FrameEncoder:
             self._partial.unlink(missing_ok=True)
             if self._timer is not None:
                 self._timer.cancel()
-                # The timer holds `_expire`, so this encoder and its frame buffers: without
-                # this, that cycle keeps them until the collector runs, while the next scene
-                # in the same job draws.
+                # The timer holds `_expire`, so this encoder and its frame buffers: its thread
+                # must be gone and the reference dropped, or they wait for the collector
+                # while the next scene in the same job draws.
+                self._timer.join()
                 self._timer = None
             self._lent.clear()
             self._returned = queue.SimpleQueue()

@@ -10,17 +10,13 @@ who asks before it streams the file (local) or redirects to a presigned URL (S3)
 from __future__ import annotations
 
 import shutil
-from functools import cached_property
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.utils.http import content_disposition_header
-from storages.backends import s3
-from storages.utils import clean_name
 
 ANIMATIC_PREFIX = "animatic"
 REFERENCES_PREFIX = "references"
@@ -40,46 +36,6 @@ def video_id_of(name: str) -> str | None:
     if len(parts) != 3 or parts[0] not in PREFIXES or not all(parts) or {"..", "."} & set(parts):
         return None
     return parts[1]
-
-
-class S3Storage(s3.S3Storage):
-    """S3 whose presigned links are signed for the address browsers reach
-    (`public_endpoint_url`), which may differ from the one the app and workers use
-    (`endpoint_url`, e.g. a host name inside a private network)."""
-
-    def get_default_settings(self) -> dict[str, Any]:
-        return {**super().get_default_settings(), "public_endpoint_url": None}
-
-    @cached_property
-    def _public_client(self) -> Any:
-        # A signature covers the host, so the link must be signed for the host it names.
-        return self._create_session().client(
-            "s3",
-            region_name=self.region_name,
-            use_ssl=self.use_ssl,
-            endpoint_url=self.public_endpoint_url or self.endpoint_url,
-            config=self.client_config,
-            verify=self.verify,
-        )
-
-    def url(
-        self,
-        name: str,
-        parameters: dict[str, Any] | None = None,
-        expire: int | None = None,
-        http_method: str | None = None,
-    ) -> str:
-        params = {
-            **(parameters or {}),
-            "Bucket": self.bucket_name,
-            "Key": self._normalize_name(clean_name(name)),
-        }
-        return self._public_client.generate_presigned_url(
-            "get_object",
-            Params=params,
-            ExpiresIn=self.querystring_expire if expire is None else expire,
-            HttpMethod=http_method,
-        )
 
 
 def store_file(local_path: Path, name: str) -> str:

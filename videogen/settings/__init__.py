@@ -156,7 +156,7 @@ if S3_BUCKET:
     if not (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY):
         raise ImproperlyConfigured("S3_BUCKET is set but AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not")
     _default_storage = {
-        "BACKEND": "phases.storage.S3Storage",
+        "BACKEND": "phases.s3_storage.S3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
             "region_name": AWS_REGION,

@@ -14,4 +14,6 @@ def loaded() -> dict[str, bool]:
         "icon library": "providers.local.icons" in sys.modules
         and sys.modules["providers.local.icons"].library.cache_info().currsize == 1,
         "frozen": gc.get_freeze_count() > 0,
+        # About 20 MB in every process; only a deployment on S3 needs it.
+        "S3 backend": "storages.backends.s3" in sys.modules,
     }

@@ -21,4 +21,5 @@ def test_a_work_horse_starts_with_the_job_code_loaded(queue, run_burst_worker):
         "video provider": True,
         "icon library": True,
         "frozen": True,
+        "S3 backend": False,  # storage is local here
     }

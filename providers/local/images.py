@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,10 +70,12 @@ class SceneLayers:
         if frame_only:
             left, top = -round(canvas.x0), -round(canvas.y0)
             window = (slice(top, top + canvas.frame_h), slice(left, left + canvas.frame_w))
-        alpha = self.alpha[window]
-        image = self.background[window] * (1 - alpha[..., None]) + self.foreground[window]
+        # In place: each whole-canvas temporary is tens of megabytes.
+        image = 1 - self.alpha[window][..., None]
+        image = image * self.background[window]
+        image += self.foreground[window]
         composite_rgb(image, (canvas.x0 + left, canvas.y0 + top), self.particles, t)
-        return np.clip(image, 0, 1)
+        return np.clip(image, 0, 1, out=image)
 
 
 def scene_rng(spec: dict[str, Any], scene_index: int) -> np.random.Generator:
@@ -125,24 +129,36 @@ def video_oversize(camera: str) -> float:
     return 1.0 if camera in ("zoom_in", "zoom_out") else PAN_OVERSIZE
 
 
-_last_drawn: tuple[tuple[Any, ...], SceneLayers] | None = None
+# One scene drawn, or turned into a clip's planes, at a time in a process: each holds a
+# hundred megabytes or more of float canvases while it works, and a job may draw the next
+# scene's reference while a clip encodes (generations.orchestration.parts.Beside).
+DRAWING = threading.Lock()
+# Scenes drawn for a reference, kept for their clip. Two: the clip rendering in one thread
+# of a job may have drawn its scene just before the next scene's reference is drawn beside it.
+KEPT_SCENES = 2
+_kept: OrderedDict[tuple[Any, ...], SceneLayers] = OrderedDict()
+_kept_lock = threading.Lock()
 
 
 def video_layers(spec: dict[str, Any], scene_index: int, *, keep: bool = True) -> SceneLayers:
     """The scene drawn as the video provider animates it, on a canvas sized for its camera.
 
-    The last one drawn is kept until a caller passes `keep=False` (the clip, which turns
-    it into planes): a scene's reference and then its clip are made one after the other in
-    one job, and draw from the same layers (read-only to both)."""
-    global _last_drawn
+    Kept until a caller passes `keep=False` (the clip, which turns it into planes): a
+    scene's reference and then its clip are made in one job, and draw from the same layers
+    (read-only to both)."""
     scene = spec["scenes"][scene_index]
     key = (scene_key(spec, scene_index), scene["frames"], spec["fps"], scene["camera"])
-    if _last_drawn is None or _last_drawn[0] != key:
-        _last_drawn = None  # let the previous scene's arrays go before drawing the next
-        _last_drawn = (key, scene_layers(spec, scene_index, oversize=video_oversize(scene["camera"])))
-    layers = _last_drawn[1]
-    if not keep:
-        _last_drawn = None
+    with _kept_lock:
+        layers = _kept.get(key) if keep else _kept.pop(key, None)
+        if layers is None and keep:
+            # Let the oldest scene's arrays go before drawing another.
+            while len(_kept) >= KEPT_SCENES:
+                _kept.popitem(last=False)
+    if layers is None:
+        layers = scene_layers(spec, scene_index, oversize=video_oversize(scene["camera"]))
+        if keep:
+            with _kept_lock:
+                _kept[key] = layers
     return layers
 
 
@@ -150,11 +166,12 @@ def render_reference(spec: dict[str, Any], scene_index: int) -> Image.Image:
     """The middle of the clip's canvas at t = 0, with film grain: it suits a still (in video
     it would only cost bits). Grain and vignette are tied to world coordinates, so this is
     the picture a frame-sized canvas would have."""
-    picture = video_layers(spec, scene_index).composite(0.0, frame_only=True)
     width, height = spec["width"], spec["height"]
     tile = np.random.default_rng([spec["seed"] % 2**63, scene_index, 1]).normal(0, 0.012, (128, 128))
-    picture += world_grain(Canvas.around_frame(width, height), tile.astype(np.float32))[..., None]
-    return Image.fromarray(to_uint8(picture), "RGB")
+    with DRAWING:
+        picture = video_layers(spec, scene_index).composite(0.0, frame_only=True)
+        picture += world_grain(Canvas.around_frame(width, height), tile.astype(np.float32))[..., None]
+        return Image.fromarray(to_uint8(picture), "RGB")
 
 
 def _storyboard_size(spec: dict[str, Any]) -> tuple[int, int]:

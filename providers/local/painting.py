@@ -233,4 +233,7 @@ def world_grain(canvas: Canvas, tile: np.ndarray) -> np.ndarray:
 
 
 def to_uint8(values: np.ndarray) -> np.ndarray:
-    return (np.clip(values, 0, 1) * 255 + 0.5).astype(np.uint8)
+    scaled = np.clip(values, 0, 1)  # one float temporary, not three
+    scaled *= 255
+    scaled += 0.5
+    return scaled.astype(np.uint8)

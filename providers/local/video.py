@@ -21,7 +21,7 @@ from PIL import Image
 
 from media.encode import FrameEncoder
 from providers.costs import CostMeter
-from providers.local.images import SCENE_KEY_FIELD, scene_key, video_layers, video_oversize
+from providers.local.images import DRAWING, SCENE_KEY_FIELD, scene_key, video_layers, video_oversize
 from providers.local.particles import Particles
 from providers.local.subtitles import BurnedSubtitles
 from providers.local.yuv import (
@@ -352,7 +352,9 @@ class LocalVideo:
         )
         # ffmpeg and x264 start up while the scene is prepared.
         with encoder:
-            renderer = FrameRenderer(spec, scene_index, prepare(spec, scene_index, Path(reference_path)))
+            with DRAWING:
+                material = prepare(spec, scene_index, Path(reference_path))
+            renderer = FrameRenderer(spec, scene_index, material)
             for index in range(frames):
                 buffer = encoder.frame_buffer()
                 renderer.draw(index, buffer)

@@ -274,10 +274,13 @@ def generation_resume(*, video_id: str, seen_updated_at: datetime, silent_since:
     return True
 
 
-def generation_resume_part(*, video_id: str, phase: str, index: int, seen_heartbeat: datetime | None) -> bool:
+def generation_resume_part(
+    *, video_id: str, phase: str, index: int, seen_heartbeat: datetime | None, counted: bool = True
+) -> bool:
     """Re-enqueue one part of a fan-out phase whose worker died mid-render, if its heartbeat
     is still the stale one the caller saw (compare-and-set: a second reconciler, or one that
-    looked before a new job claimed the part, changes nothing). Returns whether it did."""
+    looked before a new job claimed the part, changes nothing). Returns whether it did.
+    `counted=False`: the same lost worker held another part, whose resume was counted."""
     with transaction.atomic():
         interrupted = PartRun.objects.filter(
             generation_id=video_id,
@@ -289,7 +292,7 @@ def generation_resume_part(*, video_id: str, phase: str, index: int, seen_heartb
         if not interrupted:
             return False
         VideoGeneration.objects.filter(id=video_id).update(
-            resumes=F("resumes") + 1, updated_at=timezone.now()
+            resumes=F("resumes") + int(counted), updated_at=timezone.now()
         )
         attempts = PartRun.objects.values_list("attempts", flat=True).get(
             generation_id=video_id, phase=phase, index=index

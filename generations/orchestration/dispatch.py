@@ -12,8 +12,9 @@ import functools
 import logging
 import uuid
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import django_rq
 from django.conf import settings
@@ -22,7 +23,7 @@ from redis import Redis
 from rq import Callback, Retry, get_current_job
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation
-from rq.job import JobStatus
+from rq.job import Job, JobStatus
 from rq.registry import DeferredJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,9 @@ REMOTE_WORK_TTL = 24 * 3600
 # A stopped job's horse is killed before its `finally` blocks run; this removes its scratch files.
 CLEAN_WORKDIRS = Callback("generations.orchestration.jobs.clean_workdirs")
 RUN_PART = "generations.orchestration.jobs.run_part"
+# The job a thread works for when the job started that thread: RQ knows only its own.
+_job_of_thread: ContextVar[Job | None] = ContextVar("job_of_thread", default=None)
+R = TypeVar("R")
 
 
 def get_queue(name: str | None = None) -> Any:
@@ -144,14 +148,30 @@ def take_next_part_job(video_id: str, fits: Callable[[str], bool]) -> tuple[str,
     if not queue.remove(job.id):
         return None
     job.delete(remove_from_queue=False)
-    logger.info("job %s taken over by job %s", job.id, getattr(get_current_job(), "id", None))
+    logger.info("job %s taken over by job %s", job.id, getattr(current_job(), "id", None))
     return job.args[1], job.args[2]
+
+
+def current_job() -> Job | None:
+    """The RQ job this code runs in, from its own thread or one it started (`in_job`)."""
+    return get_current_job() or _job_of_thread.get()
+
+
+def in_job(job: Job | None, work: Callable[..., R]) -> Callable[..., R]:
+    """`work` to run in another thread as part of `job`: what asks for the job's time
+    left there (`seconds_left_in_job`) gets the job's."""
+
+    def run(*args: Any, **kwargs: Any) -> R:
+        _job_of_thread.set(job)  # a new thread starts with a context of its own
+        return work(*args, **kwargs)
+
+    return run
 
 
 def seconds_left_in_job() -> float | None:
     """How long the RQ job running this code may still run before its timeout kills it;
     None outside a job (a web request, a management command)."""
-    job = get_current_job()
+    job = current_job()
     if job is None or job.started_at is None or not job.timeout or job.timeout < 0:
         return None
     started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=UTC)

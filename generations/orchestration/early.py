@@ -70,16 +70,24 @@ def _part_seconds(phase: Phase) -> int:
     return phase.timeout + sum(dependent.timeout for dependent in dependent_phases(phase))
 
 
-def take_next_part(video_id: str) -> tuple[str, int] | None:
+def take_next_part(video_id: str, *, beside: Phase | None = None) -> tuple[str, int] | None:
     """The generation's part whose job is next in the queue, taken off the queue for this job
     to render, when this job has time for it and what may follow it: the next scene after
-    this one, the soundtrack after the last scene, with no pick-up, fork or new connection."""
+    this one, the soundtrack after the last scene, with no pick-up, fork or new connection.
+
+    `beside`: the phase of a part this job renders meanwhile, which may still take its whole
+    limit; only a part of another phase is taken then, with time for both."""
     seconds_left = dispatch.seconds_left_in_job()
     if seconds_left is None:
         return None
-    return dispatch.take_next_part_job(
-        video_id, fits=lambda phase_name: seconds_left > _part_seconds(get_phase(phase_name))
-    )
+    busy = 0 if beside is None else beside.timeout
+
+    def fits(phase_name: str) -> bool:
+        if beside is not None and phase_name == beside.name:
+            return False
+        return seconds_left > busy + _part_seconds(get_phase(phase_name))
+
+    return dispatch.take_next_part_job(video_id, fits=fits)
 
 
 def start_dependent_parts(video_id: str, done: FanOutPhase, index: int) -> FanOutPhase | None:

@@ -4,54 +4,155 @@ The last part to finish in the phase's turn joins the phase.
 
 A part job goes on with the generation's part jobs that come up next in the queue, while it
 has the time for them (`early.take_next_part`): with one worker, every scene and the
-soundtrack in one job; with several, each takes the next scene as it frees up."""
+soundtrack in one job; with several, each takes the next scene as it frees up. While it
+renders a part, it renders the next one beside it in a second thread when that one is of
+another phase (`Beside`): the next scene's reference while a clip encodes, the soundtrack
+beside the last clip. Never two parts of one phase at once: two clips are two encoders,
+each of which wants every core, while a reference or the soundtrack uses one."""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import deque
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
 from generations.models import PartRun, PhaseRun, VideoGeneration
-from generations.orchestration import early, pipeline, steps
+from generations.orchestration import dispatch, early, pipeline, steps
 from generations.orchestration.context import phase_context, phase_input, report_progress
 from generations.orchestration.heartbeat import heartbeat
 from generations.orchestration.workdirs import workdir
-from phases.contract import FanOutPhase
+from phases.contract import FanOutPhase, Phase
 from phases.registry import get_phase
 
 logger = logging.getLogger(__name__)
 
 
+@dataclass
+class Claimed:
+    """A part this job holds: the generation, the part's row and the outputs of the parts it
+    needs. Until its render starts, `waiting` keeps its heartbeat going, so a part that
+    waits here for the part ahead of it is not taken for one whose worker died."""
+
+    phase: FanOutPhase
+    index: int
+    generation: VideoGeneration
+    part: PartRun
+    needed: dict[str, dict]
+    waiting: ExitStack = field(default_factory=ExitStack)
+    held: bool = False
+
+    def hold(self) -> None:
+        """Keep its heartbeat going until its render starts."""
+        self.waiting.enter_context(heartbeat(PartRun, self.part.id))
+        self.held = True
+
+    def start(self) -> None:
+        """Its render begins: its own heartbeat takes over, and a part that was held for a
+        while starts now, not when it was claimed."""
+        self.waiting.close()
+        if self.held:
+            PartRun.objects.filter(id=self.part.id).update(started_at=timezone.now())
+
+    def release(self) -> None:
+        """Give the part back, unrendered, to whatever resumes the generation."""
+        self.waiting.close()
+        PartRun.objects.filter(id=self.part.id, status=PartRun.State.RUNNING).update(
+            status=PartRun.State.PENDING, attempts=F("attempts") - 1, started_at=None, heartbeat_at=None
+        )
+
+
+# Whether a render succeeded, and the part that follows it, claimed for this job.
+Rendered = tuple[bool, Claimed | None]
+
+
 def run_part(video_id: str, phase_name: str, index: int) -> None:
-    """Render one part of a fan-out phase (the body of an RQ job), then the generation's
-    parts whose jobs come next in the queue while the job has time for them."""
-    rendered = _run_part(video_id, phase_name, index)
-    while rendered and (taken := early.take_next_part(video_id)) is not None:
-        rendered = _run_part(video_id, *taken)
+    """Render one part of a fan-out phase (the body of an RQ job), then the parts that follow
+    it and the generation's parts whose jobs come next in the queue while the job has time
+    for them, each next one beside the one before when their phases differ. A failure
+    stops the job; the parts it holds go back for a resume."""
+    first = _claim_or_join(video_id, get_phase(phase_name), index)
+    waiting = deque([first] if first is not None else [])
+    while waiting:
+        work = waiting.popleft()
+        beside = Beside.start(video_id, work.phase)
+        succeeded = False
+        try:
+            succeeded, follow_on = _render(video_id, work)
+            waiting.extend([follow_on] if follow_on is not None else [])
+        finally:
+            if beside is not None:
+                beside_succeeded, handed = beside.finish()
+                succeeded = succeeded and beside_succeeded
+                waiting.extend([handed] if handed is not None else [])
+            if not succeeded:
+                for part in waiting:
+                    part.release()
+        if not succeeded:
+            return
+        if not waiting and (taken := early.take_next_part(video_id)) is not None:
+            claimed = _claim_or_join(video_id, get_phase(taken[0]), taken[1])
+            if claimed is not None:
+                waiting.append(claimed)
 
 
-def _run_part(video_id: str, phase_name: str, index: int) -> bool:
-    """Whether the part was rendered (and succeeded)."""
-    phase = get_phase(phase_name)
+class Beside:
+    """The part at the head of the queue, taken off it and rendered in a thread of this job
+    while the job's own thread renders a part of another phase."""
+
+    def __init__(self, video_id: str, phase: Phase, index: int) -> None:
+        self.rendered: Rendered = (True, None)
+        self.thread = threading.Thread(
+            target=dispatch.in_job(dispatch.current_job(), self._run),
+            args=(video_id, phase, index),
+            name=f"beside-{phase.name}-{index}",
+            daemon=True,
+        )
+
+    @classmethod
+    def start(cls, video_id: str, busy: FanOutPhase) -> Beside | None:
+        taken = early.take_next_part(video_id, beside=busy)
+        if taken is None:
+            return None
+        beside = cls(video_id, get_phase(taken[0]), taken[1])
+        beside.thread.start()
+        return beside
+
+    def _run(self, video_id: str, phase: Phase, index: int) -> None:
+        try:
+            claimed = _claim_or_join(video_id, phase, index)
+            if claimed is not None:
+                self.rendered = (False, None)  # until the render returns
+                self.rendered = _render(video_id, claimed)
+        finally:
+            connection.close()  # this thread's own
+
+    def finish(self) -> Rendered:
+        self.thread.join()
+        return self.rendered
+
+
+def _claim_or_join(video_id: str, phase: Phase, index: int) -> Claimed | None:
+    """The part claimed for this job; None when it is not to be rendered here, after
+    joining its phase in case its turn waits for nothing else."""
     assert isinstance(phase, FanOutPhase)
     claimed = _claim_if_ready(video_id, phase, index)
     if claimed is None:
         pipeline.maybe_join(video_id, phase)
-        return False
-    return _render(video_id, phase, index, *claimed)
-
-
-Claimed = tuple[VideoGeneration, PartRun, dict[str, dict]]
+    return claimed
 
 
 def _claim_if_ready(video_id: str, phase: FanOutPhase, index: int) -> Claimed | None:
-    """The generation, the claimed part and the outputs of the parts it needs; None when
-    the part is not to be rendered by this job."""
+    """The part claimed for this job, with what it needs; None when the part is not to be
+    rendered by this job."""
     statuses = early.running_statuses(phase)
     generation = VideoGeneration.objects.filter(id=video_id, status__in=statuses).first()
     if generation is None:
@@ -73,32 +174,27 @@ def _claim_if_ready(video_id: str, phase: FanOutPhase, index: int) -> Claimed | 
         )
         return None
     part = _claim(video_id, phase, index)
-    return None if part is None else (generation, part, needed)
+    return None if part is None else Claimed(phase, index, generation, part, needed)
 
 
-def _render(
-    video_id: str,
-    phase: FanOutPhase,
-    index: int,
-    generation: VideoGeneration,
-    part: PartRun,
-    needed: dict[str, dict],
-) -> bool:
-    """Whether the part, and the part that follows it here, succeeded."""
+def _render(video_id: str, work: Claimed) -> Rendered:
+    """Render a claimed part; on success, claim the part that follows it for this job."""
+    phase, index, generation, part = work.phase, work.index, work.generation, work.part
+    work.start()
     statuses = early.running_statuses(phase)
     run_id = steps.running_run_id(video_id, phase)
     started = time.monotonic()
     try:
         with workdir(video_id, f"{phase.name}-{index}") as scratch, heartbeat(PartRun, part.id):
             ctx = phase_context(video_id, phase, run_id, scratch, running_under=statuses)
-            ctx.part_outputs = needed
+            ctx.part_outputs = work.needed
             part_output = phase.run_part(phase_input(generation, phase), index, ctx)
     except BaseException as exc:
         part.fail(steps.reason(phase, exc))
         steps.fail(video_id, phase, PhaseRun.objects.filter(id=run_id).first(), exc, part=index)
         if not isinstance(exc, Exception):
             raise
-        return False
+        return False, None
     seconds = round(time.monotonic() - started, 3)
     part.succeed(output_data=part_output, cost_usd=ctx.meter.total, duration_seconds=seconds)
     logger.info(
@@ -113,15 +209,15 @@ def _render(
     # Claimed before this phase's turn can come (in maybe_join below), or that turn would
     # queue the part this job is about to render.
     next_part = None if follow_on is None else _claim_if_ready(video_id, follow_on, index)
+    if next_part is not None:
+        next_part.hold()
     if run_id is not None:
         done = PartRun.objects.filter(
             generation_id=video_id, phase=phase.name, status=PartRun.State.SUCCEEDED
         ).count()
         report_progress(video_id, phase, run_id, done, phase.part_count(phase_input(generation, phase)))
     pipeline.maybe_join(video_id, phase)
-    if follow_on is not None and next_part is not None:
-        return _render(video_id, follow_on, index, *next_part)
-    return True
+    return True, next_part
 
 
 def _claim(video_id: str, phase: FanOutPhase, index: int) -> PartRun | None:

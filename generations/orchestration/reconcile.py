@@ -39,14 +39,21 @@ def reconcile(*, stale_after: float | None = None, max_resumes: int | None = Non
     for part in PartRun.objects.filter(
         status=PartRun.State.RUNNING, heartbeat_at__lt=cutoff, generation__status__in=active_statuses()
     ).select_related("generation"):
-        # A part whose worker died: only that part is rendered again.
-        if _give_up_if_too_many(part.generation, max_resumes, report):
+        # A part whose worker died: only that part is rendered again. A job may hold two
+        # parts of a generation (parts.Beside); losing its worker counts as one resume.
+        again = part.generation_id in report.resumed
+        if not again and _give_up_if_too_many(part.generation, max_resumes, report):
             continue
         if not services.generation_resume_part(
-            video_id=part.generation_id, phase=part.phase, index=part.index, seen_heartbeat=part.heartbeat_at
+            video_id=part.generation_id,
+            phase=part.phase,
+            index=part.index,
+            seen_heartbeat=part.heartbeat_at,
+            counted=not again,
         ):
             continue  # another reconciler resumed it first, or a job claimed it since
-        report.resumed.append(part.generation_id)
+        if not again:
+            report.resumed.append(part.generation_id)
         logger.warning(
             "generation=%s %s[%s] resumed by reconcile", part.generation_id, part.phase, part.index
         )

@@ -3,6 +3,8 @@ cancel dropping what waits."""
 
 from __future__ import annotations
 
+import threading
+
 from generations.orchestration import dispatch
 from phases.registry import PHASES
 
@@ -57,6 +59,26 @@ def test_inside_a_job_the_time_left_counts_down_from_its_timeout(queue, work_que
 
 def remember_time_left() -> None:
     dispatch.get_queue().connection.set("time-left", dispatch.seconds_left_in_job())
+
+
+def test_a_thread_the_job_starts_for_its_work_has_the_jobs_time(queue, work_queue):
+    queue.enqueue_call(
+        "tests.generations.orchestration.test_dispatch.remember_time_left_in_threads", timeout=90
+    )
+    work_queue()
+    assert 80 < float(queue.connection.get("time-left")) <= 90
+    assert queue.connection.get("time-left-elsewhere") == b"none"  # a thread of its own has none
+
+
+def remember_time_left_in_threads() -> None:
+    for work in (dispatch.in_job(dispatch.current_job(), remember_time_left), remember_time_left_elsewhere):
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+
+
+def remember_time_left_elsewhere() -> None:
+    dispatch.get_queue().connection.set("time-left-elsewhere", str(dispatch.seconds_left_in_job()).lower())
 
 
 def test_the_queue_keeps_one_connection_per_redis(queue, settings):

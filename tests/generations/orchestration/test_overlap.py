@@ -5,6 +5,7 @@ come next in the queue, while the status still moves one phase at a time."""
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from rq.registry import FinishedJobRegistry
@@ -14,6 +15,7 @@ from generations.models import PartRun, PhaseRun, Status, VideoGeneration, pipel
 from generations.orchestration import early
 from phases.registry import get_phase
 from phases.request import GenerationRequest
+from providers.local.images import LocalImages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,6 +34,10 @@ def part_done(generation: VideoGeneration, phase: str, index: int) -> bool:
     ).exists()
 
 
+def parts_in_order(generation: VideoGeneration, phase: str) -> list[PartRun]:
+    return list(PartRun.objects.filter(generation=generation, phase=phase).order_by("index"))
+
+
 def test_a_scenes_clip_is_rendered_as_soon_as_its_reference_exists(alice, work_queue):
     generation = create(alice)
     work_queue()
@@ -39,17 +45,30 @@ def test_a_scenes_clip_is_rendered_as_soon_as_its_reference_exists(alice, work_q
     assert generation.status == Status.COMPLETE, generation.error_message
     scenes = len(generation.spec["scenes"])
     assert scenes >= 2
-    references = list(PartRun.objects.filter(generation=generation, phase="references").order_by("index"))
-    clips = list(PartRun.objects.filter(generation=generation, phase="chunks").order_by("index"))
-    for index in range(scenes):
-        # Each clip right after its reference, before the next scene's reference.
-        assert references[index].finished_at <= clips[index].started_at
-        if index + 1 < scenes:
-            assert clips[index].finished_at <= references[index + 1].started_at
-    assert [clip.attempts for clip in clips] == [1] * scenes  # each clip rendered once
+    references, clips = parts_in_order(generation, "references"), parts_in_order(generation, "chunks")
+    for reference, clip in zip(references, clips, strict=True):
+        assert reference.finished_at <= clip.started_at
+    # One encoder at a time in a job, each clip rendered once.
+    for clip, next_clip in pairwise(clips):
+        assert clip.finished_at <= next_clip.started_at
+    assert [clip.attempts for clip in clips] == [1] * scenes
     # The status still moved one phase at a time: to chunks once every reference was made.
     to_chunks = generation.status_events.get(to_status=get_phase("chunks").status).created_at
     assert references[-1].finished_at <= to_chunks <= clips[-1].finished_at
+
+
+def test_with_one_worker_the_next_reference_and_the_soundtrack_are_made_while_a_clip_encodes(
+    alice, work_queue
+):
+    generation = create(alice)
+    work_queue()
+    generation.refresh_from_db()
+    assert generation.status == Status.COMPLETE, generation.error_message
+    references, clips = parts_in_order(generation, "references"), parts_in_order(generation, "chunks")
+    for clip, next_reference in zip(clips, references[1:], strict=False):
+        assert clip.started_at < next_reference.started_at < next_reference.finished_at < clip.finished_at
+    soundtrack = PartRun.objects.get(generation=generation, phase="refine")
+    assert clips[-1].started_at < soundtrack.started_at < clips[-1].finished_at
 
 
 def test_the_soundtrack_is_made_before_the_clips_are_stitched(alice, work_queue):
@@ -113,6 +132,47 @@ def test_a_part_that_breaks_before_its_turn_fails_the_generation_readably(alice,
     # The soundtrack spans the scenes: no scene is named.
     assert generation.error_message == "Phase 5 (refine) failed: the synthesizer is out of tune"
     assert PartRun.objects.get(generation=generation, phase="refine").status == PartRun.State.FAILED
+
+
+def test_a_clip_that_fails_gives_back_the_next_clip_its_job_held(alice, work_queue, film_runs_out):
+    film_runs_out.on_scene = 0  # the first clip fails while the second scene's reference is drawn
+    generation = create(alice)
+    work_queue()
+    generation.refresh_from_db()
+    assert generation.status == Status.FAILED
+    assert generation.error_message == "Phase 4 (chunks) failed on scene 1: the camera ran out of film"
+    second_clip = PartRun.objects.get(generation=generation, phase="chunks", index=1)
+    assert (second_clip.status, second_clip.attempts) == (PartRun.State.PENDING, 0)
+    assert part_done(generation, "references", 1)
+    assert not PartRun.objects.filter(generation=generation, status=PartRun.State.RUNNING).exists()
+
+    film_runs_out.out_of_film = False
+    services.generation_retry(video_id=generation.id)
+    work_queue()
+    generation.refresh_from_db()
+    assert generation.status == Status.COMPLETE, generation.error_message
+    assert PartRun.objects.get(generation=generation, phase="chunks", index=1).attempts == 1
+
+
+class SecondReferenceBroken(LocalImages):
+    def reference_image(self, spec, scene_index, out_path, meter) -> None:
+        if scene_index == 1:
+            raise RuntimeError("the easel fell over")
+        super().reference_image(spec, scene_index, out_path, meter)
+
+
+def test_a_reference_that_fails_beside_a_clip_fails_the_generation_readably(
+    alice, work_queue, registered, settings
+):
+    registered("image", "easel", SecondReferenceBroken)
+    settings.IMAGE_PROVIDER = "easel"
+    generation = create(alice)
+    work_queue()
+    generation.refresh_from_db()
+    assert generation.status == Status.FAILED
+    assert generation.error_message == "Phase 3 (references) failed on scene 2: the easel fell over"
+    assert part_done(generation, "chunks", 0)  # the clip it was drawn beside is kept
+    assert not PartRun.objects.filter(generation=generation, status=PartRun.State.RUNNING).exists()
 
 
 def test_a_reference_job_has_time_for_its_clip_which_outside_a_job_gets_its_own(alice, queue, work_queue):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -111,7 +112,8 @@ def test_a_worker_killed_mid_chunks_is_resumed_without_redoing_finished_work(
     )
     kill_worker_and_horse(worker)
     finished_before = {part.index: part.finished_at for part in clips.filter(status=PartRun.State.SUCCEEDED)}
-    interrupted = clips.filter(status=PartRun.State.RUNNING).get()
+    # The clip rendering, and the next one when the reference drawn beside it had finished.
+    interrupted = list(clips.filter(status=PartRun.State.RUNNING))
     earlier_phases = dict(
         generation.phase_runs.filter(status=PhaseRun.State.SUCCEEDED).values_list("phase", "finished_at")
     )
@@ -130,8 +132,9 @@ def test_a_worker_killed_mid_chunks_is_resumed_without_redoing_finished_work(
         )
     for part in clips.filter(index__in=finished_before):
         assert (part.attempts, part.finished_at) == (1, finished_before[part.index])
-    interrupted.refresh_from_db()
-    assert interrupted.status == PartRun.State.SUCCEEDED and interrupted.attempts == 2
+    for part in interrupted:
+        part.refresh_from_db()
+        assert part.status == PartRun.State.SUCCEEDED and part.attempts == 2
     assert generation.cost_usd == sum(
         run.cost_usd for run in generation.phase_runs.filter(status="succeeded")
     )
@@ -247,6 +250,32 @@ def test_a_lost_generation_is_failed_after_too_many_resumes(alice, queue, django
     generation.refresh_from_db()
     assert generation.status == Status.FAILED
     assert "giving up" in generation.error_message
+
+
+def test_a_lost_job_that_held_two_parts_counts_as_one_resume(
+    alice, queue, django_capture_on_commit_callbacks
+):
+    generation = create(alice, "A quiet garden with flowers in spring", 5, django_capture_on_commit_callbacks)
+    queue.connection.flushdb()
+    long_ago = generation.created_at - timedelta(minutes=5)
+    for phase, index in (("chunks", 0), ("references", 1)):  # a clip, the reference beside it
+        PartRun.objects.create(
+            generation=generation,
+            phase=phase,
+            index=index,
+            status=PartRun.State.RUNNING,
+            attempts=1,
+            started_at=long_ago,
+            heartbeat_at=long_ago,
+        )
+    report = reconcile(stale_after=60)
+    assert report.resumed == [generation.id]
+    generation.refresh_from_db()
+    assert generation.resumes == 1
+    assert sorted(queue.get_job_ids()) == [
+        f"vg-{generation.id}-chunks-0-2",
+        f"vg-{generation.id}-references-1-2",
+    ]
 
 
 def test_reconcile_leaves_waiting_work_alone(alice, queue, django_capture_on_commit_callbacks):

@@ -141,6 +141,7 @@ class Run:
     parts: list[tuple[float, float]]  # chunk part intervals, seconds from creation
     work: float  # seconds inside phase or part rendering (union of intervals)
     overhead: float  # wall - work: queue pickup, forks, DB transitions, enqueues
+    overhead_cpu: float  # CPU-seconds of the workers' trees outside the work intervals
     python_peak_mib: float
     python_peak_phase: str  # the phase running when the Python peak was reached
     ffmpeg_peak_mib: float
@@ -162,6 +163,18 @@ def _union(intervals: list[tuple[float, float]]) -> float:
         total += stop - max(start, end)
         end = stop
     return total
+
+
+def _gaps(intervals: list[tuple[float, float]], stop: float) -> list[tuple[float, float]]:
+    """The stretches of [0, stop] that no interval covers."""
+    gaps, end = [], 0.0
+    for start, finish in sorted(intervals):
+        if start > end:
+            gaps.append((end, start))
+        end = max(end, finish)
+    if end < stop:
+        gaps.append((end, stop))
+    return gaps
 
 
 def bench_user() -> Any:
@@ -249,14 +262,17 @@ def measure(label: str, video_id: str, watch: Watch) -> Run:
             intervals = [(rel(run.started_at), rel(run.started_at) + run.duration_seconds)]
             phases[run.phase] = run.duration_seconds
         work.extend(intervals[-1:])
-        # CPU inside the phase's own intervals: exact with one worker, which runs one thing
-        # at a time; with two, an interval also holds what the other worker ran meanwhile.
+        # CPU inside the phase's own intervals, which also holds whatever ran beside the
+        # phase meanwhile: another worker, or a part a job renders beside another.
         phase_cpu[run.phase] = sum(
             watch.cpu_between(t0.timestamp() + start, t0.timestamp() + stop)[0] for start, stop in intervals
         )
         if run.phase == "chunks":
             chunks_window = (t0.timestamp() + min(start for start, _ in own), run.finished_at.timestamp())
     busy = _union(work)
+    overhead_cpu = sum(
+        watch.cpu_between(t0.timestamp() + start, t0.timestamp() + stop)[0] for start, stop in _gaps(work, wall)
+    )
     peak_phase = next(
         (
             run.phase
@@ -277,6 +293,7 @@ def measure(label: str, video_id: str, watch: Watch) -> Run:
         parts=parts,
         work=busy,
         overhead=wall - busy,
+        overhead_cpu=overhead_cpu,
         python_peak_mib=watch.python_peak_kib / 1024,
         python_peak_phase=peak_phase,
         ffmpeg_peak_mib=watch.ffmpeg_peak_kib / 1024,

@@ -87,9 +87,7 @@ def phases(r: Rounds) -> str:
     cells = ["orchestration overhead (wall not inside a phase or a chunk)"]
     for key in ("ours1", "ours2"):
         cells += [f"{r.med(r.each(key, 'overhead')):.2f}", f"{100 * r.overhead(key):.1f} %"]
-    cells.append(
-        f"{r.med([rnd['ours1']['cpu'] - sum(rnd['ours1']['phase_cpu'].values()) for rnd in r.rounds]):.2f}"
-    )
+    cells.append(f"{r.med(r.each('ours1', 'overhead_cpu')):.2f}")
     rows.append(cells)
     rows.append(
         [

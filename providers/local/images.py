@@ -150,8 +150,10 @@ def video_layers(spec: dict[str, Any], scene_index: int, *, keep: bool = True) -
     key = (scene_key(spec, scene_index), scene["frames"], spec["fps"], scene["camera"])
     with _kept_lock:
         layers = _kept.get(key) if keep else _kept.pop(key, None)
-        if layers is None and keep:
-            # Let the oldest scene's arrays go before drawing another.
+        if layers is not None and keep:
+            _kept.move_to_end(key)
+        elif keep:
+            # Let the scene used longest ago go before drawing another.
             while len(_kept) >= KEPT_SCENES:
                 _kept.popitem(last=False)
     if layers is None:

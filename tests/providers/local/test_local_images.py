@@ -162,3 +162,15 @@ def test_a_scenes_reference_and_its_clip_draw_from_one_drawing():
         assert 0.002 < np.abs(reference - middle).mean() < 0.02
         assert video_layers(spec, index, keep=False) is layers  # the clip takes them along
         assert video_layers(spec, index) is not layers  # and they are not held any longer
+
+
+def test_the_next_scenes_reference_drawn_during_a_clip_keeps_both_scenes_apart():
+    spec = make_spec(scene_overrides=[{"camera": "pan_left"}, {"camera": "pan_right"}, {"camera": "zoom_in"}])
+    first = video_layers(spec, 0)  # scene 1's reference
+    second = video_layers(spec, 1)  # scene 2's, drawn beside scene 1's clip
+    assert video_layers(spec, 0, keep=False) is first  # the clip still gets its own scene
+    assert video_layers(spec, 1, keep=False) is second
+    again = video_layers(spec, 0)
+    video_layers(spec, 1)
+    video_layers(spec, 2)  # a third kept scene lets the one used longest ago go
+    assert video_layers(spec, 0, keep=False) is not again

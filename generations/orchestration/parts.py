@@ -49,6 +49,7 @@ class Claimed:
     needed: dict[str, dict]
     waiting: ExitStack = field(default_factory=ExitStack)
     held: bool = False
+    under_way: threading.Event = field(default_factory=threading.Event)
 
     def hold(self) -> None:
         """Keep its heartbeat going until its render starts."""
@@ -61,6 +62,7 @@ class Claimed:
         self.waiting.close()
         if self.held:
             PartRun.objects.filter(id=self.part.id).update(started_at=timezone.now())
+        self.under_way.set()
 
     def release(self) -> None:
         """Give the part back, unrendered, to whatever resumes the generation."""
@@ -83,12 +85,13 @@ def run_part(video_id: str, phase_name: str, index: int) -> None:
     waiting = deque([first] if first is not None else [])
     while waiting:
         work = waiting.popleft()
-        beside = Beside.start(video_id, work.phase)
+        beside = Beside.start(video_id, work)
         succeeded = False
         try:
             succeeded, follow_on = _render(video_id, work)
             waiting.extend([follow_on] if follow_on is not None else [])
         finally:
+            work.under_way.set()
             if beside is not None:
                 beside_succeeded, handed = beside.finish()
                 succeeded = succeeded and beside_succeeded
@@ -106,27 +109,30 @@ def run_part(video_id: str, phase_name: str, index: int) -> None:
 
 class Beside:
     """The part at the head of the queue, taken off it and rendered in a thread of this job
-    while the job's own thread renders a part of another phase."""
+    while the job's own thread renders a part of another phase. It begins once that part is
+    under way, so that part is usually first to set up (a clip takes its scene's planes
+    before the next reference is drawn): it is the one that holds up what comes next."""
 
-    def __init__(self, video_id: str, phase: Phase, index: int) -> None:
+    def __init__(self, video_id: str, phase: Phase, index: int, after: Claimed) -> None:
         self.rendered: Rendered = (True, None)
         self.thread = threading.Thread(
             target=dispatch.in_job(dispatch.current_job(), self._run),
-            args=(video_id, phase, index),
+            args=(video_id, phase, index, after),
             name=f"beside-{phase.name}-{index}",
             daemon=True,
         )
 
     @classmethod
-    def start(cls, video_id: str, busy: FanOutPhase) -> Beside | None:
-        taken = early.take_next_part(video_id, beside=busy)
+    def start(cls, video_id: str, busy: Claimed) -> Beside | None:
+        taken = early.take_next_part(video_id, beside=busy.phase)
         if taken is None:
             return None
-        beside = cls(video_id, get_phase(taken[0]), taken[1])
+        beside = cls(video_id, get_phase(taken[0]), taken[1], busy)
         beside.thread.start()
         return beside
 
-    def _run(self, video_id: str, phase: Phase, index: int) -> None:
+    def _run(self, video_id: str, phase: Phase, index: int, after: Claimed) -> None:
+        after.under_way.wait()
         try:
             claimed = _claim_or_join(video_id, phase, index)
             if claimed is not None:

@@ -11,6 +11,7 @@ precomputed masks, and the three planes go down the pipe.
 from __future__ import annotations
 
 import math
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -350,9 +351,11 @@ class LocalVideo:
             threads=settings.FFMPEG_THREADS or None,
             timeout=encode_timeout(frames),
         )
-        # ffmpeg and x264 start up while the scene is prepared.
-        with encoder:
+        with ExitStack() as encoding:
+            # Taken before the encoder starts, so a reference a job draws beside this clip
+            # waits for its planes; ffmpeg and x264 start up while the scene is prepared.
             with DRAWING:
+                encoding.enter_context(encoder)
                 material = prepare(spec, scene_index, Path(reference_path))
             renderer = FrameRenderer(spec, scene_index, material)
             for index in range(frames):

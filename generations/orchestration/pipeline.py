@@ -150,9 +150,8 @@ def _fan_out(video_id: str, phase: FanOutPhase, run: PhaseRun, inputs: PhaseInpu
     they are all done (made before the turn)."""
     total = phase.part_count(inputs)
     with transaction.atomic():
-        for index in range(total):
-            PartRun.objects.get_or_create(generation_id=video_id, phase=phase.name, index=index)
-        parts = list(PartRun.objects.filter(generation_id=video_id, phase=phase.name, index__lt=total))
+        rows = early.part_rows(video_id, [(phase, index) for index in range(total)])
+        parts = [rows[phase.name, index] for index in range(total)]
         done = sum(part.status == PartRun.State.SUCCEEDED for part in parts)
         PhaseRun.objects.filter(id=run.id).update(detail={"done": done, "total": total})
         for part in parts:

@@ -52,7 +52,7 @@ def _one_heap() -> None:
     first heap's: a 30 s video's horse peaked near 510 MiB that way, about 380 MiB with one
     heap. (A fixed mmap threshold holds memory as low, but maps and zeroes every large
     temporary afresh: six times the page faults, a second of system time per 30 s video,
-    and the web's slowest answers three times slower beside it.) Set here, before the
+    and the web's slowest answers four times slower beside it.) Set here, before the
     fork, it holds in every work horse."""
     try:
         ctypes.CDLL(None).mallopt(M_ARENA_MAX, 1)

@@ -352,8 +352,8 @@ class LocalVideo:
             timeout=encode_timeout(frames),
         )
         with ExitStack() as encoding:
-            # Taken before the encoder starts, so a reference a job draws beside this clip
-            # waits for its planes; ffmpeg and x264 start up while the scene is prepared.
+            # Taken before the encoder starts, so a reference drawn beside this clip (and
+            # started after it) waits for its planes; ffmpeg and x264 start up meanwhile.
             with DRAWING:
                 encoding.enter_context(encoder)
                 material = prepare(spec, scene_index, Path(reference_path))

@@ -271,7 +271,8 @@ def measure(label: str, video_id: str, watch: Watch) -> Run:
             chunks_window = (t0.timestamp() + min(start for start, _ in own), run.finished_at.timestamp())
     busy = _union(work)
     overhead_cpu = sum(
-        watch.cpu_between(t0.timestamp() + start, t0.timestamp() + stop)[0] for start, stop in _gaps(work, wall)
+        watch.cpu_between(t0.timestamp() + start, t0.timestamp() + stop)[0]
+        for start, stop in _gaps(work, wall)
     )
     peak_phase = next(
         (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 from tests.conftest import PROJECT_DIR
 
@@ -85,6 +85,11 @@ SEEK_TO_80_PERCENT = """() => new Promise((resolve) => {
   v.addEventListener('seeked', () => resolve(v.currentTime), { once: true });
   v.currentTime = v.duration * 0.8;
 })"""
+
+
+def image_loads(page: Page, image: Locator) -> None:
+    """Wait until the image has arrived and decoded (a lazy one loads after the page does)."""
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
 
 
 def record_responses(page: Page) -> list[tuple[str, int, str | None]]:

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from generations import services
 from generations.models import PhaseRun, Status, VideoGeneration
 from phases.request import GenerationRequest
-from tests.browser.helpers import assert_accessible, log_in, screenshot
+from tests.browser.helpers import assert_accessible, image_loads, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -183,7 +183,7 @@ def test_a_video_is_made_watched_live_played_and_listed(page: Page, alice, rq_wo
     expect(page.locator(".scene")).to_have_count(len(generation.spec["scenes"]))
     storyboard = page.locator(".thumbs img").first
     expect(storyboard).to_be_visible()
-    assert storyboard.evaluate("img => img.complete && img.naturalWidth > 0")
+    image_loads(page, storyboard)
     assert_accessible(page)
     screenshot(page, "05-result")
     screenshot(page, "05-result-phone", phone=True)
@@ -198,7 +198,7 @@ def test_a_video_is_made_watched_live_played_and_listed(page: Page, alice, rq_wo
     expect(card).to_have_count(1)
     expect(card.locator(".badge")).to_have_text("Complete")
     expect(card.locator("img")).to_have_attribute("src", re.compile(rf"/final/{video_id}/poster\.jpg$"))
-    assert card.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    image_loads(page, card.locator("img"))
     assert_accessible(page)
     screenshot(page, "06-history")
     screenshot(page, "06-history-phone", phone=True)

@@ -19,7 +19,10 @@ def _prefix(video_id: str) -> str:
 @contextmanager
 def workdir(video_id: str, label: str) -> Iterator[Path]:
     """A scratch directory for one job, removed when the job ends however it ends (except
-    by SIGKILL: `remove_workdirs` is for that)."""
+    by SIGKILL: `remove_workdirs` is for that). WORK_ROOT is made if it does not exist yet
+    (a fresh volume), rather than failing every job."""
+    if settings.WORK_ROOT:
+        Path(settings.WORK_ROOT).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"{_prefix(video_id)}{label}-", dir=settings.WORK_ROOT) as name:
         yield Path(name)
 

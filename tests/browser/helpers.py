@@ -88,7 +88,9 @@ SEEK_TO_80_PERCENT = """() => new Promise((resolve) => {
 
 
 def image_loads(page: Page, image: Locator) -> None:
-    """Wait until the image has arrived and decoded (a lazy one loads after the page does)."""
+    """Wait until the image has arrived and decoded (a lazy one loads after the page does,
+    once it is in view)."""
+    image.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
 
 

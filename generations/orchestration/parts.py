@@ -114,6 +114,7 @@ class Beside:
     before the next reference is drawn): it is the one that holds up what comes next."""
 
     def __init__(self, video_id: str, phase: Phase, index: int, after: Claimed) -> None:
+        # Failed until `_run` says otherwise: what raises in the thread stops the job too.
         self.rendered: Rendered = (False, None)
         self.thread = threading.Thread(
             target=dispatch.in_job(dispatch.current_job(), self._run),
@@ -133,7 +134,6 @@ class Beside:
 
     def _run(self, video_id: str, phase: Phase, index: int, after: Claimed) -> None:
         after.under_way.wait()
-        self.rendered = (False, None)  # until it returns: what raises here stops the job too
         try:
             claimed = _claim_or_join(video_id, phase, index)
             self.rendered = (True, None) if claimed is None else _render(video_id, claimed)

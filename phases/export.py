@@ -3,7 +3,8 @@ SRT and WebVTT beside it, their URLs."""
 
 from __future__ import annotations
 
-from media.concat import remux_faststart
+from concurrent.futures import ThreadPoolExecutor
+
 from media.probe import ProbeResult, extract_frame, probe
 from phases.contract import Artifact, BasePhase, PhaseContext, PhaseInput, PhaseOutput
 from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
@@ -30,17 +31,16 @@ class ExportPhase(BasePhase):
 
     def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput:
         spec = phase_input.spec
-        refined = local_copy(ctx.outputs["refine"]["refined_url"], ctx.workdir)
-        final = ctx.workdir / "video.mp4"
-        # The refined file is already H.264 + AAC; the export only moves the index to the
-        # front (+faststart) so players can start before the download ends.
-        remux_faststart(refined, final, timeout=self.timeout)
-        probed = probe(final)
-        check_final_video(probed, spec)
-
+        # The refined file is already H.264 + AAC with its index in front (refine's stitch),
+        # so it is published as it is: checked, and its poster taken meanwhile.
+        final = local_copy(ctx.outputs["refine"]["refined_url"], ctx.workdir)
         poster = ctx.workdir / "poster.jpg"
         first_scene_seconds = spec["scenes"][0]["frames"] / spec["fps"]
-        extract_frame(final, first_scene_seconds * 0.6, poster, timeout=60)
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            poster_taken = beside.submit(extract_frame, final, first_scene_seconds * 0.6, poster, timeout=60)
+            probed = probe(final)
+            check_final_video(probed, spec)
+            poster_taken.result()
         cues = cues_from_spec(spec)
         subtitle_urls = {
             kind: store_file(path, artifact_name(FINAL_PREFIX, phase_input.video_id, path.name))
@@ -49,7 +49,7 @@ class ExportPhase(BasePhase):
         return ctx.output(
             {
                 "final_video_url": store_file(
-                    final, artifact_name(FINAL_PREFIX, phase_input.video_id, final.name)
+                    final, artifact_name(FINAL_PREFIX, phase_input.video_id, "video.mp4")
                 ),
                 "poster_url": store_file(
                     poster, artifact_name(FINAL_PREFIX, phase_input.video_id, poster.name)

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 
 from media.audio import duck_and_mix
-from media.concat import concat_copy, encode_aac, mux_copy
+from media.concat import encode_aac, stitch
 from phases.contract import Artifact, BasePhase, PhaseContext, PhaseInput, PhaseOutput
 from phases.storage import FINAL_PREFIX, artifact_name, local_copy, store_file
 from providers.registry import get_music_provider
@@ -60,16 +60,15 @@ class RefinePhase(BasePhase):
     def run(self, phase_input: PhaseInput, ctx: PhaseContext) -> PhaseOutput:
         video_id = phase_input.video_id
         clips = [local_copy(name, ctx.workdir) for name in ctx.outputs["chunks"]["chunk_urls"]]
-        stitched = ctx.workdir / "stitched.mp4"
-        concat_copy(clips, stitched, timeout=self.timeout)
-        ctx.report_progress(1, 2)
-        ctx.check_canceled()
         (soundtrack,) = ctx.parts
-        refined = ctx.workdir / "refined.mp4"
-        mux_copy(
-            stitched, local_copy(soundtrack["soundtrack_url"], ctx.workdir), refined, timeout=self.timeout
+        stitched, refined = ctx.workdir / "stitched.mp4", ctx.workdir / "refined.mp4"
+        stitch(
+            clips,
+            local_copy(soundtrack["soundtrack_url"], ctx.workdir),
+            stitched,
+            refined,
+            timeout=self.timeout,
         )
-        ctx.report_progress(2, 2)
         return ctx.output(
             {
                 "stitched_url": store_file(stitched, artifact_name(FINAL_PREFIX, video_id, stitched.name)),

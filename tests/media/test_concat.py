@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from media.concat import concat_copy, encode_aac, mux_copy, remux_faststart
+from media.concat import concat_copy, encode_aac, stitch
 from media.probe import probe
 from tests.media.clips import encode, tone_wav
 
@@ -25,16 +25,16 @@ def test_a_soundtrack_encoded_ahead_is_laid_on_by_copy_lasting_as_long_as_the_vi
     soundtrack = tmp_path / "soundtrack.m4a"
     encode_aac(tone_wav(tmp_path / "tone.wav", [(audio_seconds, 0.5)]), soundtrack, seconds=2.0, timeout=60)
     assert probe(soundtrack).duration == pytest.approx(2.0, abs=0.05)
-    mux_copy(encode(tmp_path / "video.mp4", 60), soundtrack, tmp_path / "muxed.mp4", timeout=60)
-    probed = probe(tmp_path / "muxed.mp4")
-    assert (probed.audio.codec, probed.audio.sample_rate, probed.audio.channels) == ("aac", 48000, 2)
-    assert probed.video.frames == 60
-    assert probed.duration == pytest.approx(2.0, abs=0.05)
-
-
-def test_remux_faststart_keeps_the_streams_and_puts_the_index_first(tmp_path):
-    video = encode(tmp_path / "video.mp4", 30)
-    remux_faststart(video, tmp_path / "fast.mp4", timeout=60)
-    data = (tmp_path / "fast.mp4").read_bytes()
-    assert data.index(b"moov") < data.index(b"mdat")
-    assert probe(tmp_path / "fast.mp4").video.frames == 30
+    clips = [encode(tmp_path / "a.mp4", 24), encode(tmp_path / "b.mp4", 36)]
+    stitch(clips, soundtrack, tmp_path / "stitched.mp4", tmp_path / "refined.mp4", timeout=60)
+    refined = probe(tmp_path / "refined.mp4")
+    assert (refined.audio.codec, refined.audio.sample_rate, refined.audio.channels) == ("aac", 48000, 2)
+    assert refined.video.frames == 60
+    assert refined.duration == pytest.approx(2.0, abs=0.05)
+    stitched = probe(tmp_path / "stitched.mp4")
+    assert stitched.audio is None, "the stitched video is the clips alone"
+    assert stitched.video.frames == 60
+    for joined in ("stitched.mp4", "refined.mp4"):
+        data = (tmp_path / joined).read_bytes()
+        assert data.index(b"moov") < data.index(b"mdat"), f"{joined} has its index first"
+    assert not list(tmp_path.glob(".concat-*")) and not list(tmp_path.glob(".*partial*"))

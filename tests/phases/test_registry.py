@@ -12,9 +12,9 @@ from PIL import Image
 
 from generations import selectors, services
 from generations.models import PhaseRun, Status, StatusEvent, status_choices
-from media.concat import mux_copy
 from media.overlay import TimedOverlay, burn_overlays
 from media.probe import extract_frame, probe
+from media.run import run_ffmpeg
 from phases.contract import BasePhase, PhaseContext, PhaseInput, PhaseOutput
 from phases.registry import PHASES, get_phase, phase_number, register, unregister
 from phases.request import GenerationRequest
@@ -46,7 +46,9 @@ class WatermarkPhase(BasePhase):
         overlay = TimedOverlay(mark, MARK_BOX[0], MARK_BOX[1], 0.0, seconds + 1)
         burn_overlays(exported, silent, [overlay], fps=spec["fps"], frames=frames, timeout=self.timeout)
         marked = ctx.workdir / "video-watermarked.mp4"
-        mux_copy(silent, exported, marked, timeout=self.timeout)
+        # The exported video's sound, copied onto the marked picture.
+        streams = ["-map", "0:v:0", "-map", "1:a:0", "-c", "copy", str(marked)]
+        run_ffmpeg(["-i", str(silent), "-i", str(exported), *streams], timeout=self.timeout)
         name = store_file(marked, artifact_name(FINAL_PREFIX, phase_input.video_id, marked.name))
         return ctx.output({"final_video_url": name})
 

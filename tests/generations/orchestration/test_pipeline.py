@@ -56,6 +56,8 @@ def assert_conforming_video(generation: VideoGeneration, tmp_path: Path) -> None
     assert probed.video.frames == generation.duration * 30
     assert abs(probed.duration - generation.duration) <= 0.1
     assert (probed.audio.codec, probed.audio.sample_rate, probed.audio.channels) == ("aac", 48000, 2)
+    data = final_path(generation).read_bytes()
+    assert data.index(b"moov") < data.index(b"mdat"), "the index is first, so players start before the end"
     assert audio_levels(final_path(generation), timeout=60) > -35.0, "the soundtrack is silent"
     # The first and the last scene come from different sentences; extra framings of one
     # sentence share its place, light and weather by design, so they may look alike.

@@ -10,14 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from media.mp4 import video_track
 from media.overlay import TimedOverlay, burn_overlays
-from media.probe import probe
 from phases.contract import Artifact, BasePhase, PhaseContext, PhaseInput, PhaseOutput
 from phases.per_scene import find_or_make, scene_filename
 from phases.storage import CHUNKS_PREFIX, local_copy
 from providers.local.subtitles import burn_fingerprint, cue_pictures
 from providers.registry import get_video_provider
-from toolbox.exceptions import PhaseException
+from toolbox.exceptions import MediaError, PhaseException
 
 
 class ChunksPhase(BasePhase):
@@ -61,13 +61,16 @@ class ChunksPhase(BasePhase):
 def check_clip(clip: Path, spec: dict[str, Any], index: int) -> None:
     """Stitching is a stream copy, so every clip must already be exactly right."""
     expected = spec["scenes"][index]["frames"]
-    probed = probe(clip)
-    if probed.video is None or probed.video.frames != expected:
-        found = probed.video.frames if probed.video else "no video stream"
+    try:
+        track = video_track(clip)
+    except MediaError as exc:
+        raise PhaseException(f"scene {index + 1} clip is not a readable MP4: {exc}") from None
+    if track is None or track.frames != expected:
+        found = track.frames if track else "no video stream"
         raise PhaseException(f"scene {index + 1} clip has {found} frames, expected {expected}")
-    if (probed.video.width, probed.video.height) != (spec["width"], spec["height"]):
+    if (track.width, track.height) != (spec["width"], spec["height"]):
         raise PhaseException(
-            f"scene {index + 1} clip is {probed.video.width}x{probed.video.height}, "
+            f"scene {index + 1} clip is {track.width}x{track.height}, "
             f"expected {spec['width']}x{spec['height']}"
         )
 

@@ -14,6 +14,7 @@ import copy
 import logging
 import math
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ FINAL_TAIL_SECONDS = 0.8  # the last scene fades out; the voice ends before the 
 MIN_SCENE_SECONDS = 1.5
 COMFORTABLE_TEMPO = 1.25  # the planner's narration is shortened rather than said faster than this
 SHORTEN_PASSES = 2
+DECODES_AT_ONCE = 2
 VOICE_PEAK_DBFS = -1.0
 _WINDOW_SECONDS = 0.01
 _SILENCE_BELOW_PEAK_DB = 40.0
@@ -178,19 +180,25 @@ def narrate(
             provider = get_speech_provider()
         pending = [i for i, text in enumerate(texts) if text]
         for _ in range(SHORTEN_PASSES + 1):
-            for index in pending:
-                check_canceled()
-                source = workdir / f"speech_{index + 1:02d}.wav"
-                said = provider.synthesize(
-                    texts[index],
-                    voice=options.voice,
-                    language=language,
-                    rate=options.rate,
-                    out_path=source,
-                    meter=meter,
-                )
-                voice_used, words = (said.voice, said.words) if isinstance(said, Spoken) else (said, ())
-                speech[index] = _Speech.load(source, words)
+            # Each line is decoded (an ffmpeg run) while the next is spoken; the speaking
+            # stays in this thread, where the cost meter's budget guard expects its calls.
+            with ThreadPoolExecutor(max_workers=DECODES_AT_ONCE) as decoding:
+                loads = {}
+                for index in pending:
+                    check_canceled()
+                    source = workdir / f"speech_{index + 1:02d}.wav"
+                    said = provider.synthesize(
+                        texts[index],
+                        voice=options.voice,
+                        language=language,
+                        rate=options.rate,
+                        out_path=source,
+                        meter=meter,
+                    )
+                    voice_used, words = (said.voice, said.words) if isinstance(said, Spoken) else (said, ())
+                    loads[index] = decoding.submit(_Speech.load, source, words)
+                for index, load in loads.items():
+                    speech[index] = load.result()
             lengths = [s.seconds if s else 0.0 for s in speech]
             # The planner's narration is cut when it would have to be said too fast; the
             # user's own script never is (it fails below instead, with a reason).

@@ -74,12 +74,12 @@ def enqueue_part(video_id: str, phase: Phase, index: int, *, attempt: int) -> No
         phase.name,
         index,
         attempt=attempt,
-        timeout=_part_job_timeout(phase),
+        timeout=part_job_timeout(phase),
         then=[dependent.name for dependent in dependent_phases(phase)],
     )
 
 
-def _part_job_timeout(phase: Phase) -> int:
+def part_job_timeout(phase: Phase) -> int:
     """Time for the part and what it may go on to render in its job: half for the part and
     the parts that need it (`start_dependent_parts`), half for the waiting parts it may take
     over (`take_next_part`), each of which must fit in what is left."""

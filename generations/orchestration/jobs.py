@@ -12,6 +12,7 @@ from generations.orchestration import revoice as revoicer
 
 def run_phase(video_id: str, phase: str) -> None:
     pipeline.run_phase(video_id, phase)
+    parts.take_over(video_id)
 
 
 def run_part(video_id: str, phase: str, index: int) -> None:

@@ -107,6 +107,15 @@ def run_part(video_id: str, phase_name: str, index: int) -> None:
                 waiting.append(claimed)
 
 
+def take_over(video_id: str) -> None:
+    """After a phase job's phases: the fan-out phase whose turn they reached has queued its
+    parts; the job goes on with the one at the head of the queue (and those after it) as
+    its part job would have, with no job's end, pick-up and fork in between."""
+    taken = early.take_next_part(video_id)
+    if taken is not None:
+        run_part(video_id, *taken)
+
+
 class Beside:
     """The part at the head of the queue, taken off it and rendered in a thread of this job
     while the job's own thread renders a part of another phase. It begins once that part is

@@ -91,17 +91,27 @@ def _start(generation: VideoGeneration, phase: Phase) -> None:
         # From a job, the phase's turn is next: its status shows now, not when a worker is free.
         steps.enter(generation, phase)
     attempt = steps.last_attempt(generation.id, phase.name) + 1
-    dispatch.enqueue_phase(generation.id, phase.name, attempt=attempt, timeout=_job_timeout(phase))
+    waits_for_review = generation.review and generation.approved_at is None
+    dispatch.enqueue_phase(
+        generation.id, phase.name, attempt=attempt, timeout=_job_timeout(phase, waits_for_review)
+    )
 
 
-def _job_timeout(phase: Phase) -> int:
+def _job_timeout(phase: Phase, waits_for_review: bool) -> int:
     """A phase job may run the phases after it that need no job of their own (up to the
-    review gate or the next fan-out phase): its limit is the sum of their timeouts."""
+    review gate, when the generation waits there, or the next fan-out phase's turn): its
+    limit is the sum of their timeouts. When it reaches a fan-out phase's turn, it then goes
+    on with that phase's parts as a part job does (`parts.take_over`), and has a part job's
+    time for them too."""
     total, current = phase.timeout, phase
-    while not current.review_after and (following := next_phase(current)) and not is_fan_out(following):
-        total += following.timeout
+    while not is_fan_out(current):
+        following = next_phase(current)
+        if following is None or (current.review_after and waits_for_review):
+            return total
+        if not is_fan_out(following):
+            total += following.timeout
         current = following
-    return total
+    return total + early.part_job_timeout(current)
 
 
 def run_phase(video_id: str, phase_name: str) -> None:

@@ -84,19 +84,30 @@ def test_the_soundtrack_is_made_before_the_clips_are_stitched(alice, work_queue)
     assert refine.output_data["music_url"] == soundtrack.output_data["music_url"]
 
 
-def test_with_one_worker_a_video_is_two_jobs(alice, queue, work_queue):
+def test_with_one_worker_a_video_is_one_job(alice, queue, work_queue):
     generation = create(alice)
     work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.COMPLETE, generation.error_message
     jobs = FinishedJobRegistry(queue=queue).get_job_ids()
-    # One job plans, draws the storyboard and queues a job per scene and one for the
-    # soundtrack. The first scene's job then takes over each of those as it comes up in the
-    # queue: every reference and its clip, the soundtrack, the stitch and the export.
-    assert sorted(jobs) == [f"vg-{generation.id}-plan-1", f"vg-{generation.id}-references-0-1"]
+    # The job plans, draws the storyboard and queues a job per scene and one for the
+    # soundtrack, then takes over each of those as it comes up in the queue: every
+    # reference and its clip, the soundtrack, the stitch and the export.
+    assert jobs == [f"vg-{generation.id}-plan-1"]
     assert queue.count == 0
     events = list(generation.status_events.values_list("to_status", flat=True))
     assert events == list(pipeline_order()[1:])  # every status, once each, in order
+
+
+def test_the_planning_job_has_time_for_the_phases_it_runs_and_a_part_job_after_them(alice, queue):
+    generation = create(alice)
+    job = queue.fetch_job(f"vg-{generation.id}-plan-1")
+    references, chunks = get_phase("references"), get_phase("chunks")
+    before = get_phase("plan").timeout + get_phase("animatic").timeout
+    assert job.timeout == before + 2 * (references.timeout + chunks.timeout)
+    # With a review, the job ends at the gate: no part can start before the approval.
+    reviewed = create(alice, review=True)
+    assert queue.fetch_job(f"vg-{reviewed.id}-plan-1").timeout == before
 
 
 def test_nothing_after_the_review_gate_starts_before_approval(alice, queue, work_queue):
@@ -176,8 +187,10 @@ def test_a_reference_that_fails_beside_a_clip_fails_the_generation_readably(
 
 
 def test_a_reference_job_has_time_for_its_clip_which_outside_a_job_gets_its_own(alice, queue, work_queue):
-    generation = create(alice)
-    work_queue(until=lambda: generation.phase_runs.filter(phase="animatic", status="succeeded").exists())
+    # Approved outside a job, so the parts wait in the queue (a job would take them over).
+    generation = create(alice, review=True)
+    work_queue()
+    review.generation_approve(video_id=generation.id)
     references, chunks = get_phase("references"), get_phase("chunks")
     reference_job = queue.fetch_job(f"vg-{generation.id}-references-0-1")
     # Time for the scene and its clip, and as much again for the parts it may take over.

@@ -16,7 +16,8 @@ import logging
 import threading
 import time
 from collections import deque
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -82,10 +83,13 @@ def run_part(video_id: str, phase_name: str, index: int) -> None:
     for them, each next one beside the one before when their phases differ. A failure
     stops the job; the parts it holds go back for a resume."""
     first = _claim_or_join(video_id, get_phase(phase_name), index)
-    waiting = deque([first] if first is not None else [])
+    _render_in_turn(video_id, deque([first] if first is not None else []))
+
+
+def _render_in_turn(video_id: str, waiting: deque[Claimed]) -> None:
     while waiting:
         work = waiting.popleft()
-        beside = Beside.start(video_id, work)
+        beside = Beside.start(video_id, work.phase, work.under_way)
         succeeded = False
         try:
             succeeded, follow_on = _render(video_id, work)
@@ -107,6 +111,32 @@ def run_part(video_id: str, phase_name: str, index: int) -> None:
                 waiting.append(claimed)
 
 
+@contextmanager
+def beside_phase(video_id: str, phase: Phase) -> Iterator[Callable[[], None]]:
+    """While a job runs `phase`, the generation's part at the head of the queue is rendered
+    in a second thread: the first scene's reference while the storyboard is drawn. Yields
+    what to call once the phase is recorded: it waits for that part and goes on with the
+    clip it holds, and the parts after, as a part job would. If the phase fails, what the
+    thread holds goes back for the resume."""
+    under_way = threading.Event()
+    under_way.set()
+    beside = Beside.start(video_id, phase, under_way)
+
+    def go_on() -> None:
+        if beside is None:
+            return
+        succeeded, handed = beside.finish()
+        if succeeded and handed is not None:
+            _render_in_turn(video_id, deque([handed]))
+
+    try:
+        yield go_on
+    except BaseException:
+        if beside is not None and (handed := beside.finish()[1]) is not None:
+            handed.release()
+        raise
+
+
 def take_over(video_id: str) -> None:
     """After a phase job's phases: the fan-out phase whose turn they reached has queued its
     parts; the job goes on with the one at the head of the queue (and those after it) as
@@ -118,11 +148,12 @@ def take_over(video_id: str) -> None:
 
 class Beside:
     """The part at the head of the queue, taken off it and rendered in a thread of this job
-    while the job's own thread renders a part of another phase. It begins once that part is
-    under way, so that part is usually first to set up (a clip takes its scene's planes
-    before the next reference is drawn): it is the one that holds up what comes next."""
+    while the job's own thread renders a part of another phase (or runs a phase of its
+    own). It begins once that work is under way, so a part is usually first to set up (a
+    clip takes its scene's planes before the next reference is drawn): it is the one that
+    holds up what comes next."""
 
-    def __init__(self, video_id: str, phase: Phase, index: int, after: Claimed) -> None:
+    def __init__(self, video_id: str, phase: Phase, index: int, after: threading.Event) -> None:
         # Failed until `_run` says otherwise: what raises in the thread stops the job too.
         self.rendered: Rendered = (False, None)
         self.thread = threading.Thread(
@@ -133,16 +164,16 @@ class Beside:
         )
 
     @classmethod
-    def start(cls, video_id: str, busy: Claimed) -> Beside | None:
-        taken = early.take_next_part(video_id, beside=busy.phase)
+    def start(cls, video_id: str, busy: Phase, under_way: threading.Event) -> Beside | None:
+        taken = early.take_next_part(video_id, beside=busy)
         if taken is None:
             return None
-        beside = cls(video_id, get_phase(taken[0]), taken[1], busy)
+        beside = cls(video_id, get_phase(taken[0]), taken[1], under_way)
         beside.thread.start()
         return beside
 
-    def _run(self, video_id: str, phase: Phase, index: int, after: Claimed) -> None:
-        after.under_way.wait()
+    def _run(self, video_id: str, phase: Phase, index: int, after: threading.Event) -> None:
+        after.wait()
         try:
             claimed = _claim_or_join(video_id, phase, index)
             self.rendered = (True, None) if claimed is None else _render(video_id, claimed)

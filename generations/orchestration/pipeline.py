@@ -25,7 +25,7 @@ from django.utils import timezone
 from generations import services
 from generations.counters import observe_phase_duration
 from generations.models import PartRun, PhaseRun, Status, VideoGeneration
-from generations.orchestration import dispatch, early, steps
+from generations.orchestration import dispatch, early, parts, steps
 from generations.orchestration.context import phase_context, phase_input
 from generations.orchestration.heartbeat import heartbeat
 from generations.orchestration.workdirs import workdir
@@ -141,7 +141,11 @@ def run_phase(video_id: str, phase_name: str) -> None:
         if isinstance(phase, FanOutPhase):
             _fan_out(video_id, phase, run, inputs)
             return
-        with workdir(video_id, phase.name) as scratch, heartbeat(PhaseRun, run.id):
+        with (
+            workdir(video_id, phase.name) as scratch,
+            heartbeat(PhaseRun, run.id),
+            parts.beside_phase(video_id, phase) as go_on_beside,
+        ):
             output = phase.run(inputs, phase_context(video_id, phase, run.id, scratch))
     except services.InvalidTransition as exc:
         # A stale job for a generation that has moved on (or ended): nothing to do.
@@ -153,6 +157,7 @@ def run_phase(video_id: str, phase_name: str) -> None:
             raise
         return
     _finish(video_id, phase, run, output)
+    go_on_beside()
 
 
 def _fan_out(video_id: str, phase: FanOutPhase, run: PhaseRun, inputs: PhaseInput) -> None:

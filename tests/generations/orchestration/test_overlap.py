@@ -1,9 +1,11 @@
 """Phases overlap: a scene's clip is rendered as soon as its reference exists, the soundtrack is
-made while the clips render, short phases share a job and a job takes over the parts that
-come next in the queue, while the status still moves one phase at a time."""
+made while the clips render, the first reference while the storyboard is drawn, short phases
+share a job and a job takes over the parts that come next in the queue, while the status
+still moves one phase at a time."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from itertools import pairwise
 
@@ -69,6 +71,54 @@ def test_with_one_worker_the_next_reference_and_the_soundtrack_are_made_while_a_
         assert clip.started_at < next_reference.started_at < clip.finished_at
     soundtrack = PartRun.objects.get(generation=generation, phase="refine")
     assert clips[-1].started_at < soundtrack.started_at < clips[-1].finished_at
+
+
+def test_with_one_worker_the_first_reference_is_drawn_while_the_storyboard_is(alice, work_queue):
+    generation = create(alice)
+    work_queue()
+    generation.refresh_from_db()
+    assert generation.status == Status.COMPLETE, generation.error_message
+    storyboard = generation.phase_runs.get(phase="animatic", status=PhaseRun.State.SUCCEEDED)
+    first_reference = parts_in_order(generation, "references")[0]
+    assert storyboard.started_at < first_reference.started_at < storyboard.finished_at
+    assert parts_in_order(generation, "chunks")[0].attempts == 1
+
+
+class SecondSketchBroken(LocalImages):
+    """Breaks on the second sketch, once the first reference drawn beside the storyboard is
+    done and its job holds the first clip."""
+
+    def storyboard_frame(self, spec, scene_index, out_path, meter) -> None:
+        if scene_index == 1:
+            held = PartRun.objects.filter(phase="chunks", index=0, status=PartRun.State.RUNNING)
+            deadline = time.monotonic() + 30
+            while not held.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            raise RuntimeError("the pencil broke")
+        super().storyboard_frame(spec, scene_index, out_path, meter)
+
+
+def test_a_storyboard_that_fails_gives_back_the_clip_its_job_held_for_the_reference_beside_it(
+    alice, work_queue, registered, settings
+):
+    registered("image", "pencil", SecondSketchBroken)
+    settings.IMAGE_PROVIDER = "pencil"
+    generation = create(alice)
+    work_queue()
+    generation.refresh_from_db()
+    assert generation.status == Status.FAILED
+    assert generation.error_message == "Phase 2 (animatic) failed: the pencil broke"
+    assert part_done(generation, "references", 0)  # drawn beside the storyboard, and kept
+    first_clip = PartRun.objects.get(generation=generation, phase="chunks", index=0)
+    assert (first_clip.status, first_clip.attempts) == (PartRun.State.PENDING, 0)
+    assert not PartRun.objects.filter(generation=generation, status=PartRun.State.RUNNING).exists()
+
+    settings.IMAGE_PROVIDER = "local"
+    services.generation_retry(video_id=generation.id)
+    work_queue()
+    generation.refresh_from_db()
+    assert generation.status == Status.COMPLETE, generation.error_message
+    assert PartRun.objects.get(generation=generation, phase="references", index=0).attempts == 1
 
 
 def test_the_soundtrack_is_made_before_the_clips_are_stitched(alice, work_queue):

@@ -209,8 +209,9 @@ def test_our_timeout_cancels_the_remote_prediction_and_fails_the_generation(
         "Phase 2 (animatic) failed: Replicate: stability-ai/sdxl image for scene 1 did not finish "
         "within 0.5 s, so we canceled it"
     )
-    [prediction] = remote.created("image")
-    assert remote.canceled == [prediction["id"]] and prediction["status"] == "canceled"
+    # The first reference, drawn beside the storyboard, did not hang: only the sketch waited.
+    [sketch] = [p for p in remote.created("image") if "storyboard sketch" in p["input"]["prompt"]]
+    assert remote.canceled == [sketch["id"]] and sketch["status"] == "canceled"
 
 
 def test_canceling_stops_the_remote_prediction_a_worker_waits_for(
@@ -269,7 +270,10 @@ def test_the_budget_is_checked_on_each_estimate_and_what_was_spent_is_recorded_e
         },
     }
     settings.MAX_COST_PER_GENERATION_USD = Decimal("0.02")
-    generation = generate(alice)
+    # Reviewed, so no reference is drawn beside the storyboard (none may start before the
+    # approval): its pictures are asked for one at a time, each estimate after the last
+    # one's settlement. Calls made side by side can each pass before the others settle.
+    generation = generate(alice, review=True)
     assert generation.status == Status.FAILED
     assert "budget exceeded: replicate/stability-ai/sdxl would cost $0.0010" in generation.error_message
     assert len(remote.created("image")) == 2, "the third image was refused before it was asked for"

@@ -30,6 +30,16 @@ def create(user, **options) -> VideoGeneration:
     )
 
 
+def made_with_images(images: type[LocalImages], user, work_queue, registered, settings) -> VideoGeneration:
+    """A video made with `images` as its image provider, its jobs run to the end."""
+    registered("image", images.__name__, images)
+    settings.IMAGE_PROVIDER = images.__name__
+    generation = create(user)
+    work_queue()
+    generation.refresh_from_db()
+    return generation
+
+
 def part_done(generation: VideoGeneration, phase: str, index: int) -> bool:
     return PartRun.objects.filter(
         generation=generation, phase=phase, index=index, status=PartRun.State.SUCCEEDED
@@ -101,11 +111,7 @@ class SecondSketchBroken(LocalImages):
 def test_a_storyboard_that_fails_gives_back_the_clip_its_job_held_for_the_reference_beside_it(
     alice, work_queue, registered, settings
 ):
-    registered("image", "pencil", SecondSketchBroken)
-    settings.IMAGE_PROVIDER = "pencil"
-    generation = create(alice)
-    work_queue()
-    generation.refresh_from_db()
+    generation = made_with_images(SecondSketchBroken, alice, work_queue, registered, settings)
     assert generation.status == Status.FAILED
     assert generation.error_message == "Phase 2 (animatic) failed: the pencil broke"
     assert part_done(generation, "references", 0)  # drawn beside the storyboard, and kept
@@ -225,11 +231,7 @@ class SecondReferenceBroken(LocalImages):
 def test_a_reference_that_fails_beside_a_clip_fails_the_generation_readably(
     alice, work_queue, registered, settings
 ):
-    registered("image", "easel", SecondReferenceBroken)
-    settings.IMAGE_PROVIDER = "easel"
-    generation = create(alice)
-    work_queue()
-    generation.refresh_from_db()
+    generation = made_with_images(SecondReferenceBroken, alice, work_queue, registered, settings)
     assert generation.status == Status.FAILED
     assert generation.error_message == "Phase 3 (references) failed on scene 2: the easel fell over"
     assert part_done(generation, "chunks", 0)  # the clip it was drawn beside is kept

@@ -32,8 +32,9 @@ def create(user, **options) -> VideoGeneration:
 
 def made_with_images(images: type[LocalImages], user, work_queue, registered, settings) -> VideoGeneration:
     """A video made with `images` as its image provider, its jobs run to the end."""
-    registered("image", images.__name__, images)
-    settings.IMAGE_PROVIDER = images.__name__
+    name = images.__name__.lower()
+    registered("image", name, images)
+    settings.IMAGE_PROVIDER = name
     generation = create(user)
     work_queue()
     generation.refresh_from_db()

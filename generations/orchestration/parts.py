@@ -147,19 +147,21 @@ def take_over(video_id: str) -> None:
 
 
 class Beside:
-    """The part at the head of the queue, taken off it and rendered in a thread of this job
-    while the job's own thread renders a part of another phase (or runs a phase of its
-    own). It begins once that work is under way, so a part is usually first to set up (a
-    clip takes its scene's planes before the next reference is drawn): it is the one that
-    holds up what comes next."""
+    """The part at the head of the queue, taken off it, claimed and held for this job, and
+    rendered in a thread of this job while the job's own thread renders a part of another
+    phase (or runs a phase of its own). It is claimed in the taking thread, right after it
+    left the queue: a job killed in between would lose it, neither queued nor claimed. Its
+    render begins once that work is under way, so a part is usually first to set up (a clip
+    takes its scene's planes before the next reference is drawn): it is the one that holds
+    up what comes next."""
 
-    def __init__(self, video_id: str, phase: Phase, index: int, after: threading.Event) -> None:
+    def __init__(self, video_id: str, claimed: Claimed, after: threading.Event) -> None:
         # Failed until `_run` says otherwise: what raises in the thread stops the job too.
         self.rendered: Rendered = (False, None)
         self.thread = threading.Thread(
             target=dispatch.in_job(dispatch.current_job(), self._run),
-            args=(video_id, phase, index, after),
-            name=f"beside-{phase.name}-{index}",
+            args=(video_id, claimed, after),
+            name=f"beside-{claimed.phase.name}-{claimed.index}",
             daemon=True,
         )
 
@@ -168,15 +170,18 @@ class Beside:
         taken = early.take_next_part(video_id, beside=busy)
         if taken is None:
             return None
-        beside = cls(video_id, get_phase(taken[0]), taken[1], under_way)
+        claimed = _claim_or_join(video_id, get_phase(taken[0]), taken[1])
+        if claimed is None:
+            return None
+        claimed.hold()
+        beside = cls(video_id, claimed, under_way)
         beside.thread.start()
         return beside
 
-    def _run(self, video_id: str, phase: Phase, index: int, after: threading.Event) -> None:
+    def _run(self, video_id: str, claimed: Claimed, after: threading.Event) -> None:
         after.wait()
         try:
-            claimed = _claim_or_join(video_id, phase, index)
-            self.rendered = (True, None) if claimed is None else _render(video_id, claimed)
+            self.rendered = _render(video_id, claimed)
         finally:
             connection.close()  # this thread's own
 

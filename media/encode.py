@@ -60,6 +60,16 @@ def _as_buffer(part: Frame) -> bytes | memoryview:
     return bytes(part)
 
 
+def _write_all(stdin: BinaryIO, data: bytes | memoryview) -> None:
+    """The pipe is unbuffered, and a write to it that a signal interrupts (a handler the
+    job installs, a profiler or debugger stopping the process) returns after part of the
+    data: the rest would be lost, and every frame after it shifted."""
+    view = memoryview(data).cast("B")
+    while view:
+        written = stdin.write(view)
+        view = view[written or 0 :]
+
+
 def frame_size(pix_fmt: str, width: int, height: int) -> int:
     if pix_fmt == "yuv420p":
         return width * height + 2 * ((width + 1) // 2) * ((height + 1) // 2)
@@ -157,7 +167,7 @@ class FrameEncoder:
                 parts, lent = item
                 if not self._broken.is_set():
                     for part in parts:
-                        stdin.write(part)
+                        _write_all(stdin, part)
                 if lent is not None:
                     self._returned.put(lent)
                     lent = None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import signal
+import threading
 import time
 import weakref
 
@@ -109,3 +111,36 @@ def test_frame_encoder_that_outlives_its_timeout_is_killed_with_media_error(tmp_
         with FrameEncoder(tmp_path / "slow.mp4", width=W, height=H, fps=FPS, timeout=0.3) as encoder:
             time.sleep(0.8)
             encoder.write(bytes(W * H * 3 // 2))
+
+
+def test_frames_written_while_signals_interrupt_the_pipe_all_arrive(tmp_path):
+    # A signal with a handler, caught by the thread blocked writing a frame into the full
+    # pipe, ends that write early with part of the frame sent.
+    width, height = 1280, 720  # 1.3 MiB a frame: more than the pipe holds
+    previous = signal.signal(signal.SIGUSR1, lambda *_: None)
+    stop = threading.Event()
+
+    def interrupt(thread: threading.Thread) -> None:
+        while not stop.is_set() and thread.is_alive():
+            signal.pthread_kill(thread.ident, signal.SIGUSR1)
+            time.sleep(0.0005)
+
+    try:
+        with FrameEncoder(tmp_path / "noisy.mp4", width=width, height=height, fps=FPS, timeout=60) as encoder:
+            interrupter = threading.Thread(target=interrupt, args=(encoder._writer,), daemon=True)
+            interrupter.start()
+            for i in range(40):
+                buffer = encoder.frame_buffer()
+                buffer[: width * height] = 20 + 4 * i
+                buffer[width * height :] = 128
+                encoder.write(buffer)
+        stop.set()
+        interrupter.join()
+    finally:
+        stop.set()
+        signal.signal(signal.SIGUSR1, previous)
+    assert probe(tmp_path / "noisy.mp4").video.frames == 40
+    extract_frame(tmp_path / "noisy.mp4", 39 / FPS, tmp_path / "last.png", timeout=30)
+    with Image.open(tmp_path / "last.png") as picture:
+        luma = np.asarray(picture.convert("L"), dtype=np.float32).mean()
+    assert luma == pytest.approx((20 + 4 * 39 - 16) * 255 / 219, abs=3)

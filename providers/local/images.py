@@ -110,7 +110,8 @@ def scene_layers(
     place_actors(scene, scene_spec.get("elements", []), scene_spec["frames"] / spec["fps"])
     for layer in (scene.bg, scene.fg):
         apply_vignette(layer, vignette=0.28)
-    return SceneLayers(canvas, np.clip(scene.bg.rgb, 0, 1), scene.fg.rgb, scene.fg.alpha, scene.particles)
+    background = np.clip(scene.bg.rgb, 0, 1, out=scene.bg.rgb)
+    return SceneLayers(canvas, background, scene.fg.rgb, scene.fg.alpha, scene.particles)
 
 
 def scene_key(spec: dict[str, Any], scene_index: int) -> str:
@@ -187,7 +188,9 @@ def render_storyboard(spec: dict[str, Any], scene_index: int) -> Image.Image:
     width, height = _storyboard_size(spec)
     layers = scene_layers(spec, scene_index, frame_size=(width, height))
     gray = layers.composite(0.0) @ LUMA
-    soft = Image.fromarray(to_uint8(gray), "L").filter(ImageFilter.BoxBlur(1))
+    soft = Image.fromarray(to_uint8(gray.copy()), "L").filter(
+        ImageFilter.BoxBlur(1)
+    )  # gray washes the paper below
     edges = np.asarray(soft.filter(ImageFilter.FIND_EDGES), dtype=np.float32) / 255
     # Normalised by the picture's own strongest edges, so soft hazy scenes still get lines.
     strong = max(float(np.percentile(edges, 99.5)), 0.04)

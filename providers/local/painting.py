@@ -10,6 +10,7 @@ is one lerp and "over" compositing stays exact.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,6 +18,13 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 Color = np.ndarray  # float32 RGB in [0, 1], shape (3,) or broadcastable per column/pixel
+BAND_ROWS = 64
+
+
+def _band_of(color: Color, local: slice, rows: int) -> Color:
+    """The rows `local` of a colour given per pixel of a region `rows` high; one colour, or
+    one per column, serves every band as it is."""
+    return color[local] if color.ndim == 3 and color.shape[0] == rows and rows > 1 else color
 
 
 def hex_color(text: str) -> Color:
@@ -89,16 +97,28 @@ class Layer:
 
     def paint(self, rows: slice, cols: slice, mask: np.ndarray, color: Color) -> None:
         """Lay `color` over the region with coverage `mask` (premultiplied "over" is a lerp)."""
-        region = self.rgb[rows, cols]
-        region += (np.asarray(color, dtype=np.float32) - region) * mask[..., None]
-        coverage = self.alpha[rows, cols]
-        coverage += (1 - coverage) * mask
+        color = np.asarray(color, dtype=np.float32)
+        for band, local in self.bands(rows):
+            region = self.rgb[band, cols]
+            region += (_band_of(color, local, mask.shape[0]) - region) * mask[local, :, None]
+            coverage = self.alpha[band, cols]
+            coverage += (1 - coverage) * mask[local]
 
     def add_light(self, rows: slice, cols: slice, amount: np.ndarray, color: Color) -> None:
         """Additive light (glows, highlights) only where the layer already has coverage."""
-        if not self.opaque:
-            amount = amount * self.alpha[rows, cols]
-        self.rgb[rows, cols] += amount[..., None] * np.asarray(color, dtype=np.float32)
+        color = np.asarray(color, dtype=np.float32)
+        for band, local in self.bands(rows):
+            light = amount[local] if self.opaque else amount[local] * self.alpha[band, cols]
+            self.rgb[band, cols] += light[..., None] * _band_of(color, local, amount.shape[0])
+
+    def bands(self, rows: slice) -> Iterator[tuple[slice, slice]]:
+        """`rows` of the canvas a few at a time, each with the same rows counted from the
+        region's top: an RGB temporary the size of the canvas is tens of megabytes, and the
+        worker's peak memory is a scene being drawn."""
+        start, stop, _ = rows.indices(self.canvas.height)
+        for top in range(start, stop, BAND_ROWS):
+            bottom = min(top + BAND_ROWS, stop)
+            yield slice(top, bottom), slice(top - start, bottom - start)
 
 
 def vertical_gradient(canvas: Canvas, stops: list[tuple[float, Color]]) -> np.ndarray:
@@ -220,8 +240,10 @@ def apply_vignette(layer: Layer, *, vignette: float) -> None:
     canvas = layer.canvas
     nx = (canvas.xs / canvas.frame_w - 0.5) * 2
     ny = (canvas.ys / canvas.frame_h - 0.5) * 2
-    falloff = np.exp(-0.35 * ny**2)[:, None] * np.exp(-0.35 * nx**2)[None, :]
-    layer.rgb *= ((1 - vignette) + vignette * falloff)[..., None]
+    across = np.exp(-0.35 * nx**2)[None, :]
+    down = np.exp(-0.35 * ny**2)[:, None]
+    for band, _ in layer.bands(slice(None)):
+        layer.rgb[band] *= ((1 - vignette) + vignette * (down[band] * across))[..., None]
 
 
 def world_grain(canvas: Canvas, tile: np.ndarray) -> np.ndarray:
@@ -233,7 +255,9 @@ def world_grain(canvas: Canvas, tile: np.ndarray) -> np.ndarray:
 
 
 def to_uint8(values: np.ndarray) -> np.ndarray:
-    scaled = np.clip(values, 0, 1)  # one float temporary, not three
+    """8-bit values of floats in [0, 1]; `values` is scaled in place (no float copy of a
+    picture that is only converted), so callers pass an array they are done with."""
+    scaled = np.clip(values, 0, 1, out=values)
     scaled *= 255
     scaled += 0.5
     return scaled.astype(np.uint8)

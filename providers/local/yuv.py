@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
 from providers.local.images import SceneLayers
+from providers.local.painting import BAND_ROWS
 from providers.local.particles import Particles
 from providers.local.text import render_caption
 
@@ -51,14 +52,19 @@ def upscale_phases(plane: np.ndarray) -> Phases:
     """A 2x bilinear upscale of an 8-bit plane, returned as its four parity sub-images.
 
     Each output pixel sits a quarter pixel from a source pixel, so the weights are 3/4 and
-    1/4 per axis: integer arithmetic on the source-sized arrays, no 4x image in between."""
-    padded = np.pad(plane, 1, mode="edge").astype(np.uint16)
-    middle = padded[1:-1] * 3
-    phases = []
-    for rows in (middle + padded[:-2], middle + padded[2:]):
-        centre = rows[:, 1:-1] * 3
-        left, right = centre + rows[:, :-2], centre + rows[:, 2:]
-        phases.append([((left + 8) >> 4).astype(np.uint8), ((right + 8) >> 4).astype(np.uint8)])
+    1/4 per axis: integer arithmetic on the source-sized arrays, no 4x image in between,
+    a band of rows at a time."""
+    height, width = plane.shape
+    padded = np.pad(plane, 1, mode="edge")
+    phases = [[np.empty((height, width), dtype=np.uint8) for _ in range(2)] for _ in range(2)]
+    for top in range(0, height, BAND_ROWS):
+        bottom = min(top + BAND_ROWS, height)
+        window = padded[top : bottom + 2].astype(np.uint16)
+        middle = window[1:-1] * 3
+        for phase, rows in zip(phases, (middle + window[:-2], middle + window[2:]), strict=True):
+            centre = rows[:, 1:-1] * 3
+            phase[0][top:bottom] = (centre + rows[:, :-2] + 8) >> 4
+            phase[1][top:bottom] = (centre + rows[:, 2:] + 8) >> 4
     return phases
 
 
@@ -148,8 +154,27 @@ class Planes:
     a_c: Plane | None = None
 
 
+def _yuv_bytes(rgb: np.ndarray, alpha: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """8-bit Y, U and V of float RGB, converted a band of rows at a time: each float
+    temporary is a band, not a canvas of tens of megabytes. With `alpha`, `rgb` is
+    premultiplied by it: the colour is converted straight and luma comes back premultiplied."""
+    height, width = rgb.shape[:2]
+    planes = tuple(np.empty((height, width), dtype=np.uint8) for _ in range(3))
+    for top in range(0, height, BAND_ROWS):
+        band = slice(top, top + BAND_ROWS)
+        colour = rgb[band]
+        if alpha is not None:
+            colour = np.clip(colour / np.maximum(alpha[band], 1e-4)[..., None], 0, 1)
+        y, u, v = rgb_to_yuv(colour)
+        if alpha is not None:
+            y = y * alpha[band]
+        for plane, values in zip(planes, (y, u, v), strict=True):
+            plane[band] = _bytes(values)
+    return planes
+
+
 def background_planes(rgb: np.ndarray, *, split: bool) -> Planes:
-    y, u, v = (_bytes(p) for p in rgb_to_yuv(rgb))
+    y, u, v = _yuv_bytes(rgb)
     return Planes(_luma(y, split=split), _chroma(u, split=split), _chroma(v, split=split))
 
 
@@ -157,14 +182,11 @@ def foreground_planes(layers: SceneLayers, row_offset: int, *, split: bool) -> P
     """The parallax layer from `row_offset` down. Luma is upscaled premultiplied and divided
     afterwards, so transparent pixels cannot bleed a dark fringe into the edges."""
     alpha = layers.alpha[row_offset:]
-    straight = layers.foreground[row_offset:] / np.maximum(alpha, 1e-4)[..., None]
-    y, u, v = rgb_to_yuv(np.clip(straight, 0, 1))
+    premultiplied_y, u, v = _yuv_bytes(layers.foreground[row_offset:], alpha)
     coverage = _bytes(alpha * 255)
     coverage_phases = upscale_phases(coverage)
     luma_phases = []
-    for premultiplied_row, coverage_row in zip(
-        upscale_phases(_bytes(y * alpha)), coverage_phases, strict=True
-    ):
+    for premultiplied_row, coverage_row in zip(upscale_phases(premultiplied_y), coverage_phases, strict=True):
         luma_phases.append(
             [
                 np.minimum((p.astype(np.uint16) * 255 + a // 2) // np.maximum(a, 1), 255).astype(np.uint8)
@@ -173,8 +195,8 @@ def foreground_planes(layers: SceneLayers, row_offset: int, *, split: bool) -> P
         )
     return Planes(
         Plane(luma_phases, SUPERSAMPLE, row_offset, split=split),
-        _chroma(_bytes(u), row_offset, split=split),
-        _chroma(_bytes(v), row_offset, split=split),
+        _chroma(u, row_offset, split=split),
+        _chroma(v, row_offset, split=split),
         Plane(coverage_phases, SUPERSAMPLE, row_offset, split=split),
         _chroma(coverage, row_offset, split=split),
     )

@@ -188,9 +188,8 @@ def render_storyboard(spec: dict[str, Any], scene_index: int) -> Image.Image:
     width, height = _storyboard_size(spec)
     layers = scene_layers(spec, scene_index, frame_size=(width, height))
     gray = layers.composite(0.0) @ LUMA
-    soft = Image.fromarray(to_uint8(gray.copy()), "L").filter(
-        ImageFilter.BoxBlur(1)
-    )  # gray washes the paper below
+    # A copy to convert: gray washes the paper below as it is.
+    soft = Image.fromarray(to_uint8(gray.copy()), "L").filter(ImageFilter.BoxBlur(1))
     edges = np.asarray(soft.filter(ImageFilter.FIND_EDGES), dtype=np.float32) / 255
     # Normalised by the picture's own strongest edges, so soft hazy scenes still get lines.
     strong = max(float(np.percentile(edges, 99.5)), 0.04)

@@ -21,12 +21,6 @@ Color = np.ndarray  # float32 RGB in [0, 1], shape (3,) or broadcastable per col
 BAND_ROWS = 64
 
 
-def _band_of(color: Color, local: slice, rows: int) -> Color:
-    """The rows `local` of a colour given per pixel of a region `rows` high; one colour, or
-    one per column, serves every band as it is."""
-    return color[local] if color.ndim == 3 and color.shape[0] == rows and rows > 1 else color
-
-
 def hex_color(text: str) -> Color:
     return np.array([int(text[i : i + 2], 16) / 255 for i in (1, 3, 5)], dtype=np.float32)
 
@@ -97,19 +91,30 @@ class Layer:
 
     def paint(self, rows: slice, cols: slice, mask: np.ndarray, color: Color) -> None:
         """Lay `color` over the region with coverage `mask` (premultiplied "over" is a lerp)."""
-        color = np.asarray(color, dtype=np.float32)
+        mask, color = self._over_region(rows, cols, mask, color)
         for band, local in self.bands(rows):
             region = self.rgb[band, cols]
-            region += (_band_of(color, local, mask.shape[0]) - region) * mask[local, :, None]
+            region += (color[local] - region) * mask[local, :, None]
             coverage = self.alpha[band, cols]
             coverage += (1 - coverage) * mask[local]
 
     def add_light(self, rows: slice, cols: slice, amount: np.ndarray, color: Color) -> None:
         """Additive light (glows, highlights) only where the layer already has coverage."""
-        color = np.asarray(color, dtype=np.float32)
+        amount, color = self._over_region(rows, cols, amount, color)
         for band, local in self.bands(rows):
             light = amount[local] if self.opaque else amount[local] * self.alpha[band, cols]
-            self.rgb[band, cols] += light[..., None] * _band_of(color, local, amount.shape[0])
+            self.rgb[band, cols] += light[..., None] * color[local]
+
+    def _over_region(
+        self, rows: slice, cols: slice, mask: np.ndarray, color: Color
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A mask and a colour given for the region (whole, per row, per column or one
+        colour), as views of the region's shape, so a band of rows can be taken of each."""
+        shape = self.alpha[rows, cols].shape
+        return (
+            np.broadcast_to(mask, shape),
+            np.broadcast_to(np.asarray(color, dtype=np.float32), (*shape, 3)),
+        )
 
     def bands(self, rows: slice) -> Iterator[tuple[slice, slice]]:
         """`rows` of the canvas a few at a time, each with the same rows counted from the

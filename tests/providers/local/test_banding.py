@@ -49,6 +49,21 @@ def test_painting_a_region_across_bands_lerps_every_pixel_once(rng):
     assert np.array_equal(layer.alpha, alpha)
 
 
+def test_a_mask_and_colour_given_per_row_or_column_cover_the_whole_region(rng):
+    canvas = Canvas.around_frame(80, HEIGHT)
+    layer = Layer(canvas, opaque=True)
+    rgb = layer.rgb.copy()
+    rows = slice(3, HEIGHT)
+    mask = rng.random((1, 80), dtype=np.float32)  # one coverage per column
+    colour = rng.random((HEIGHT - 3, 1, 3), dtype=np.float32)  # one colour per row
+
+    layer.paint(rows, slice(None), mask, colour)
+
+    rgb[rows] += (colour - rgb[rows]) * mask[..., None]
+    assert np.array_equal(layer.rgb, rgb)
+    assert layer.rgb[-1].any()  # the last band was painted too
+
+
 def test_light_and_vignette_across_bands(rng):
     canvas = Canvas.around_frame(80, HEIGHT, oversize=1.2)
     layer = Layer(canvas, opaque=False)

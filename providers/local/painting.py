@@ -21,6 +21,16 @@ Color = np.ndarray  # float32 RGB in [0, 1], shape (3,) or broadcastable per col
 BAND_ROWS = 64
 
 
+def row_bands(rows: slice, height: int) -> Iterator[tuple[slice, slice]]:
+    """`rows` of an array `height` rows high a few at a time, each band also counted from
+    the first of `rows`: a float temporary the size of a canvas is tens of megabytes, and
+    the worker's peak memory is a scene being drawn or converted."""
+    start, stop, _ = rows.indices(height)
+    for top in range(start, stop, BAND_ROWS):
+        bottom = min(top + BAND_ROWS, stop)
+        yield slice(top, bottom), slice(top - start, bottom - start)
+
+
 def hex_color(text: str) -> Color:
     return np.array([int(text[i : i + 2], 16) / 255 for i in (1, 3, 5)], dtype=np.float32)
 
@@ -92,7 +102,7 @@ class Layer:
     def paint(self, rows: slice, cols: slice, mask: np.ndarray, color: Color) -> None:
         """Lay `color` over the region with coverage `mask` (premultiplied "over" is a lerp)."""
         mask, color = self._over_region(rows, cols, mask, color)
-        for band, local in self.bands(rows):
+        for band, local in row_bands(rows, self.canvas.height):
             region = self.rgb[band, cols]
             region += (color[local] - region) * mask[local, :, None]
             coverage = self.alpha[band, cols]
@@ -101,7 +111,7 @@ class Layer:
     def add_light(self, rows: slice, cols: slice, amount: np.ndarray, color: Color) -> None:
         """Additive light (glows, highlights) only where the layer already has coverage."""
         amount, color = self._over_region(rows, cols, amount, color)
-        for band, local in self.bands(rows):
+        for band, local in row_bands(rows, self.canvas.height):
             light = amount[local] if self.opaque else amount[local] * self.alpha[band, cols]
             self.rgb[band, cols] += light[..., None] * color[local]
 
@@ -115,15 +125,6 @@ class Layer:
             np.broadcast_to(mask, shape),
             np.broadcast_to(np.asarray(color, dtype=np.float32), (*shape, 3)),
         )
-
-    def bands(self, rows: slice) -> Iterator[tuple[slice, slice]]:
-        """`rows` of the canvas a few at a time, each with the same rows counted from the
-        region's top: an RGB temporary the size of the canvas is tens of megabytes, and the
-        worker's peak memory is a scene being drawn."""
-        start, stop, _ = rows.indices(self.canvas.height)
-        for top in range(start, stop, BAND_ROWS):
-            bottom = min(top + BAND_ROWS, stop)
-            yield slice(top, bottom), slice(top - start, bottom - start)
 
 
 def vertical_gradient(canvas: Canvas, stops: list[tuple[float, Color]]) -> np.ndarray:
@@ -247,7 +248,7 @@ def apply_vignette(layer: Layer, *, vignette: float) -> None:
     ny = (canvas.ys / canvas.frame_h - 0.5) * 2
     across = np.exp(-0.35 * nx**2)[None, :]
     down = np.exp(-0.35 * ny**2)[:, None]
-    for band, _ in layer.bands(slice(None)):
+    for band, _ in row_bands(slice(None), canvas.height):
         layer.rgb[band] *= ((1 - vignette) + vignette * (down[band] * across))[..., None]
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
 from providers.local.images import SceneLayers
-from providers.local.painting import BAND_ROWS
+from providers.local.painting import row_bands
 from providers.local.particles import Particles
 from providers.local.text import render_caption
 
@@ -57,14 +57,13 @@ def upscale_phases(plane: np.ndarray) -> Phases:
     height, width = plane.shape
     padded = np.pad(plane, 1, mode="edge")
     phases = [[np.empty((height, width), dtype=np.uint8) for _ in range(2)] for _ in range(2)]
-    for top in range(0, height, BAND_ROWS):
-        bottom = min(top + BAND_ROWS, height)
-        window = padded[top : bottom + 2].astype(np.uint16)
+    for band, _ in row_bands(slice(None), height):
+        window = padded[band.start : band.stop + 2].astype(np.uint16)
         middle = window[1:-1] * 3
         for phase, rows in zip(phases, (middle + window[:-2], middle + window[2:]), strict=True):
             centre = rows[:, 1:-1] * 3
-            phase[0][top:bottom] = (centre + rows[:, :-2] + 8) >> 4
-            phase[1][top:bottom] = (centre + rows[:, 2:] + 8) >> 4
+            phase[0][band] = (centre + rows[:, :-2] + 8) >> 4
+            phase[1][band] = (centre + rows[:, 2:] + 8) >> 4
     return phases
 
 
@@ -160,8 +159,7 @@ def _yuv_bytes(rgb: np.ndarray, alpha: np.ndarray | None = None) -> tuple[np.nda
     premultiplied by it: the colour is converted straight and luma comes back premultiplied."""
     height, width = rgb.shape[:2]
     planes = tuple(np.empty((height, width), dtype=np.uint8) for _ in range(3))
-    for top in range(0, height, BAND_ROWS):
-        band = slice(top, top + BAND_ROWS)
+    for band, _ in row_bands(slice(None), height):
         colour = rgb[band]
         if alpha is not None:
             colour = np.clip(colour / np.maximum(alpha[band], 1e-4)[..., None], 0, 1)

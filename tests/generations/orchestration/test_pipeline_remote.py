@@ -203,13 +203,15 @@ def test_our_timeout_cancels_the_remote_prediction_and_fails_the_generation(
 ):
     settings.REPLICATE_PREDICTION_TIMEOUT = 0.5
     remote.script("image", "hang")
-    generation = generate(alice)
+    # Reviewed, so no reference is drawn beside the storyboard (none may start before the
+    # approval) and the first image asked for, the one that hangs, is the first sketch:
+    # without the review the first reference races it to the fake's first prediction.
+    generation = generate(alice, review=True)
     assert generation.status == Status.FAILED
     assert generation.error_message == (
         "Phase 2 (animatic) failed: Replicate: stability-ai/sdxl image for scene 1 did not finish "
         "within 0.5 s, so we canceled it"
     )
-    # The first reference, drawn beside the storyboard, did not hang: only the sketch waited.
     [sketch] = [p for p in remote.created("image") if "storyboard sketch" in p["input"]["prompt"]]
     assert remote.canceled == [sketch["id"]] and sketch["status"] == "canceled"
 

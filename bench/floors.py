@@ -26,7 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from media.encode import F_SETPIPE_SZ, PIPE_SIZE, x264_args
+from media.encode import PIPE_SIZE, x264_args
+from media.pipe import F_SETPIPE_SZ
 
 WIDTH, HEIGHT, FPS, FRAMES = 1920, 1080, 30, 900
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import fcntl
+import math
 import os
 import queue
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
+from media import pipe
 from media.run import FASTSTART, FFMPEG_BASE, command_error, partial_path, start
 from toolbox.exceptions import MediaError
 
@@ -21,12 +23,7 @@ if TYPE_CHECKING:
     from subprocess import Popen
 
 PIPE_SIZE = 1 << 20
-# Linux's fcntl constant; the fcntl module only names it from Python 3.12 on.
-F_SETPIPE_SZ = 1031
 QUEUED_FRAMES = 2
-# Frames an encoder lends out to draw into: those queued, the one being written, the one
-# being drawn, and one spare so drawing never waits on a buffer the pipe still holds.
-LENT_FRAMES = QUEUED_FRAMES + 3
 # Every chunk, drawn here or re-encoded from someone else's clip, uses these, so that the
 # chunks join by stream copy.
 PRESET = "veryfast"
@@ -90,8 +87,9 @@ class FrameEncoder:
     x264 takes one, and a pipe holds a third of a 1080p frame, so writing inline would
     make ffmpeg wait for every frame to be drawn, and the drawing wait for every write.
 
-    A frame drawn into `frame_buffer()` is sent as it is: no copy on the way to the pipe
-    (3 MiB per 1080p frame), and the buffer comes back for another frame once written.
+    A frame drawn into `frame_buffer()` is sent as it is: handed to the pipe by reference
+    where the system can (`media.pipe`), so ffmpeg's read is its only copy (3 MiB per 1080p
+    frame), and the buffer comes back for another frame once ffmpeg has read it.
     """
 
     def __init__(
@@ -128,7 +126,11 @@ class FrameEncoder:
         self._queue: queue.Queue[tuple[list[bytes | memoryview], np.ndarray | None] | None] = queue.Queue(
             maxsize=QUEUED_FRAMES
         )
+        # Every buffer lent, kept until ffmpeg has exited: the pipe may still hold its pages.
         self._lent: list[np.ndarray] = []
+        self.lend_limit = QUEUED_FRAMES + 3
+        self.splicing = False  # lent buffers go to the pipe by reference (media.pipe)
+        self._held_bytes = 0
         self._returned: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._broken = threading.Event()
@@ -141,11 +143,15 @@ class FrameEncoder:
             self._stderr.close()
             raise
         assert self._proc.stdin is not None
-        try:
-            # A 1 MiB pipe moves a frame in a few writes instead of dozens of 64 KiB ones.
-            fcntl.fcntl(self._proc.stdin.fileno(), F_SETPIPE_SZ, PIPE_SIZE)
-        except OSError:
-            pass
+        fd = self._proc.stdin.fileno()
+        # A 1 MiB pipe moves a frame in a few writes instead of dozens of 64 KiB ones.
+        capacity = pipe.set_capacity(fd, PIPE_SIZE)
+        self.splicing = capacity > 0 and pipe.can_splice(fd)
+        # A spliced buffer stays in use until the pipe's capacity has gone in after it.
+        self._held_bytes = capacity if self.splicing else 0
+        # Lent at most: those queued, the one being sent, those the pipe may still hold,
+        # the one being drawn and a spare, so drawing never waits for the pipe.
+        self.lend_limit = QUEUED_FRAMES + 3 + math.ceil(self._held_bytes / self.frame_size)
         self._timer = threading.Timer(self._timeout, self._expire)
         self._timer.daemon = True
         self._timer.start()
@@ -162,19 +168,29 @@ class FrameEncoder:
         assert self._proc is not None and self._proc.stdin is not None
         stdin = self._proc.stdin
         lent: np.ndarray | None = None
+        # Lent buffers sent, each with the byte count the pipe had taken when it was in.
+        in_pipe: deque[tuple[int, np.ndarray]] = deque()
+        sent = 0
         try:
             while (item := self._queue.get()) is not None:
                 parts, lent = item
-                if not self._broken.is_set():
+                if lent is not None and self.splicing:
+                    pipe.splice_all(stdin.fileno(), lent)
+                else:
                     for part in parts:
                         _write_all(stdin, part)
+                sent += sum(memoryview(part).nbytes for part in parts)
                 if lent is not None:
-                    self._returned.put(lent)
+                    in_pipe.append((sent, lent))
                     lent = None
+                while in_pipe and in_pipe[0][0] + self._held_bytes <= sent:
+                    self._returned.put(in_pipe.popleft()[1])
         except (BrokenPipeError, OSError, ValueError):
-            # ffmpeg is gone; keep emptying the queue so `write` and `frame_buffer` never
-            # block on it.
+            # ffmpeg is gone, and nothing will read the pipe again; keep emptying the queue
+            # so `write` and `frame_buffer` never block on it.
             self._broken.set()
+            for _, held in in_pipe:
+                self._returned.put(held)
             if lent is not None:
                 self._returned.put(lent)
             while (item := self._queue.get()) is not None:
@@ -192,7 +208,7 @@ class FrameEncoder:
         try:
             return self._returned.get_nowait()
         except queue.Empty:
-            if len(self._lent) < LENT_FRAMES:
+            if len(self._lent) < self.lend_limit:
                 self._lent.append(np.zeros(self.frame_size, dtype=np.uint8))
                 return self._lent[-1]
         return self._returned.get()

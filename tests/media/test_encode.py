@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import signal
+import sys
 import threading
 import time
 import weakref
@@ -12,8 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from media.encode import LENT_FRAMES, FrameEncoder
+from media.encode import FrameEncoder
 from media.probe import extract_frame, probe
+from media.run import run_ffmpeg
 from tests.media.clips import FPS, H, W, encode
 from toolbox.exceptions import MediaError
 
@@ -46,13 +48,35 @@ def test_frames_drawn_into_lent_buffers_arrive_in_order_and_the_buffers_come_bac
             buffer[W * H :] = 128
             encoder.write(buffer)
     assert encoder.frames_written == 60
-    assert len(lent) <= LENT_FRAMES
+    assert len(lent) <= encoder.lend_limit
     for index in (0, 30, 59):
         extract_frame(tmp_path / "ramp.mp4", index / FPS, tmp_path / f"{index}.png", timeout=30)
         with Image.open(tmp_path / f"{index}.png") as picture:
             luma = np.asarray(picture.convert("L"), dtype=np.float32).mean()
         # Full-range PNG from limited-range video: 16..235 stretched to 0..255.
         assert luma == pytest.approx((20 + 3 * index - 16) * 255 / 219, abs=3)
+
+
+def luma_levels(clip, width: int, height: int) -> np.ndarray:
+    """The mean luma of every frame, full range: 16..235 stretched to 0..255."""
+    raw = run_ffmpeg(["-i", str(clip), "-f", "rawvideo", "-pix_fmt", "gray", "-"], timeout=60)
+    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, height * width).mean(axis=1)
+
+
+def test_a_lent_buffer_is_drawn_again_only_once_the_pipe_has_given_it_to_ffmpeg(tmp_path):
+    # Handed to the pipe by reference, a frame is read when ffmpeg gets to it: a buffer lent
+    # again too early would be drawn over while the pipe still holds it. Small frames, a
+    # dozen to the pipe, and an encoder that lags behind the drawing (x264 starting up).
+    width, height, count = 64, 64, 150
+    with FrameEncoder(tmp_path / "levels.mp4", width=width, height=height, fps=FPS, timeout=60) as encoder:
+        for i in range(count):
+            buffer = encoder.frame_buffer()
+            buffer[: width * height] = 20 + i
+            buffer[width * height :] = 128
+            encoder.write(buffer)
+    assert encoder.splicing == (sys.platform == "linux")
+    expected = (20 + np.arange(count) - 16) * 255 / 219
+    np.testing.assert_allclose(luma_levels(tmp_path / "levels.mp4", width, height), expected, atol=2)
 
 
 def test_a_finished_encoder_lets_its_frame_buffers_go_at_once(tmp_path):

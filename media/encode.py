@@ -128,8 +128,8 @@ class FrameEncoder:
         )
         # Every buffer lent, kept until ffmpeg has exited: the pipe may still hold its pages.
         self._lent: list[np.ndarray] = []
-        self.lend_limit = QUEUED_FRAMES + 3
-        self.splicing = False  # lent buffers go to the pipe by reference (media.pipe)
+        # What a spliced buffer waits for before it is lent again: the pipe's capacity gone in
+        # after it (0 when buffers are written, which copies them at once).
         self._held_bytes = 0
         self._returned: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
@@ -146,18 +146,24 @@ class FrameEncoder:
         fd = self._proc.stdin.fileno()
         # A 1 MiB pipe moves a frame in a few writes instead of dozens of 64 KiB ones.
         capacity = pipe.set_capacity(fd, PIPE_SIZE)
-        self.splicing = capacity > 0 and pipe.can_splice(fd)
-        # A spliced buffer stays in use until the pipe's capacity has gone in after it.
-        self._held_bytes = capacity if self.splicing else 0
-        # Lent at most: those queued, the one being sent, those the pipe may still hold,
-        # the one being drawn and a spare, so drawing never waits for the pipe.
-        self.lend_limit = QUEUED_FRAMES + 3 + math.ceil(self._held_bytes / self.frame_size)
+        self._held_bytes = capacity if pipe.can_splice(fd) else 0
         self._timer = threading.Timer(self._timeout, self._expire)
         self._timer.daemon = True
         self._timer.start()
         self._writer = threading.Thread(target=self._feed, name="frame-writer", daemon=True)
         self._writer.start()
         return self
+
+    @property
+    def splicing(self) -> bool:
+        """Whether lent buffers go to the pipe by reference (`media.pipe`)."""
+        return self._held_bytes > 0
+
+    @property
+    def lend_limit(self) -> int:
+        """Buffers lent at most: those queued, the one being sent, those the pipe may still
+        hold, the one being drawn and a spare, so drawing never waits for the pipe."""
+        return QUEUED_FRAMES + 3 + math.ceil(self._held_bytes / self.frame_size)
 
     def _expire(self) -> None:
         self._timed_out.set()

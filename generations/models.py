@@ -187,6 +187,14 @@ class VideoGeneration(models.Model):
         return GenerationRequest.from_dict(self.request)
 
     @property
+    def frame_label(self) -> str:
+        """The frame's size once planned (an edit in review may change it), and the resolution
+        asked for until then."""
+        if self.spec:
+            return f"{self.spec['width']}×{self.spec['height']}"
+        return self.generation_request.resolution
+
+    @property
     def orientation(self) -> str:
         """`landscape`, `portrait` or `square`: the name pages use for the frame's shape."""
         return AspectRatio(self.aspect_ratio).name.lower()

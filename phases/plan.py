@@ -9,7 +9,7 @@ from phases.request import GenerationRequest
 from phases.storage import FINAL_PREFIX, artifact_name, store_file
 from providers.base import PlanRequest
 from providers.registry import get_planner
-from providers.spec import validate_spec
+from providers.spec import resolution_size, validate_spec
 from toolbox.exceptions import ValidationException
 
 
@@ -40,6 +40,8 @@ class PlanPhase(BasePhase):
                 f"the planner returned {spec['duration']} s at {spec['aspect_ratio']}; "
                 f"{request.duration} s at {request.aspect_ratio} was requested"
             )
+        # Planners draw for the full frame of the shape; a draft asks for fewer pixels.
+        spec["width"], spec["height"] = resolution_size(asked.aspect_ratio, asked.resolution)
         ctx.check_canceled()
         options = NarrationOptions.from_request(asked)
         narrated = narrate(

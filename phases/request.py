@@ -24,10 +24,12 @@ import jsonschema
 from providers.script import clean, estimate_seconds
 from providers.spec import (
     DEFAULT_DURATION,
+    DEFAULT_RESOLUTION,
     MAX_DURATION,
     MAX_SCENES,
     MIN_DURATION,
     MIN_SCENES,
+    RESOLUTIONS,
     SIZES,
     SPEECH_RATE_RANGE,
     SUBTITLE_BACKGROUND_RANGE,
@@ -45,10 +47,12 @@ from toolbox.exceptions import ValidationException
 __all__ = [
     "ASPECT_RATIOS",
     "DEFAULT_DURATION",
+    "DEFAULT_RESOLUTION",
     "MAX_DURATION",
     "MAX_SCENES",
     "MIN_DURATION",
     "MIN_SCENES",
+    "RESOLUTIONS",
     "SPEECH_RATE_RANGE",
     "SUBTITLE_BACKGROUND_RANGE",
     "SUBTITLE_FONTS",
@@ -118,6 +122,8 @@ class GenerationRequest:
     prompt: str
     duration: int = DEFAULT_DURATION
     aspect_ratio: str = "16:9"
+    # The frame's short side: full size, or a smaller draft that renders in a fraction of the time.
+    resolution: str = DEFAULT_RESOLUTION
     template: str | None = None
     seed: int = 0
     # Reference images: {"type": "image", "url": ...} as sent, or {"type": "image", "name":
@@ -211,6 +217,7 @@ class GenerationRequest:
         check(
             "aspect_ratio", self.aspect_ratio in ASPECT_RATIOS, f"Must be one of {', '.join(ASPECT_RATIOS)}."
         )
+        check("resolution", self.resolution in RESOLUTIONS, f"Must be one of {', '.join(RESOLUTIONS)}.")
         check(
             "template",
             self.template is None or self.template in TEMPLATES,

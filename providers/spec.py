@@ -49,8 +49,10 @@ SIZES: dict[str, tuple[int, int]] = {
     "9:16": (1080, 1920),
     "1:1": (1080, 1080),
 }
-# A reviewed spec may ask for a smaller frame of its shape (a quick draft), by its short side.
+# A request or a reviewed spec may ask for a smaller frame of its shape (a quick draft), by
+# its short side.
 DRAFT_SHORT_SIDES = (720, 480, 360, 240)
+RESOLUTIONS = (DEFAULT_RESOLUTION, *(f"{side}p" for side in DRAFT_SHORT_SIDES))
 
 
 def frame_sizes(aspect_ratio: str) -> list[tuple[int, int]]:
@@ -65,6 +67,12 @@ def frame_sizes(aspect_ratio: str) -> list[tuple[int, int]]:
     return [(width, height)] + [
         (even(width * short / full_short), even(height * short / full_short)) for short in DRAFT_SHORT_SIDES
     ]
+
+
+def resolution_size(aspect_ratio: str, resolution: str) -> tuple[int, int]:
+    """The (width, height) of `aspect_ratio` at `resolution`, one of RESOLUTIONS: the name of
+    its short side, as 720p is 1280x720 wide and 720x1280 tall."""
+    return frame_sizes(aspect_ratio)[RESOLUTIONS.index(resolution)]
 
 
 CAMERA_MOTIONS = ("static", "zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down")

@@ -23,6 +23,7 @@ from phases.registry import PHASES
 from phases.request import (
     COLOUR_PATTERN,
     DEFAULT_DURATION,
+    DEFAULT_RESOLUTION,
     LANGUAGE_MAX,
     LANGUAGE_PATTERN,
     MAX_ASSETS,
@@ -30,6 +31,7 @@ from phases.request import (
     MIN_DURATION,
     PROMPT_MAX,
     PROMPT_MIN,
+    RESOLUTIONS,
     SCENE_CAPTION_MAX,
     SCENE_DESCRIPTION_MAX,
     SCRIPT_LIMIT,
@@ -121,6 +123,11 @@ class GenerateSerializer(StrictSerializer):
         min_value=MIN_DURATION, max_value=MAX_DURATION, default=DEFAULT_DURATION, help_text="Seconds."
     )
     aspect_ratio = serializers.ChoiceField(choices=AspectRatio.choices, default=AspectRatio.LANDSCAPE)
+    resolution = serializers.ChoiceField(
+        choices=RESOLUTIONS,
+        default=DEFAULT_RESOLUTION,
+        help_text="The frame's short side: 1080p is full size, the others are quicker drafts.",
+    )
     template = serializers.ChoiceField(choices=TEMPLATES, allow_null=True, default=None)
     seed = serializers.IntegerField(min_value=0, max_value=SEED_MAX, default=0)
     webhook_url = serializers.URLField(

@@ -15,6 +15,7 @@ from generations.models import AspectRatio
 from phases.request import (
     COLOUR_PATTERN,
     DEFAULT_DURATION,
+    DEFAULT_RESOLUTION,
     MAX_ASSET_BYTES,
     MAX_ASSET_PIXELS,
     MAX_ASSET_SIDE,
@@ -23,6 +24,7 @@ from phases.request import (
     MIN_DURATION,
     PROMPT_MAX,
     PROMPT_MIN,
+    RESOLUTIONS,
     SCRIPT_LIMIT,
     SUBTITLE_STYLE_DEFAULTS,
     TEMPLATES,
@@ -145,6 +147,13 @@ class GenerationForm(forms.Form):
         initial=AspectRatio.LANDSCAPE,
         widget=forms.RadioSelect,
     )
+    resolution = forms.ChoiceField(
+        label="Resolution",
+        choices=[(name, name if name == DEFAULT_RESOLUTION else f"{name} draft") for name in RESOLUTIONS],
+        initial=DEFAULT_RESOLUTION,
+        required=False,
+        help_text="A draft renders in a fraction of the time.",
+    )
     template = forms.ChoiceField(
         label="Style",
         choices=[("", "Let the planner choose"), *((name, name.title()) for name in TEMPLATES)],
@@ -258,6 +267,7 @@ class GenerationForm(forms.Form):
             prompt=data["prompt"],
             duration=data["duration"],
             aspect_ratio=data["aspect_ratio"],
+            resolution=data["resolution"] or DEFAULT_RESOLUTION,
             template=data["template"] or None,
             review=data["review"],
             assets=tuple({"type": "image", "url": url} for url in data["reference_urls"]),

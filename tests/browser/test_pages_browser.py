@@ -23,9 +23,10 @@ DETAIL_PATH = re.compile(r".*/generations/([0-9a-f]{32})/$")
 FINISH_WITHIN_SECONDS = 240
 
 
-def submit_prompt(page: Page, prompt: str, *, duration: str = "5") -> None:
+def submit_prompt(page: Page, prompt: str, *, duration: str = "5", resolution: str = "1080p") -> None:
     page.get_by_label("Describe your video").fill(prompt)
     page.get_by_label("Length").select_option(duration)
+    page.get_by_label("Resolution").select_option(resolution)
     page.get_by_role("button", name="Make my video").click()
 
 
@@ -92,9 +93,10 @@ def test_another_users_generation_answers_404(new_page, alice, bob, queue):
 def test_cancel_and_retry_from_the_progress_page(page: Page, alice, queue):
     # No worker runs here: the generation waits in the queue, which is the page to test.
     log_in(page, "alice", "alice-password-1")
-    submit_prompt(page, PROMPT, duration="30")
+    submit_prompt(page, PROMPT, duration="30", resolution="480p")
     expect(page).to_have_url(DETAIL_PATH)
     expect(page.locator(".eta__queue")).to_have_text("Number 1 in the queue.")
+    expect(page.locator(".status-line")).to_contain_text("480p")
     page.get_by_role("button", name="Cancel").click()
     expect(page.locator(".message--success")).to_have_text("Canceled. Finished steps are kept if you retry.")
     expect(page.locator("#live")).to_have_attribute("data-status", "canceled")
@@ -103,7 +105,8 @@ def test_cancel_and_retry_from_the_progress_page(page: Page, alice, queue):
 
     page.get_by_role("button", name="Retry").click()
     expect(page.locator("#live")).to_have_attribute("data-status", "queued")
-    assert VideoGeneration.objects.get().attempts == 2
+    generation = VideoGeneration.objects.get()
+    assert generation.attempts == 2 and generation.request["resolution"] == "480p"
 
 
 def test_a_failed_video_says_where_and_why_and_offers_a_retry(page: Page, alice, queue):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from providers.spec import (
+    RESOLUTIONS,
     SIZES,
     frame_sizes,
     frames_to_seconds,
+    resolution_size,
     scene_start_frame,
     split_frames,
     validate_spec,
@@ -46,6 +48,25 @@ def test_a_spec_may_ask_for_a_smaller_draft_frame_of_its_shape(aspect_ratio):
         assert validate_spec(make_spec(aspect_ratio=aspect_ratio, width=width, height=height))
     with pytest.raises(ValidationException, match="width/height"):
         validate_spec(make_spec(aspect_ratio=aspect_ratio, width=100, height=100))
+
+
+@pytest.mark.parametrize(
+    ("aspect_ratio", "resolution", "size"),
+    [
+        ("16:9", "1080p", (1920, 1080)),
+        ("16:9", "720p", (1280, 720)),
+        ("9:16", "720p", (720, 1280)),
+        ("1:1", "480p", (480, 480)),
+        ("9:16", "240p", (240, 426)),
+    ],
+)
+def test_a_resolution_names_the_short_side_of_its_shapes_frame(aspect_ratio, resolution, size):
+    assert resolution_size(aspect_ratio, resolution) == size
+
+
+def test_every_resolution_is_a_frame_a_spec_may_have():
+    for aspect_ratio in SIZES:
+        assert [resolution_size(aspect_ratio, name) for name in RESOLUTIONS] == frame_sizes(aspect_ratio)
 
 
 def test_every_problem_is_named_with_its_path():

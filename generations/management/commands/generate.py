@@ -23,8 +23,10 @@ from phases.contact_sheet import write_contact_sheet
 from phases.request import (
     ASPECT_RATIOS,
     DEFAULT_DURATION,
+    DEFAULT_RESOLUTION,
     MAX_DURATION,
     MIN_DURATION,
+    RESOLUTIONS,
     SEED_MAX,
     SPEECH_RATE_RANGE,
     SUBTITLE_FONTS,
@@ -62,6 +64,9 @@ class Command(BaseCommand):
             "--duration", type=int, default=DEFAULT_DURATION, help=f"seconds, {MIN_DURATION}-{MAX_DURATION}"
         )
         parser.add_argument("--aspect", choices=ASPECT_RATIOS, default="16:9")
+        parser.add_argument(
+            "--resolution", choices=RESOLUTIONS, default=DEFAULT_RESOLUTION, help="the frame's short side"
+        )
         parser.add_argument("--template", choices=TEMPLATES, default=None)
         parser.add_argument("--seed", type=int, default=0, help=f"0-{SEED_MAX}")
         parser.add_argument("--out", type=Path, default=None, help="copy the finished MP4 here")
@@ -167,6 +172,7 @@ class Command(BaseCommand):
             prompt=str(options["prompt"]),
             duration=options["duration"],  # type: ignore[arg-type]
             aspect_ratio=str(options["aspect"]),
+            resolution=str(options["resolution"]),
             template=options["template"],  # type: ignore[arg-type]
             seed=options["seed"],  # type: ignore[arg-type]
             review=bool(options["review"]),

@@ -59,6 +59,15 @@ def test_options_have_the_seed_defaults(alice_api):
         0,
     )
     assert (generation.uploaded_assets, generation.webhook_url) == ([], "")
+    assert generation.request["resolution"] == "1080p"
+
+
+def test_a_draft_resolution_is_kept_with_the_request(alice_api):
+    response = alice_api.post("/generate", {"prompt": PROMPT, "resolution": "360p"}, format="json")
+    assert response.status_code == 202, response.json()
+    generation = VideoGeneration.objects.get(id=response.json()["video_id"])
+    assert generation.request["resolution"] == "360p"
+    assert generation.frame_label == "360p"  # until the plan gives the frame its size
 
 
 @pytest.mark.parametrize(
@@ -73,6 +82,8 @@ def test_options_have_the_seed_defaults(alice_api):
         ({"prompt": PROMPT, "duration": 601}, "duration"),
         ({"prompt": PROMPT, "duration": 7.5}, "duration"),
         ({"prompt": PROMPT, "aspect_ratio": "4:3"}, "aspect_ratio"),
+        ({"prompt": PROMPT, "resolution": "4k"}, "resolution"),
+        ({"prompt": PROMPT, "resolution": 720}, "resolution"),
         ({"prompt": PROMPT, "template": "vaporwave"}, "template"),
         ({"prompt": PROMPT, "seed": -1}, "seed"),
         ({"prompt": PROMPT, "seed": 2**64}, "seed"),

@@ -46,8 +46,8 @@ def test_a_csv_batch_completes_reports_its_failure_retries_it_and_zips_the_video
     settings.ALLOW_PRIVATE_URLS = True
     worker_env["ALLOW_PRIVATE_URLS"] = "true"
     api = token_client(alice)
-    csv = "prompt,duration,aspect_ratio,narration,subtitles,assets\n" + "".join(
-        f"{prompt},5,1:1,false,false,{assets}\n"
+    csv = "prompt,duration,aspect_ratio,resolution,narration,subtitles,assets\n" + "".join(
+        f"{prompt},5,1:1,360p,false,false,{assets}\n"
         for prompt, assets in [
             ("A calm ocean at night under the stars", ""),
             ("Snow falls on a quiet mountain village", ""),
@@ -95,3 +95,4 @@ def test_a_csv_batch_completes_reports_its_failure_retries_it_and_zips_the_video
         extracted.write_bytes(archive.read(name))
         probed = probe(extracted)
         assert probed.video is not None and probed.video.frames == 150
+        assert (probed.video.width, probed.video.height) == (360, 360)

@@ -143,6 +143,19 @@ def test_other_aspect_ratios_get_their_own_frame_size(alice, aspect, size, tmp_p
     assert_conforming_video(generation, tmp_path)
 
 
+def test_a_draft_is_planned_and_rendered_at_its_resolution(alice, tmp_path, make_video):
+    generation = make_video(
+        alice,
+        "A lighthouse on a cliff at dusk, then the beam over the sea",
+        duration=5,
+        aspect_ratio="9:16",
+        resolution="360p",
+    )
+    assert (generation.spec["width"], generation.spec["height"]) == (360, 640)
+    assert generation.frame_label == "360×640"
+    assert_conforming_video(generation, tmp_path)
+
+
 def test_a_hostile_prompt_renders_fine(alice, tmp_path, make_video):
     generation = make_video(alice, HOSTILE_PROMPT, duration=5)
     assert_conforming_video(generation, tmp_path)

@@ -21,9 +21,11 @@ from generations import services
 from generations.models import PartRun, PhaseRun, Status, VideoGeneration
 from generations.orchestration import dispatch
 from generations.orchestration.reconcile import reconcile
+from media.probe import probe
 from phases.registry import PHASES
 from phases.request import GenerationRequest
 from tests.conftest import PROJECT_DIR
+from tests.generations.orchestration.test_pipeline import final_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,10 +67,10 @@ def kill_worker_and_horse(worker: subprocess.Popen) -> None:
     worker.wait(timeout=30)
 
 
-def create(user, prompt: str, duration: int = 5, capture=None) -> VideoGeneration:
+def create(user, prompt: str, duration: int = 5, capture=None, resolution: str = "1080p") -> VideoGeneration:
     with capture(execute=True):
         return services.generation_create(
-            user=user, request=GenerationRequest(prompt=prompt, duration=duration)
+            user=user, request=GenerationRequest(prompt=prompt, duration=duration, resolution=resolution)
         )
 
 
@@ -167,8 +169,11 @@ def test_twenty_generations_on_two_workers_all_complete_once(
     alice, start_worker, django_capture_on_commit_callbacks, settings
 ):
     settings.MAX_ACTIVE_GENERATIONS_PER_USER = 0  # twenty at once, past the active cap
+    # Drafts: how many frames each has is not what this test is about.
     ids = [
-        create(alice, f"A forest at dawn with birds, number {n}", 5, django_capture_on_commit_callbacks).id
+        create(
+            alice, f"A forest at dawn with birds, number {n}", 5, django_capture_on_commit_callbacks, "240p"
+        ).id
         for n in range(20)
     ]
     workers = [start_worker(), start_worker()]
@@ -180,6 +185,8 @@ def test_twenty_generations_on_two_workers_all_complete_once(
         assert_each_phase_succeeded_once(generation)
         assert set(generation.part_runs.values_list("attempts", flat=True)) == {1}
         assert generation.phase_runs.count() == len(PHASES)
+        video = probe(final_path(generation)).video
+        assert video is not None and (video.width, video.height) == (426, 240)
 
 
 def test_cancel_stops_the_running_job_within_seconds(

@@ -45,12 +45,15 @@ def test_submitting_makes_a_generation_queues_it_and_opens_its_page(
     alice_client, alice, queue, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = submit(alice_client, aspect_ratio="9:16", template="noir", duration="10")
+        response = submit(
+            alice_client, aspect_ratio="9:16", template="noir", duration="10", resolution="480p"
+        )
     generation = VideoGeneration.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("generation-detail", args=[generation.id])
     assert (generation.user, generation.prompt, generation.duration) == (alice, PROMPT, 10)
     assert (generation.aspect_ratio, generation.template) == ("9:16", "noir")
+    assert generation.request["resolution"] == "480p"
     assert queue.fetch_job(f"vg-{generation.id}-plan-1") is not None
 
 
@@ -73,10 +76,18 @@ def test_a_bad_prompt_is_explained_next_to_the_field(alice_client, prompt, messa
     assert not VideoGeneration.objects.exists()
 
 
-def test_only_offered_lengths_shapes_and_styles_are_accepted(alice_client):
-    response = submit(alice_client, duration="7", aspect_ratio="4:3", template="sepia")
-    assert set(response.context["form"].errors) == {"duration", "aspect_ratio", "template"}
+def test_only_offered_lengths_shapes_sizes_and_styles_are_accepted(alice_client):
+    response = submit(alice_client, duration="7", aspect_ratio="4:3", resolution="4k", template="sepia")
+    assert set(response.context["form"].errors) == {"duration", "aspect_ratio", "resolution", "template"}
     assert not VideoGeneration.objects.exists()
+
+
+def test_the_size_is_full_unless_a_draft_is_chosen(alice_client):
+    html = alice_client.get(reverse("home"), headers={"Accept": "text/html"}).content.decode()
+    assert '<option value="1080p" selected>1080p</option>' in html
+    assert '<option value="240p">240p draft</option>' in html
+    submit(alice_client)  # a page from before the size was asked sends none
+    assert VideoGeneration.objects.get().request["resolution"] == "1080p"
 
 
 def test_a_form_with_errors_keeps_what_was_typed(alice_client):
@@ -85,6 +96,11 @@ def test_a_form_with_errors_keeps_what_was_typed(alice_client):
     assert ">\nshort</textarea>" in html
     assert 'value="1:1" id="id_aspect_ratio_2" required checked' in html
     assert '<option value="60" selected>' in html
+
+
+def test_a_form_with_errors_keeps_the_chosen_size(alice_client):
+    html = submit(alice_client, prompt="short", resolution="360p").content.decode()
+    assert '<option value="360p" selected>360p draft</option>' in html
 
 
 def test_reference_images_are_reencoded_and_stored_with_the_generation(alice_client, media_root):

@@ -323,7 +323,11 @@ def test_editing_the_spec_in_review_and_regenerating_a_scene_keep_the_uploaded_r
     alice, queue, run_burst_worker, django_capture_on_commit_callbacks
 ):
     request = GenerationRequest(
-        prompt="A calm ocean at night. Waves roll onto the beach.", duration=5, review=True, narration=False
+        prompt="A calm ocean at night. Waves roll onto the beach.",
+        duration=5,
+        resolution="240p",
+        review=True,
+        narration=False,
     )
     with django_capture_on_commit_callbacks(execute=True):
         generation = services.generation_create(user=alice, request=request, reference_images=[green_png()])

@@ -157,7 +157,12 @@ def test_regenerating_needs_a_finished_video_and_a_real_scene(api, alice, queue)
 def test_a_remix_reuses_the_parents_unchanged_work(
     api, run_burst_worker, django_capture_on_commit_callbacks, tmp_path
 ):
-    parent = submit(api, django_capture_on_commit_callbacks, prompt="Snow falls on a quiet mountain village")
+    parent = submit(
+        api,
+        django_capture_on_commit_callbacks,
+        prompt="Snow falls on a quiet mountain village",
+        resolution="360p",
+    )
     run_burst_worker()
     parent.refresh_from_db()
     spec = copy.deepcopy(parent.spec)
@@ -169,7 +174,9 @@ def test_a_remix_reuses_the_parents_unchanged_work(
     run_burst_worker()
     child.refresh_from_db()
     assert child.remixed_from_id == parent.id
+    assert child.generation_request.resolution == "360p"  # the parent's, with the rest of its request
     assert_conforming_video(child, tmp_path)
+    assert (child.spec["width"], child.spec["height"]) == (640, 360)
     assert child.spec["scenes"][-1]["caption"] == "A new ending"
     # Unchanged scenes' clips are the parent's, copied byte for byte; the changed one is new.
     last = len(spec["scenes"]) - 1

@@ -147,7 +147,9 @@ def test_generations_survive_a_flushed_redis_after_reconcile(
     alice, start_worker, worker_env, queue, django_capture_on_commit_callbacks
 ):
     ids = [
-        create(alice, f"A desert at noon with dunes, take {n}", 5, django_capture_on_commit_callbacks).id
+        create(
+            alice, f"A desert at noon with dunes, take {n}", 5, django_capture_on_commit_callbacks, "240p"
+        ).id
         for n in range(3)
     ]
     # Heartbeats more often than the reconciler's 3 s below, so live work never looks lost.
@@ -223,7 +225,8 @@ def test_cancel_stops_the_running_job_within_seconds(
 def test_retry_after_a_failure_skips_the_work_that_finished(alice, work_queue, film_runs_out):
     film_runs_out.on_scene = 2
     generation = services.generation_create(
-        user=alice, request=GenerationRequest(prompt="Rain over a neon city street at night")
+        user=alice,
+        request=GenerationRequest(prompt="Rain over a neon city street at night", resolution="240p"),
     )
     work_queue()
     generation.refresh_from_db()

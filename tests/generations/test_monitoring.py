@@ -87,8 +87,10 @@ def test_a_ledger_line_rolled_back_is_not_counted(alice, django_capture_on_commi
 
 
 def test_a_phase_that_succeeds_is_counted_in_the_duration_histogram_and_stays_counted(alice, work_queue):
+    # The job that plans goes on to render the whole video: a draft.
     generation = services.generation_create(
-        user=alice, request=GenerationRequest(prompt="A lighthouse on a cliff at dusk", duration=5)
+        user=alice,
+        request=GenerationRequest(prompt="A lighthouse on a cliff at dusk", duration=5, resolution="240p"),
     )
     plan = generation.phase_runs.filter(phase="plan", status=PhaseRun.State.SUCCEEDED)
     work_queue(until=plan.exists)

@@ -36,8 +36,11 @@ def run_twice(alice, fake, queue, work_queue) -> Callable[[str], tuple[Run, Run]
         phase = get_phase(phase_name)
         generation = services.generation_create(
             user=alice,
+            # A draft: what a second delivery does is not about the frame size.
             request=GenerationRequest(
-                prompt="A lighthouse on a cliff in a storm, then the sea calms at dawn.", duration=5
+                prompt="A lighthouse on a cliff in a storm, then the sea calms at dawn.",
+                duration=5,
+                resolution="240p",
             ),
         )
         done = PhaseRun.objects.filter(

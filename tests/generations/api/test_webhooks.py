@@ -230,7 +230,9 @@ def test_a_completed_pipeline_posts_the_finished_video(
     settings.PUBLIC_BASE_URL = "https://videogen.example.com"
     generation = services.generation_create(
         user=alice,
-        request=GenerationRequest(prompt=PROMPT, duration=5, aspect_ratio="1:1", webhook_url=receiver.url),
+        request=GenerationRequest(
+            prompt=PROMPT, duration=5, aspect_ratio="1:1", resolution="240p", webhook_url=receiver.url
+        ),
     )
     work_queue()
     generation.refresh_from_db()

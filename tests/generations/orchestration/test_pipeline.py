@@ -157,13 +157,15 @@ def test_a_draft_is_planned_and_rendered_at_its_resolution(alice, tmp_path, make
 
 
 def test_a_hostile_prompt_renders_fine(alice, tmp_path, make_video):
-    generation = make_video(alice, HOSTILE_PROMPT, duration=5)
+    generation = make_video(alice, HOSTILE_PROMPT, duration=5, resolution="360p")
     assert_conforming_video(generation, tmp_path)
     assert generation.spec["prompt"] == HOSTILE_PROMPT
 
 
 def test_costs_add_up_across_phase_runs_ledger_and_record(alice, make_video):
-    generation = make_video(alice, "A desert at noon with dunes and a burning sun", duration=5)
+    generation = make_video(
+        alice, "A desert at noon with dunes and a burning sun", duration=5, resolution="240p"
+    )
     assert generation.status == Status.COMPLETE
     run_total = sum(run.cost_usd for run in generation.phase_runs.filter(status=PhaseRun.State.SUCCEEDED))
     ledger_total = sum(entry.usd for entry in CostEntry.objects.filter(generation=generation))

@@ -14,9 +14,9 @@ from tests.browser.helpers import assert_accessible, log_in, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CSV = (
-    "prompt,duration,aspect_ratio,narration,subtitles\n"
-    "A calm ocean at night under the stars,5,1:1,false,false\n"
-    "Snow falls on a quiet mountain village,5,1:1,false,false\n"
+    "prompt,duration,aspect_ratio,resolution,narration,subtitles\n"
+    "A calm ocean at night under the stars,5,1:1,360p,false,false\n"
+    "Snow falls on a quiet mountain village,5,1:1,360p,false,false\n"
 )
 FINISH_WITHIN_MS = 300_000
 
@@ -31,7 +31,7 @@ def test_a_csv_upload_runs_as_a_batch_and_its_videos_download_as_one_zip(
 
     # A bad row is named before anything starts.
     bad = tmp_path / "bad.csv"
-    bad.write_text(CSV + "short,5,1:1,false,false\n", encoding="utf-8")
+    bad.write_text(CSV + "short,5,1:1,360p,false,false\n", encoding="utf-8")
     page.get_by_label("CSV file", exact=True).set_input_files(str(bad))
     page.get_by_role("button", name="Start the batch").click()
     expect(page.locator("#batch-errors")).to_contain_text("Row 3: prompt:")

@@ -26,6 +26,8 @@ def test_generate_writes_a_contact_sheet_of_every_scene_with_its_caption(tmp_pat
         "--sync",
         "--duration",
         "5",
+        "--resolution",
+        "360p",
         "--no-narration",
         "--contact-sheet",
         str(sheet_path),
@@ -34,6 +36,7 @@ def test_generate_writes_a_contact_sheet_of_every_scene_with_its_caption(tmp_pat
     assert f"contact sheet {sheet_path}" in out.getvalue()
     generation = VideoGeneration.objects.get()
     spec = generation.spec
+    assert (spec["width"], spec["height"]) == (640, 360)
     sheet = np.asarray(Image.open(sheet_path).convert("RGB"), dtype=np.int16)
     tile_w, tile_h = TILE_LONG_SIDE, TILE_LONG_SIDE * spec["height"] // spec["width"]
     assert sheet.shape[1] == COLUMNS * (tile_w + MARGIN) + MARGIN

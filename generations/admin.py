@@ -95,7 +95,7 @@ class VideoGenerationAdmin(admin.ModelAdmin):
         "user",
         "created_at",
     )
-    list_filter = ("status", "created_at", "aspect_ratio")
+    list_filter = ("status", "created_at", "aspect_ratio", "resolution")
     date_hierarchy = "created_at"
     search_fields = ("id", "prompt")
     list_select_related = ("user",)
@@ -111,6 +111,7 @@ class VideoGenerationAdmin(admin.ModelAdmin):
                     "prompt",
                     "duration",
                     "aspect_ratio",
+                    "resolution",
                     "template",
                     "seed",
                     "uploaded_assets",

@@ -15,7 +15,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from phases.registry import PHASES, review_gate
-from phases.request import GenerationRequest
+from phases.request import DEFAULT_RESOLUTION, RESOLUTIONS, GenerationRequest
 
 
 def new_video_id() -> str:
@@ -110,6 +110,12 @@ class VideoGeneration(models.Model):
     uploaded_assets = models.JSONField(default=list, blank=True)
     duration = models.PositiveSmallIntegerField(default=30, help_text="Requested length in seconds.")
     aspect_ratio = models.CharField(max_length=8, choices=AspectRatio.choices, default=AspectRatio.LANDSCAPE)
+    resolution = models.CharField(
+        max_length=8,
+        choices=[(name, name) for name in RESOLUTIONS],
+        default=DEFAULT_RESOLUTION,
+        help_text="The frame's short side asked for; a review edit may change the spec's frame.",
+    )
     seed = models.BigIntegerField(default=0)
     webhook_url = models.URLField(max_length=1000, blank=True, default="")
     review = models.BooleanField(default=False, help_text="Pause after the storyboard until approved.")
@@ -192,7 +198,7 @@ class VideoGeneration(models.Model):
         asked for until then."""
         if self.spec:
             return f"{self.spec['width']}×{self.spec['height']}"
-        return self.generation_request.resolution
+        return self.resolution
 
     @property
     def orientation(self) -> str:

@@ -26,22 +26,25 @@ RATES_CACHE_KEY = "videogen:phase-rates"
 RATES_CACHE_SECONDS = 10
 
 
-def recent_phase_rates() -> dict[str, float]:
-    """Median seconds of work per second of video for each phase that has recent successes.
+def recent_phase_rates() -> dict[tuple[str, str], float]:
+    """Median seconds of work per second of video for each phase and requested resolution
+    with recent successes (a draft renders several times faster than the full frame).
     Cached for a few seconds: every status poll needs it, and it moves slowly."""
     return cache.get_or_set(RATES_CACHE_KEY, _recent_phase_rates, RATES_CACHE_SECONDS)
 
 
-def _recent_phase_rates() -> dict[str, float]:
+def _recent_phase_rates() -> dict[tuple[str, str], float]:
     rows = (
         PhaseRun.objects.filter(status=PhaseRun.State.SUCCEEDED, duration_seconds__isnull=False)
         .order_by("-finished_at")
-        .values_list("phase", "duration_seconds", "generation__duration")[:HISTORY_SIZE]
+        .values_list("phase", "duration_seconds", "generation__duration", "generation__resolution")[
+            :HISTORY_SIZE
+        ]
     )
-    samples: dict[str, list[float]] = {}
-    for phase, seconds, video_seconds in rows:
-        samples.setdefault(phase, []).append(seconds / max(video_seconds, 1))
-    return {phase: median(values) for phase, values in samples.items()}
+    samples: dict[tuple[str, str], list[float]] = {}
+    for phase, seconds, video_seconds, resolution in rows:
+        samples.setdefault((phase, resolution), []).append(seconds / max(video_seconds, 1))
+    return {key: median(values) for key, values in samples.items()}
 
 
 def generation_eta_seconds(generation: VideoGeneration) -> int | None:
@@ -64,8 +67,9 @@ def generation_eta_seconds(generation: VideoGeneration) -> int | None:
         run = runs.get(phase.name)
         if run is not None and run.status == PhaseRun.State.SUCCEEDED:
             continue
-        # A phase without history here yet uses its own declared default.
-        expected = rates.get(phase.name, phase.eta_seconds_per_video_second) * generation.duration
+        # A phase without history at this resolution yet uses its own declared default.
+        rate = rates.get((phase.name, generation.resolution), phase.eta_seconds_per_video_second)
+        expected = rate * generation.duration
         if run is not None and run.status == PhaseRun.State.RUNNING:
             expected -= (now - run.started_at).total_seconds()
         remaining += max(expected, 0.0)
@@ -82,6 +86,7 @@ STATUS_FIELDS = (
     "current_phase",
     "error_message",
     "duration",
+    "resolution",
     "created_at",
 )
 

@@ -103,6 +103,7 @@ def record_fields(request: GenerationRequest) -> dict[str, Any]:
         "prompt": request.prompt,
         "duration": request.duration,
         "aspect_ratio": request.aspect_ratio,
+        "resolution": request.resolution,
         "template": request.template,
         "seed": request.seed,
         "uploaded_assets": [dict(asset) for asset in request.assets],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Permission
 
 from generations import selectors, services
-from generations.models import Status
+from generations.models import PhaseRun, Status
 from phases.registry import PHASES
 from tests.factories import make, make_generation
 
@@ -14,6 +14,25 @@ def test_the_eta_of_a_new_generation_comes_from_each_phases_declared_default(ali
     generation = make(alice, duration=10)
     expected = sum(phase.eta_seconds_per_video_second for phase in PHASES) * 10
     assert selectors.generation_eta_seconds(generation) == round(expected)
+
+
+def test_the_eta_learns_from_past_videos_of_the_same_resolution(alice, queue, settings):
+    settings.MAX_ACTIVE_GENERATIONS_PER_USER = 0
+    # Chunks took 1 s per video second for the past drafts, 8 s for the past full-size video.
+    for resolution, seconds in (("240p", 10), ("240p", 10), ("1080p", 80)):
+        past = make(alice, duration=10, resolution=resolution)
+        PhaseRun.objects.create(
+            generation=past, phase="chunks", status=PhaseRun.State.SUCCEEDED, duration_seconds=seconds
+        )
+    others = sum(phase.eta_seconds_per_video_second for phase in PHASES if phase.name != "chunks")
+    draft, full = make(alice, duration=30, resolution="240p"), make(alice, duration=30)
+    assert selectors.generation_eta_seconds(draft) == round((others + 1) * 30)
+    assert selectors.generation_eta_seconds(full) == round((others + 8) * 30)
+    # A resolution with no history yet: the phases' declared defaults.
+    middle = make(alice, duration=30, resolution="480p")
+    assert selectors.generation_eta_seconds(middle) == round(
+        sum(p.eta_seconds_per_video_second for p in PHASES) * 30
+    )
 
 
 def test_a_complete_generation_has_no_time_left_and_a_failed_one_none(alice, queue):

@@ -66,7 +66,7 @@ def test_a_draft_resolution_is_kept_with_the_request(alice_api):
     response = alice_api.post("/generate", {"prompt": PROMPT, "resolution": "360p"}, format="json")
     assert response.status_code == 202, response.json()
     generation = VideoGeneration.objects.get(id=response.json()["video_id"])
-    assert generation.request["resolution"] == "360p"
+    assert generation.request["resolution"] == generation.resolution == "360p"
     assert generation.frame_label == "360p"  # until the plan gives the frame its size
 
 

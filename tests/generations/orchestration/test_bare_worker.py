@@ -22,7 +22,9 @@ def test_a_bare_rqworker_takes_a_generation_from_queued_to_complete(
     with django_capture_on_commit_callbacks(execute=True):
         generation = services.generation_create(
             user=alice,
-            request=GenerationRequest(prompt="A paper boat drifting down a rainy street", duration=5),
+            request=GenerationRequest(
+                prompt="A paper boat drifting down a rainy street", duration=5, resolution="240p"
+            ),
         )
     assert queue.count == 1
     result = subprocess.run(

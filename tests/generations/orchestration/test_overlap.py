@@ -22,6 +22,9 @@ from providers.local.images import LocalImages
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PROMPT = "A lighthouse on a cliff at dusk, then boats sailing home across a calm sea"
+# For the tests of order and failure, not of what runs at the same moment: those need parts
+# that take a while.
+DRAFT = "240p"
 
 
 def create(user, **options) -> VideoGeneration:
@@ -35,7 +38,7 @@ def made_with_images(images: type[LocalImages], user, work_queue, registered, se
     name = images.__name__.lower()
     registered("image", name, images)
     settings.IMAGE_PROVIDER = name
-    generation = create(user)
+    generation = create(user, resolution=DRAFT)
     work_queue()
     generation.refresh_from_db()
     return generation
@@ -52,7 +55,7 @@ def parts_in_order(generation: VideoGeneration, phase: str) -> list[PartRun]:
 
 
 def test_a_scenes_clip_is_rendered_as_soon_as_its_reference_exists(alice, work_queue):
-    generation = create(alice)
+    generation = create(alice, resolution=DRAFT)
     work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.COMPLETE, generation.error_message
@@ -129,7 +132,7 @@ def test_a_storyboard_that_fails_gives_back_the_clip_its_job_held_for_the_refere
 
 
 def test_the_soundtrack_is_made_before_the_clips_are_stitched(alice, work_queue):
-    generation = create(alice)
+    generation = create(alice, resolution=DRAFT)
     work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.COMPLETE, generation.error_message
@@ -142,7 +145,7 @@ def test_the_soundtrack_is_made_before_the_clips_are_stitched(alice, work_queue)
 
 
 def test_with_one_worker_a_video_is_one_job(alice, queue, work_queue):
-    generation = create(alice)
+    generation = create(alice, resolution=DRAFT)
     work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.COMPLETE, generation.error_message
@@ -168,7 +171,7 @@ def test_the_planning_job_has_time_for_the_phases_it_runs_and_a_part_job_after_t
 
 
 def test_nothing_after_the_review_gate_starts_before_approval(alice, queue, work_queue):
-    generation = create(alice, review=True)
+    generation = create(alice, review=True, resolution=DRAFT)
     work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.AWAITING_REVIEW
@@ -193,7 +196,7 @@ def broken_music(registered, settings):
 
 
 def test_a_part_that_breaks_before_its_turn_fails_the_generation_readably(alice, work_queue, broken_music):
-    generation = create(alice)
+    generation = create(alice, resolution=DRAFT)
     work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.FAILED
@@ -204,7 +207,7 @@ def test_a_part_that_breaks_before_its_turn_fails_the_generation_readably(alice,
 
 def test_a_clip_that_fails_gives_back_the_next_clip_its_job_held(alice, work_queue, film_runs_out):
     film_runs_out.on_scene = 0  # the first clip fails while the second scene's reference is drawn
-    generation = create(alice)
+    generation = create(alice, resolution=DRAFT)
     work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.FAILED

@@ -114,7 +114,7 @@ class VideoGeneration(models.Model):
         max_length=8,
         choices=[(name, name) for name in RESOLUTIONS],
         default=DEFAULT_RESOLUTION,
-        help_text="The frame's short side asked for; a review edit may change the spec's frame.",
+        help_text="The frame's short side: as asked for, or as a review edit of the spec changed it.",
     )
     seed = models.BigIntegerField(default=0)
     webhook_url = models.URLField(max_length=1000, blank=True, default="")

@@ -32,7 +32,7 @@ from generations.user_spec import user_spec_check
 from phases.registry import PHASES, first_phase, is_fan_out, next_phase, review_gate
 from phases.request import SEED_MAX
 from providers.local.icons import check_pictures
-from providers.spec import validate_spec
+from providers.spec import spec_resolution, validate_spec
 from toolbox.exceptions import ValidationException
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,9 @@ def store_reviewed_spec(*, generation: VideoGeneration, spec: dict[str, Any]) ->
     """Make `spec` the plan of a generation awaiting review, locked and checked by the caller
     (an edit, a re-voice), and have the storyboard redrawn where scenes changed."""
     generation.spec = spec
-    generation.save(update_fields=["spec", "updated_at"])
+    # An edit may ask for another frame: the ETA goes by the one it renders at.
+    generation.resolution = spec_resolution(spec)
+    generation.save(update_fields=["spec", "resolution", "updated_at"])
     _replace_planned_spec(generation, spec)
     dispatch.enqueue_storyboard_refresh(generation.id)
 
@@ -181,6 +183,7 @@ def generation_remix(
         changes.update(
             duration=spec["duration"],
             aspect_ratio=spec["aspect_ratio"],
+            resolution=spec_resolution(spec),
             template=spec["template"],
             seed=spec["seed"],
         )

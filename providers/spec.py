@@ -75,6 +75,11 @@ def resolution_size(aspect_ratio: str, resolution: str) -> tuple[int, int]:
     return frame_sizes(aspect_ratio)[RESOLUTIONS.index(resolution)]
 
 
+def spec_resolution(spec: dict[str, Any]) -> str:
+    """The resolution whose frame a valid spec has."""
+    return RESOLUTIONS[frame_sizes(spec["aspect_ratio"]).index((spec["width"], spec["height"]))]
+
+
 CAMERA_MOTIONS = ("static", "zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down")
 MOTIFS = (
     "waves",

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='videogeneration',
             name='resolution',
-            field=models.CharField(choices=[('1080p', '1080p'), ('720p', '720p'), ('480p', '480p'), ('360p', '360p'), ('240p', '240p')], default='1080p', help_text="The frame's short side asked for; a review edit may change the spec's frame.", max_length=8),
+            field=models.CharField(choices=[('1080p', '1080p'), ('720p', '720p'), ('480p', '480p'), ('360p', '360p'), ('240p', '240p')], default='1080p', help_text="The frame's short side: as asked for, or as a review edit of the spec changed it.", max_length=8),
         ),
     ]

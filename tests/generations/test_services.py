@@ -282,15 +282,27 @@ def test_a_remix_with_a_new_prompt_keeps_every_other_option_of_its_parent(alice,
 
 def test_a_remix_with_a_spec_takes_its_shape_from_the_spec_and_the_rest_from_its_parent(alice, queue):
     parent = services.generation_create(user=alice, request=PARENT_REQUEST)
-    spec = make_spec(duration=9, aspect_ratio="9:16", template="pastel", seed=5)
+    spec = make_spec(duration=9, aspect_ratio="9:16", template="pastel", seed=5, width=360, height=640)
     child = review.generation_remix(parent=parent, user=alice, spec=spec)
     child.refresh_from_db()
     assert child.generation_request == PARENT_REQUEST.replace(
-        prompt=spec["prompt"], duration=9, aspect_ratio="9:16", template="pastel", seed=5
+        prompt=spec["prompt"], duration=9, aspect_ratio="9:16", resolution="360p", template="pastel", seed=5
     )
-    assert (child.duration, child.aspect_ratio) == (9, "9:16")
+    assert (child.duration, child.aspect_ratio, child.resolution) == (9, "9:16", "360p")
     plan = child.phase_runs.get(phase="plan")
     assert plan.output_data["assets"] == list(PARENT_REQUEST.assets)
+
+
+def test_a_review_edit_to_a_draft_frame_is_the_resolution_the_eta_goes_by(alice, queue):
+    generation = services.generation_create(user=alice, request=PARENT_REQUEST.replace(review=True))
+    walk_to(generation, Status.AWAITING_REVIEW)
+    planned = make_spec(duration=PARENT_REQUEST.duration, aspect_ratio="1:1")
+    VideoGeneration.objects.filter(id=generation.id).update(spec=planned)
+    draft = {**planned, "width": 480, "height": 480}
+    review.generation_update_spec(video_id=generation.id, spec=draft)
+    generation.refresh_from_db()
+    assert (generation.resolution, generation.frame_label) == ("480p", "480×480")
+    assert generation.generation_request.resolution == "1080p"  # what was asked stays on record
 
 
 def test_a_remix_applies_overrides_and_checks_them(alice, queue):

@@ -345,6 +345,7 @@ class GenerationDetailSerializer(VideoResponseSerializer):
     assets = serializers.JSONField(source="uploaded_assets")
     duration = serializers.IntegerField()
     aspect_ratio = serializers.ChoiceField(choices=AspectRatio.choices)
+    resolution = serializers.ChoiceField(choices=RESOLUTIONS)
     template = serializers.CharField(allow_null=True)
     seed = serializers.IntegerField()
     webhook_url = serializers.CharField()

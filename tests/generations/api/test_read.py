@@ -240,6 +240,7 @@ def test_retrieve_has_everything_with_artifacts_and_phase_runs(alice, alice_api,
     media = f"http://testserver{settings.MEDIA_URL}"
     assert body["video_id"] == generation.id
     assert body["prompt"] == PROMPT
+    assert (body["aspect_ratio"], body["resolution"]) == ("16:9", "1080p")
     assert body["assets"] == [{"url": "http://93.184.215.14/a.png", "type": "image"}]
     assert body["artifacts"] == {
         "animatic": [f"{media}animatic/{generation.id}/frame_01.png"],

@@ -171,7 +171,7 @@ def test_twenty_generations_on_two_workers_all_complete_once(
     alice, start_worker, django_capture_on_commit_callbacks, settings
 ):
     settings.MAX_ACTIVE_GENERATIONS_PER_USER = 0  # twenty at once, past the active cap
-    # Drafts: how many frames each has is not what this test is about.
+    # Drafts: the frame size is not what this test is about.
     ids = [
         create(
             alice, f"A forest at dawn with birds, number {n}", 5, django_capture_on_commit_callbacks, "240p"

@@ -193,6 +193,10 @@ class VideoGeneration(models.Model):
         return GenerationRequest.from_dict(self.request)
 
     @property
+    def is_draft(self) -> bool:
+        return self.resolution != DEFAULT_RESOLUTION
+
+    @property
     def frame_label(self) -> str:
         """The frame's size once planned (an edit in review may change it), and the resolution
         asked for until then."""

@@ -46,6 +46,15 @@ def test_history_filters_by_status_and_shows_posters(client, alice):
     assert len(active) == 1
 
 
+def test_history_marks_drafts_with_their_resolution(client, alice):
+    make_generation(alice, resolution="360p")
+    make_generation(alice)
+    client.force_login(alice)
+    html = client.get(reverse("generation-history")).content.decode()
+    assert html.count("<span>360p draft</span>") == 1
+    assert "1080p" not in html
+
+
 def test_history_with_an_unknown_filter_shows_everything(client, alice):
     make_generation(alice)
     client.force_login(alice)

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 from generations import selectors, services
 from generations.models import PhaseRun, Status
 from phases.registry import PHASES
+from providers.spec import RESOLUTIONS
 from tests.factories import make, make_generation
 
 
@@ -26,13 +27,25 @@ def test_the_eta_learns_from_past_videos_of_the_same_resolution(alice, queue, se
         )
     others = sum(phase.eta_seconds_per_video_second for phase in PHASES if phase.name != "chunks")
     draft, full = make(alice, duration=30, resolution="240p"), make(alice, duration=30)
-    assert selectors.generation_eta_seconds(draft) == round((others + 1) * 30)
+    # The draft's other phases have no history at 240p: the full frame's, scaled.
+    draft_share = selectors.RESOLUTION_TIME_SHARE["240p"]
+    assert selectors.generation_eta_seconds(draft) == round((others * draft_share + 1) * 30)
     assert selectors.generation_eta_seconds(full) == round((others + 8) * 30)
-    # A resolution with no history yet: the phases' declared defaults.
+    # A resolution with no history yet: the full frame's rates (learned for chunks, declared
+    # for the rest), scaled by how much quicker that resolution renders.
     middle = make(alice, duration=30, resolution="480p")
-    assert selectors.generation_eta_seconds(middle) == round(
-        sum(p.eta_seconds_per_video_second for p in PHASES) * 30
-    )
+    share = selectors.RESOLUTION_TIME_SHARE["480p"]
+    assert selectors.generation_eta_seconds(middle) == round((others + 8) * 30 * share)
+
+
+def test_a_draft_with_no_history_is_estimated_quicker_than_the_full_frame(alice, queue, settings):
+    settings.MAX_ACTIVE_GENERATIONS_PER_USER = 0
+    estimates = [
+        selectors.generation_eta_seconds(make(alice, duration=60, resolution=resolution))
+        for resolution in RESOLUTIONS
+    ]
+    assert estimates[0] == round(sum(phase.eta_seconds_per_video_second for phase in PHASES) * 60)
+    assert estimates == sorted(estimates, reverse=True) and len(set(estimates)) == len(RESOLUTIONS)
 
 
 def test_a_complete_generation_has_no_time_left_and_a_failed_one_none(alice, queue):

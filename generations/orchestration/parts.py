@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -111,29 +111,41 @@ def _render_in_turn(video_id: str, waiting: deque[Claimed]) -> None:
                 waiting.append(claimed)
 
 
+@dataclass
+class BesidePhase:
+    """The part a phase job renders in a second thread while the job runs its phase."""
+
+    video_id: str
+    beside: Beside | None
+
+    def go_on(self) -> None:
+        """Once the phase is recorded: wait for that part, then go on with the clip it holds,
+        and the parts after, as a part job would."""
+        if self.beside is None:
+            return
+        succeeded, handed = self.beside.finish()
+        if succeeded and handed is not None:
+            _render_in_turn(self.video_id, deque([handed]))
+
+    def give_back(self) -> None:
+        """The phase failed, or its success could not be recorded: wait for that part, and
+        give what it holds back for the resume."""
+        if self.beside is not None and (handed := self.beside.finish()[1]) is not None:
+            handed.release()
+
+
 @contextmanager
-def beside_phase(video_id: str, phase: Phase) -> Iterator[Callable[[], None]]:
+def beside_phase(video_id: str, phase: Phase) -> Iterator[BesidePhase]:
     """While a job runs `phase`, the generation's part at the head of the queue is rendered
-    in a second thread: the first scene's reference while the storyboard is drawn. Yields
-    what to call once the phase is recorded: it waits for that part and goes on with the
-    clip it holds, and the parts after, as a part job would. If the phase fails, what the
-    thread holds goes back for the resume."""
+    in a second thread: the first scene's reference while the storyboard is drawn. If the
+    phase fails, what the thread holds goes back for the resume."""
     under_way = threading.Event()
     under_way.set()
-    beside = Beside.start(video_id, phase, under_way)
-
-    def go_on() -> None:
-        if beside is None:
-            return
-        succeeded, handed = beside.finish()
-        if succeeded and handed is not None:
-            _render_in_turn(video_id, deque([handed]))
-
+    beside = BesidePhase(video_id, Beside.start(video_id, phase, under_way))
     try:
-        yield go_on
+        yield beside
     except BaseException:
-        if beside is not None and (handed := beside.finish()[1]) is not None:
-            handed.release()
+        beside.give_back()
         raise
 
 

@@ -144,7 +144,7 @@ def run_phase(video_id: str, phase_name: str) -> None:
         with (
             workdir(video_id, phase.name) as scratch,
             heartbeat(PhaseRun, run.id),
-            parts.beside_phase(video_id, phase) as go_on_beside,
+            parts.beside_phase(video_id, phase) as beside,
         ):
             output = phase.run(inputs, phase_context(video_id, phase, run.id, scratch))
     except services.InvalidTransition as exc:
@@ -156,8 +156,12 @@ def run_phase(video_id: str, phase_name: str) -> None:
         if not isinstance(exc, Exception):
             raise
         return
-    _finish(video_id, phase, run, output)
-    go_on_beside()
+    try:
+        _finish(video_id, phase, run, output)
+    except BaseException:
+        beside.give_back()
+        raise
+    beside.go_on()
 
 
 def _fan_out(video_id: str, phase: FanOutPhase, run: PhaseRun, inputs: PhaseInput) -> None:

@@ -6,15 +6,18 @@ still moves one phase at a time."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from itertools import pairwise
 
 import pytest
+from django.db import connection
 from rq.registry import FinishedJobRegistry
 
 from generations import review, services
 from generations.models import PartRun, PhaseRun, Status, VideoGeneration, pipeline_order
 from generations.orchestration import early
+from generations.orchestration.reconcile import reconcile
 from phases.registry import get_phase
 from phases.request import GenerationRequest
 from providers.local.images import LocalImages
@@ -128,6 +131,58 @@ def test_a_storyboard_that_fails_gives_back_the_clip_its_job_held_for_the_refere
     work_queue()
     generation.refresh_from_db()
     assert generation.status == Status.COMPLETE, generation.error_message
+    assert PartRun.objects.get(generation=generation, phase="references", index=0).attempts == 1
+
+
+@pytest.fixture
+def storyboard_success_refused(transactional_db) -> Iterator[Callable[[], None]]:
+    """A database that refuses to record the storyboard's success, as one that lost its
+    connection or ran out of disk at that moment would. Yields what lifts the refusal."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the refusal is a PostgreSQL trigger")
+    table = PhaseRun._meta.db_table
+
+    def lift() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER IF EXISTS refuse_storyboard_success ON {table}")
+            cursor.execute("DROP FUNCTION IF EXISTS refuse_storyboard_success()")
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse_storyboard_success() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER refuse_storyboard_success BEFORE UPDATE ON {table} FOR EACH ROW "
+            "WHEN (NEW.phase = 'animatic' AND NEW.status = 'succeeded') "
+            "EXECUTE FUNCTION refuse_storyboard_success()"
+        )
+    try:
+        yield lift
+    finally:
+        lift()
+
+
+def test_a_storyboard_whose_success_is_not_recorded_gives_back_the_clip_its_job_held(
+    alice, work_queue, storyboard_success_refused
+):
+    generation = create(alice, resolution=DRAFT)
+    work_queue()
+    generation.refresh_from_db()
+    # The job ended with the database's error; the generation waits for the reconciler.
+    assert generation.status == get_phase("animatic").status
+    assert part_done(generation, "references", 0)  # drawn beside the storyboard, and kept
+    first_clip = PartRun.objects.get(generation=generation, phase="chunks", index=0)
+    assert (first_clip.status, first_clip.attempts) == (PartRun.State.PENDING, 0)
+    assert not PartRun.objects.filter(generation=generation, status=PartRun.State.RUNNING).exists()
+
+    storyboard_success_refused()
+    time.sleep(1.5)  # the storyboard's heartbeat goes stale
+    assert reconcile(stale_after=1).resumed == [generation.id]
+    work_queue()
+    generation.refresh_from_db()
+    assert generation.status == Status.COMPLETE, generation.error_message
+    assert generation.phase_runs.filter(phase="animatic").count() == 2
     assert PartRun.objects.get(generation=generation, phase="references", index=0).attempts == 1
 
 

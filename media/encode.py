@@ -123,8 +123,9 @@ class FrameEncoder:
         self._proc: Popen[bytes] | None = None
         self._stderr: BinaryIO | None = None
         self._timer: threading.Timer | None = None
-        self._queue: queue.Queue[tuple[list[bytes | memoryview], np.ndarray | None] | None] = queue.Queue(
-            maxsize=QUEUED_FRAMES
+        # A frame to send: its parts, the lent buffer they view (if one) and its byte count.
+        self._queue: queue.Queue[tuple[list[bytes | memoryview], np.ndarray | None, int] | None] = (
+            queue.Queue(maxsize=QUEUED_FRAMES)
         )
         # Every buffer lent, kept until ffmpeg has exited: the pipe may still hold its pages.
         self._lent: list[np.ndarray] = []
@@ -179,13 +180,13 @@ class FrameEncoder:
         sent = 0
         try:
             while (item := self._queue.get()) is not None:
-                parts, lent = item
+                parts, lent, nbytes = item
                 if lent is not None and self.splicing:
                     pipe.splice_all(stdin.fileno(), lent)
                 else:
                     for part in parts:
                         _write_all(stdin, part)
-                sent += sum(memoryview(part).nbytes for part in parts)
+                sent += nbytes
                 if lent is not None:
                     in_pipe.append((sent, lent))
                     lent = None
@@ -228,8 +229,9 @@ class FrameEncoder:
             parts: list[bytes | memoryview] = [memoryview(lent)]
         else:
             parts = [_as_buffer(part) for part in (frame if isinstance(frame, (list, tuple)) else [frame])]
-        self._bytes += sum(memoryview(part).nbytes for part in parts)
-        self._queue.put((parts, lent))
+        nbytes = sum(memoryview(part).nbytes for part in parts)
+        self._bytes += nbytes
+        self._queue.put((parts, lent, nbytes))
         self.frames_written = self._bytes // self.frame_size
 
     def _failure(self, problem: str) -> MediaError:

@@ -15,7 +15,6 @@ like scene changes, so the encoder does the same kind of work as on testsrc2 its
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import resource
@@ -27,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from media.encode import PIPE_SIZE, x264_args
-from media.pipe import F_SETPIPE_SZ
+from media.pipe import set_capacity
 
 WIDTH, HEIGHT, FPS, FRAMES = 1920, 1080, 30, 900
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -93,7 +92,8 @@ def pipe(out: str) -> dict:
     with Timed() as timed:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, bufsize=0)
         assert proc.stdin is not None
-        fcntl.fcntl(proc.stdin.fileno(), F_SETPIPE_SZ, PIPE_SIZE)
+        if set_capacity(proc.stdin.fileno(), PIPE_SIZE) < PIPE_SIZE:
+            raise SystemExit("the raw-pipe floor needs a 1 MiB pipe (see /proc/sys/fs/pipe-max-size)")
         for index in range(FRAMES):
             proc.stdin.write(frames[index % SOURCE_FRAMES])
         proc.stdin.close()

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from phases.registry import PHASES, review_gate
-from phases.request import DEFAULT_RESOLUTION, RESOLUTIONS, GenerationRequest
+from phases.request import DEFAULT_RESOLUTION, RESOLUTIONS, GenerationRequest, describe_resolution
 
 
 def new_video_id() -> str:
@@ -193,6 +193,10 @@ class VideoGeneration(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.resolution != DEFAULT_RESOLUTION
+
+    @property
+    def resolution_label(self) -> str:
+        return describe_resolution(self.resolution)
 
     @property
     def frame_label(self) -> str:

@@ -64,6 +64,7 @@ __all__ = [
     "TEMPLATES",
     "GenerationRequest",
     "RequestInvalid",
+    "describe_resolution",
     "script_problem",
 ]
 
@@ -100,6 +101,11 @@ class RequestInvalid(ValidationException):
     def __init__(self, errors: Mapping[str, list[str]]) -> None:
         self.errors = {name: list(messages) for name, messages in errors.items()}
         super().__init__("; ".join(f"{name}: {' '.join(messages)}" for name, messages in self.errors.items()))
+
+
+def describe_resolution(resolution: str) -> str:
+    """How pages name a resolution: the full frame by its name, a smaller one as a draft."""
+    return resolution if resolution == DEFAULT_RESOLUTION else f"{resolution} draft"
 
 
 def script_problem(script: str, duration: int, rate: float = 1.0) -> str | None:

@@ -32,6 +32,7 @@ from phases.request import (
     VOICE_PATTERN,
     GenerationRequest,
     RequestInvalid,
+    describe_resolution,
 )
 
 DURATIONS = tuple(
@@ -149,7 +150,7 @@ class GenerationForm(forms.Form):
     )
     resolution = forms.ChoiceField(
         label="Resolution",
-        choices=[(name, name if name == DEFAULT_RESOLUTION else f"{name} draft") for name in RESOLUTIONS],
+        choices=[(name, describe_resolution(name)) for name in RESOLUTIONS],
         initial=DEFAULT_RESOLUTION,
         required=False,
         help_text="A draft renders in a fraction of the time.",

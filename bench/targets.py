@@ -84,7 +84,7 @@ def targets(results: dict[str, Any], r: Rounds) -> list[tuple[str, str, bool]]:
                 grows <= 1.15,
             )
         )
-    keys = ["ours2", "ours2t1", *(key for _, key in r.lengths())]
+    keys = ["ours2", "ours2every", *(key for _, key in r.lengths())]
     python = max(r.peak(key, "python_peak_mib") for key in keys) * MB_PER_MIB
     ffmpeg = max(r.peak(key, "ffmpeg_peak_mib") for key in keys) * MB_PER_MIB
     found.append(

@@ -8,7 +8,9 @@ import queue
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO
@@ -30,10 +32,24 @@ PRESET = "veryfast"
 CRF = 23
 
 Frame = bytes | bytearray | memoryview | np.ndarray
+# x264's threads for encodes started in this context that name none; None leaves them to
+# x264, which sizes its pool for every core of the machine.
+_threads_here: ContextVar[int | None] = ContextVar("x264_threads", default=None)
+
+
+@contextmanager
+def encoder_threads(threads: int | None) -> Iterator[None]:
+    """x264 encodes started in the body (in this thread) use `threads` unless told otherwise."""
+    token = _threads_here.set(threads)
+    try:
+        yield
+    finally:
+        _threads_here.reset(token)
 
 
 def x264_args(fps: int, *, preset: str = PRESET, crf: int = CRF, threads: int | None = None) -> list[str]:
     """FrameEncoder's output settings, so a re-encoded clip joins its chunks by stream copy."""
+    threads = threads or _threads_here.get()
     return [
         *["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-profile:v", "high"],
         *["-pix_fmt", "yuv420p", "-g", str(2 * fps), "-keyint_min", str(fps)],

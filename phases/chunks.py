@@ -33,6 +33,7 @@ class ChunksPhase(BasePhase):
     prefixes = (CHUNKS_PREFIX,)
     regenerate_resets = True
     part_needs = ("references",)
+    parts_encode_video = True
 
     def part_count(self, phase_input: PhaseInput) -> int:
         return len(phase_input.spec["scenes"])

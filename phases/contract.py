@@ -142,6 +142,7 @@ class BasePhase:
     review_after = False
     part_needs: tuple[str, ...] = ()
     parts_per_scene = True
+    parts_encode_video = False
 
 
 @runtime_checkable
@@ -160,6 +161,9 @@ class FanOutPhase(Phase, Protocol):
     # Part i belongs to scene i, so regenerating a scene redoes that part alone; otherwise
     # regenerating any scene redoes every part.
     parts_per_scene: bool
+    # Each part runs a video encoder that would take every core of the machine; the pipeline
+    # gives it a share of them while other workers on the machine encode beside it.
+    parts_encode_video: bool
 
     def part_count(self, phase_input: PhaseInput) -> int: ...
 

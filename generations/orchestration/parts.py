@@ -27,7 +27,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from generations.models import PartRun, PhaseRun, VideoGeneration
-from generations.orchestration import dispatch, early, pipeline, steps
+from generations.orchestration import dispatch, early, encoders, pipeline, steps
 from generations.orchestration.context import phase_context, phase_input, report_progress
 from generations.orchestration.heartbeat import heartbeat
 from generations.orchestration.workdirs import workdir
@@ -246,11 +246,13 @@ def _render(video_id: str, work: Claimed) -> Rendered:
     statuses = early.running_statuses(phase)
     run_id = steps.running_run_id(video_id, phase)
     started = time.monotonic()
+    given = phase_input(generation, phase)
     try:
         with workdir(video_id, f"{phase.name}-{index}") as scratch, heartbeat(PartRun, part.id):
             ctx = phase_context(video_id, phase, run_id, scratch, running_under=statuses)
             ctx.part_outputs = work.needed
-            part_output = phase.run_part(phase_input(generation, phase), index, ctx)
+            with encoders.share_of_cores(video_id, phase, phase.part_count(given)):
+                part_output = phase.run_part(given, index, ctx)
     except BaseException as exc:
         part.fail(steps.reason(phase, exc))
         steps.fail(video_id, phase, PhaseRun.objects.filter(id=run_id).first(), exc, part=index)
@@ -277,7 +279,7 @@ def _render(video_id: str, work: Claimed) -> Rendered:
         done = PartRun.objects.filter(
             generation_id=video_id, phase=phase.name, status=PartRun.State.SUCCEEDED
         ).count()
-        report_progress(video_id, phase, run_id, done, phase.part_count(phase_input(generation, phase)))
+        report_progress(video_id, phase, run_id, done, phase.part_count(given))
     pipeline.maybe_join(video_id, phase)
     return True, next_part
 

@@ -2,8 +2,8 @@
 
 x264 sizes its thread pool for every core of the machine. When several of the pipeline's
 workers share a machine, their clips encode side by side, each with a pool for every core,
-and the threads wait on each other: two workers on two cores, in eight runs side by side,
-took a median 4 % longer and spent 6 % more CPU on the same video that way. So while more
+and the threads wait on each other: two workers on two cores, in eleven runs side by side,
+took a median 5 % longer and spent 7 % more CPU on the same video that way. So while more
 of a generation's clips are still to start, a clip's encoder takes its worker's share of
 the cores. The last clip to start takes x264's own choice: the encoder beside it is finishing,
 and no clip follows to take that core back. With one worker on the machine, nothing changes.
